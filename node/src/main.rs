@@ -1,0 +1,16 @@
+//! `cairn-node`: the Cairn blockchain node.
+
+#![warn(missing_docs)]
+// `sc_cli::Error` is large and is what the Substrate CLI and service APIs return throughout.
+#![allow(clippy::result_large_err)]
+
+mod benchmarking;
+mod chain_spec;
+mod cli;
+mod command;
+mod rpc;
+mod service;
+
+fn main() -> sc_cli::Result<()> {
+	command::run()
+}

@@ -1,0 +1,524 @@
+//! The node service: client, import queue, networking, block production and finality.
+
+use std::{
+	sync::{
+		atomic::{AtomicU64, Ordering},
+		Arc,
+	},
+	time::{Duration, SystemTime, UNIX_EPOCH},
+};
+
+use cairn_runtime::{apis::RuntimeApi, opaque::Block};
+use futures::{FutureExt, StreamExt};
+use sc_client_api::{Backend, HeaderBackend};
+use sc_consensus_aura::{ImportQueueParams, SlotProportion, StartAuraParams};
+use sc_consensus_grandpa::SharedVoterState;
+use sc_consensus_manual_seal::{
+	consensus::aura::AuraConsensusDataProvider, EngineCommand, InstantSealParams, ManualSealParams,
+};
+use sc_service::{error::Error as ServiceError, Configuration, TaskManager, WarpSyncConfig};
+use sc_telemetry::{Telemetry, TelemetryWorker};
+use sc_transaction_pool_api::OffchainTransactionPoolFactory;
+use sp_consensus_aura::{sr25519::AuthorityPair as AuraPair, SlotDuration};
+use sp_runtime::traits::Block as BlockT;
+
+use crate::cli::Sealing;
+
+/// The host functions the runtime may call.
+#[cfg(not(feature = "runtime-benchmarks"))]
+pub type HostFunctions = sp_io::SubstrateHostFunctions;
+/// The host functions the runtime may call, with those its benchmarks need.
+#[cfg(feature = "runtime-benchmarks")]
+pub type HostFunctions =
+	(sp_io::SubstrateHostFunctions, frame_benchmarking::benchmarking::HostFunctions);
+
+/// The full client: native code around the Wasm runtime.
+pub type FullClient =
+	sc_service::TFullClient<Block, RuntimeApi, sc_executor::WasmExecutor<HostFunctions>>;
+type FullBackend = sc_service::TFullBackend<Block>;
+type FullSelectChain = sc_consensus::LongestChain<FullBackend, Block>;
+type GrandpaBlockImport =
+	sc_consensus_grandpa::GrandpaBlockImport<FullBackend, Block, FullClient, FullSelectChain>;
+type GrandpaLinkHalf = sc_consensus_grandpa::LinkHalf<Block, FullClient, FullSelectChain>;
+
+/// Blocks between GRANDPA justifications kept for light clients and warp sync.
+const GRANDPA_JUSTIFICATION_PERIOD: u32 = 512;
+
+/// The consensus parts of a node, which depend on its sealing mode.
+// Built once at start-up and moved, never copied around: the size difference does not matter.
+#[allow(clippy::large_enum_variant)]
+pub enum Consensus {
+	/// Aura block production with GRANDPA finality.
+	Aura {
+		/// Block import that tracks GRANDPA authority set changes.
+		block_import: GrandpaBlockImport,
+		/// The GRANDPA voter's link to the block import.
+		link: GrandpaLinkHalf,
+	},
+	/// Manual sealing (instant or interval), each block finalized when sealed.
+	Manual,
+}
+
+/// The service parts built before networking.
+pub type Service = sc_service::PartialComponents<
+	FullClient,
+	FullBackend,
+	FullSelectChain,
+	sc_consensus::DefaultImportQueue<Block>,
+	sc_transaction_pool::TransactionPoolHandle<Block, FullClient>,
+	(Consensus, Option<Telemetry>),
+>;
+
+/// Builds the client, backend, transaction pool and import queue for `sealing`.
+pub fn new_partial(config: &Configuration, sealing: Sealing) -> Result<Service, ServiceError> {
+	let telemetry = config
+		.telemetry_endpoints
+		.clone()
+		.filter(|x| !x.is_empty())
+		.map(|endpoints| -> Result<_, sc_telemetry::Error> {
+			let worker = TelemetryWorker::new(16)?;
+			let telemetry = worker.handle().new_telemetry(endpoints);
+			Ok((worker, telemetry))
+		})
+		.transpose()?;
+
+	let executor = sc_service::new_wasm_executor::<HostFunctions>(&config.executor);
+	let (client, backend, keystore_container, task_manager) =
+		sc_service::new_full_parts::<Block, RuntimeApi, _>(
+			config,
+			telemetry.as_ref().map(|(_, telemetry)| telemetry.handle()),
+			executor,
+			vec![Arc::new(sc_consensus_grandpa::GrandpaPruningFilter)],
+		)?;
+	let client = Arc::new(client);
+
+	let telemetry = telemetry.map(|(worker, telemetry)| {
+		task_manager.spawn_handle().spawn("telemetry", None, worker.run());
+		telemetry
+	});
+
+	let select_chain = sc_consensus::LongestChain::new(backend.clone());
+
+	let transaction_pool = Arc::from(
+		sc_transaction_pool::Builder::new(
+			task_manager.spawn_essential_handle(),
+			client.clone(),
+			config.role.is_authority().into(),
+		)
+		.with_options(config.transaction_pool.clone())
+		.with_prometheus(config.prometheus_registry())
+		.build(),
+	);
+
+	let (import_queue, consensus) = match sealing {
+		Sealing::Aura => {
+			let (block_import, link) = sc_consensus_grandpa::block_import(
+				client.clone(),
+				GRANDPA_JUSTIFICATION_PERIOD,
+				&client,
+				select_chain.clone(),
+				telemetry.as_ref().map(|x| x.handle()),
+			)?;
+			let cidp_client = client.clone();
+			let import_queue = sc_consensus_aura::import_queue::<AuraPair, _, _, _, _, _>(
+				ImportQueueParams {
+					block_import: block_import.clone(),
+					justification_import: Some(Box::new(block_import.clone())),
+					client: client.clone(),
+					create_inherent_data_providers: move |parent_hash, _| {
+						let cidp_client = cidp_client.clone();
+						async move {
+							let slot_duration = sc_consensus_aura::standalone::slot_duration_at(
+								&*cidp_client,
+								parent_hash,
+							)?;
+							let timestamp = sp_timestamp::InherentDataProvider::from_system_time();
+							let slot = sp_consensus_aura::inherents::InherentDataProvider::from_timestamp_and_slot_duration(
+								*timestamp,
+								slot_duration,
+							);
+							Ok((slot, timestamp))
+						}
+					},
+					spawner: &task_manager.spawn_essential_handle(),
+					registry: config.prometheus_registry(),
+					check_for_equivocation: Default::default(),
+					telemetry: telemetry.as_ref().map(|x| x.handle()),
+					compatibility_mode: Default::default(),
+				},
+			)?;
+			(import_queue, Consensus::Aura { block_import, link })
+		},
+		Sealing::Instant | Sealing::Interval(_) => (
+			sc_consensus_manual_seal::import_queue(
+				Box::new(client.clone()),
+				&task_manager.spawn_essential_handle(),
+				config.prometheus_registry(),
+			),
+			Consensus::Manual,
+		),
+	};
+
+	Ok(sc_service::PartialComponents {
+		client,
+		backend,
+		task_manager,
+		import_queue,
+		keystore_container,
+		select_chain,
+		transaction_pool,
+		other: (consensus, telemetry),
+	})
+}
+
+/// Builds and starts a full node.
+pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
+	config: Configuration,
+	sealing: Sealing,
+) -> Result<TaskManager, ServiceError> {
+	let sc_service::PartialComponents {
+		client,
+		backend,
+		mut task_manager,
+		import_queue,
+		keystore_container,
+		select_chain,
+		transaction_pool,
+		other: (consensus, mut telemetry),
+	} = new_partial(&config, sealing)?;
+
+	let mut net_config =
+		sc_network::config::FullNetworkConfiguration::<Block, <Block as BlockT>::Hash, N>::new(
+			&config.network,
+			config.prometheus_config.as_ref().map(|cfg| cfg.registry.clone()),
+		);
+	let metrics = N::register_notification_metrics(config.prometheus_registry());
+	let peer_store_handle = net_config.peer_store_handle();
+	let genesis_hash = client.info().genesis_hash;
+	let grandpa_protocol_name =
+		sc_consensus_grandpa::protocol_standard_name(&genesis_hash, &config.chain_spec);
+	let (grandpa_protocol_config, grandpa_notification_service) =
+		sc_consensus_grandpa::grandpa_peers_set_config::<_, N>(
+			grandpa_protocol_name.clone(),
+			metrics.clone(),
+			peer_store_handle,
+		);
+	net_config.add_notification_protocol(grandpa_protocol_config);
+
+	let warp_sync_config = match &consensus {
+		Consensus::Aura { link, .. } => Some(WarpSyncConfig::WithProvider(Arc::new(
+			sc_consensus_grandpa::warp_proof::NetworkProvider::new(
+				backend.clone(),
+				link.shared_authority_set().clone(),
+				Vec::default(),
+			),
+		))),
+		Consensus::Manual => None,
+	};
+
+	let (network, system_rpc_tx, tx_handler_controller, sync_service, _bitswap) =
+		sc_service::build_network(sc_service::BuildNetworkParams {
+			config: &config,
+			net_config,
+			client: client.clone(),
+			transaction_pool: transaction_pool.clone(),
+			spawn_handle: task_manager.spawn_handle(),
+			spawn_essential_handle: task_manager.spawn_essential_handle(),
+			import_queue,
+			block_announce_validator_builder: None,
+			warp_sync_config,
+			block_relay: None,
+			metrics,
+			gap_sync_body_policy: None,
+		})?;
+
+	if config.offchain_worker.enabled {
+		let offchain_workers =
+			sc_offchain::OffchainWorkers::new(sc_offchain::OffchainWorkerOptions {
+				runtime_api_provider: client.clone(),
+				is_validator: config.role.is_authority(),
+				keystore: Some(keystore_container.keystore()),
+				offchain_db: backend.offchain_storage(),
+				transaction_pool: Some(OffchainTransactionPoolFactory::new(
+					transaction_pool.clone(),
+				)),
+				network_provider: Arc::new(network.clone()),
+				enable_http_requests: true,
+				custom_extensions: |_| vec![],
+			})?;
+		task_manager.spawn_handle().spawn(
+			"offchain-workers-runner",
+			"offchain-worker",
+			offchain_workers.run(client.clone(), task_manager.spawn_handle()).boxed(),
+		);
+	}
+
+	let role = config.role;
+	let force_authoring = config.force_authoring;
+	let name = config.network.node_name.clone();
+	let enable_grandpa = !config.disable_grandpa;
+	let prometheus_registry = config.prometheus_registry().cloned();
+
+	let rpc_extensions_builder = {
+		let client = client.clone();
+		let pool = transaction_pool.clone();
+		Box::new(move |_| {
+			let deps = crate::rpc::FullDeps { client: client.clone(), pool: pool.clone() };
+			crate::rpc::create_full(deps).map_err(Into::into)
+		})
+	};
+
+	let _rpc_handlers = sc_service::spawn_tasks(sc_service::SpawnTasksParams {
+		network: network.clone(),
+		client: client.clone(),
+		keystore: keystore_container.keystore(),
+		task_manager: &mut task_manager,
+		transaction_pool: transaction_pool.clone(),
+		rpc_builder: rpc_extensions_builder,
+		backend,
+		system_rpc_tx,
+		tx_handler_controller,
+		sync_service: sync_service.clone(),
+		config,
+		telemetry: telemetry.as_mut(),
+		tracing_execute_block: None,
+	})?;
+
+	let (block_import, grandpa_link) = match consensus {
+		Consensus::Aura { block_import, link } => (block_import, link),
+		Consensus::Manual => {
+			if role.is_authority() {
+				start_manual_seal(
+					&task_manager,
+					client,
+					transaction_pool,
+					select_chain,
+					sealing,
+					prometheus_registry.as_ref(),
+					telemetry.as_ref().map(|x| x.handle()),
+				)?;
+			}
+			return Ok(task_manager);
+		},
+	};
+
+	if role.is_authority() {
+		let proposer_factory = sc_basic_authorship::ProposerFactory::new(
+			task_manager.spawn_handle(),
+			client.clone(),
+			transaction_pool.clone(),
+			prometheus_registry.as_ref(),
+			telemetry.as_ref().map(|x| x.handle()),
+		);
+
+		let slot_duration = sc_consensus_aura::slot_duration(&*client)?;
+
+		let aura = sc_consensus_aura::start_aura::<AuraPair, _, _, _, _, _, _, _, _, _, _>(
+			StartAuraParams {
+				slot_duration,
+				client,
+				select_chain,
+				block_import,
+				proposer_factory,
+				create_inherent_data_providers: move |_, ()| async move {
+					let timestamp = sp_timestamp::InherentDataProvider::from_system_time();
+					let slot = sp_consensus_aura::inherents::InherentDataProvider::from_timestamp_and_slot_duration(
+						*timestamp,
+						slot_duration,
+					);
+					Ok((slot, timestamp))
+				},
+				force_authoring,
+				backoff_authoring_blocks: Option::<()>::None,
+				keystore: keystore_container.keystore(),
+				sync_oracle: sync_service.clone(),
+				justification_sync_link: sync_service.clone(),
+				block_proposal_slot_portion: SlotProportion::new(2f32 / 3f32),
+				max_block_proposal_slot_portion: None,
+				telemetry: telemetry.as_ref().map(|x| x.handle()),
+				compatibility_mode: Default::default(),
+			},
+		)?;
+
+		task_manager.spawn_essential_handle().spawn_blocking("aura", Some("block-authoring"), aura);
+	}
+
+	if enable_grandpa {
+		let keystore = if role.is_authority() { Some(keystore_container.keystore()) } else { None };
+		let grandpa_config = sc_consensus_grandpa::Config {
+			gossip_duration: Duration::from_millis(333),
+			justification_generation_period: GRANDPA_JUSTIFICATION_PERIOD,
+			name: Some(name),
+			observer_enabled: false,
+			keystore,
+			local_role: role,
+			telemetry: telemetry.as_ref().map(|x| x.handle()),
+			protocol_name: grandpa_protocol_name,
+		};
+
+		let grandpa_params = sc_consensus_grandpa::GrandpaParams {
+			config: grandpa_config,
+			link: grandpa_link,
+			network,
+			sync: Arc::new(sync_service),
+			notification_service: grandpa_notification_service,
+			voting_rule: sc_consensus_grandpa::VotingRulesBuilder::default().build(),
+			prometheus_registry,
+			shared_voter_state: SharedVoterState::empty(),
+			telemetry: telemetry.as_ref().map(|x| x.handle()),
+			offchain_tx_pool_factory: OffchainTransactionPoolFactory::new(transaction_pool),
+		};
+
+		task_manager.spawn_essential_handle().spawn_blocking(
+			"grandpa-voter",
+			None,
+			sc_consensus_grandpa::run_grandpa_voter(grandpa_params)?,
+		);
+	}
+
+	Ok(task_manager)
+}
+
+/// Starts the manual-seal authorship task: a block per transaction (`instant`) or per interval,
+/// each finalized at once.
+fn start_manual_seal(
+	task_manager: &TaskManager,
+	client: Arc<FullClient>,
+	pool: Arc<sc_transaction_pool::TransactionPoolHandle<Block, FullClient>>,
+	select_chain: FullSelectChain,
+	sealing: Sealing,
+	prometheus_registry: Option<&substrate_prometheus_endpoint::Registry>,
+	telemetry: Option<sc_telemetry::TelemetryHandle>,
+) -> Result<(), ServiceError> {
+	let proposer = sc_basic_authorship::ProposerFactory::new(
+		task_manager.spawn_handle(),
+		client.clone(),
+		pool.clone(),
+		prometheus_registry,
+		telemetry,
+	);
+	let slot_duration = sc_consensus_aura::slot_duration(&*client)?;
+	let clock = Arc::new(DevClock::resume(&client, slot_duration)?);
+	let create_inherent_data_providers = move |_, ()| {
+		let clock = clock.clone();
+		async move { Ok(sp_timestamp::InherentDataProvider::new(clock.next_block_time().into())) }
+	};
+	let consensus_data_provider =
+		Some(Box::new(AuraConsensusDataProvider::new_with_slot_duration(slot_duration)) as Box<_>);
+
+	let authorship = match sealing {
+		Sealing::Instant => {
+			sc_consensus_manual_seal::run_instant_seal_and_finalize(InstantSealParams {
+				block_import: client.clone(),
+				env: proposer,
+				client,
+				pool,
+				select_chain,
+				consensus_data_provider,
+				create_inherent_data_providers,
+			})
+			.boxed()
+		},
+		Sealing::Interval(millis) => {
+			let ticks = futures::stream::unfold((), move |()| async move {
+				futures_timer::Delay::new(Duration::from_millis(millis)).await;
+				Some((
+					EngineCommand::SealNewBlock {
+						create_empty: true,
+						finalize: true,
+						parent_hash: None,
+						sender: None,
+					},
+					(),
+				))
+			})
+			.boxed();
+			sc_consensus_manual_seal::run_manual_seal(ManualSealParams {
+				block_import: client.clone(),
+				env: proposer,
+				client,
+				pool,
+				commands_stream: ticks,
+				select_chain,
+				consensus_data_provider,
+				create_inherent_data_providers,
+			})
+			.boxed()
+		},
+		Sealing::Aura => return Ok(()),
+	};
+	task_manager.spawn_essential_handle().spawn_blocking(
+		"manual-seal",
+		Some("block-authoring"),
+		authorship,
+	);
+	Ok(())
+}
+
+/// Block timestamps for manual sealing. Aura requires a new slot in every block, so a block's
+/// time is the wall clock or one slot after the previous block, whichever is later: sealing
+/// faster than the slot duration runs the chain's clock ahead of the wall clock.
+struct DevClock {
+	/// Timestamp (Unix milliseconds) of the last block handed out.
+	last: AtomicU64,
+	/// The runtime's Aura slot duration.
+	slot_millis: u64,
+}
+
+impl DevClock {
+	/// Resumes from the best block's Aura slot, so a restarted node never reuses a slot.
+	fn resume(client: &FullClient, slot_duration: SlotDuration) -> Result<Self, ServiceError> {
+		let best = client.info().best_hash;
+		let header = client
+			.header(best)?
+			.ok_or_else(|| ServiceError::Other(format!("best block {best} has no header")))?;
+		let slot_millis = slot_duration.as_millis();
+		let last = sc_consensus_aura::find_pre_digest::<
+			Block,
+			sp_consensus_aura::sr25519::AuthoritySignature,
+		>(&header)
+		.map(|slot| u64::from(slot).saturating_mul(slot_millis))
+		.unwrap_or(0);
+		Ok(Self { last: AtomicU64::new(last), slot_millis })
+	}
+
+	/// The timestamp of the next block.
+	fn next_block_time(&self) -> u64 {
+		let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
+		let mut last = self.last.load(Ordering::SeqCst);
+		loop {
+			let next = now.max(last.saturating_add(self.slot_millis));
+			match self.last.compare_exchange(last, next, Ordering::SeqCst, Ordering::SeqCst) {
+				Ok(_) => return next,
+				Err(current) => last = current,
+			}
+		}
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	fn wall_clock_millis() -> u64 {
+		SystemTime::now().duration_since(UNIX_EPOCH).expect("after 1970").as_millis() as u64
+	}
+
+	#[test]
+	fn dev_clock_moves_a_full_slot_per_block_when_sealing_fast() {
+		let clock = DevClock { last: AtomicU64::new(0), slot_millis: 6000 };
+		let first = clock.next_block_time();
+		assert!(first >= wall_clock_millis() - 1000);
+		let second = clock.next_block_time();
+		let third = clock.next_block_time();
+		assert_eq!(second, first + 6000);
+		assert_eq!(third, second + 6000);
+	}
+
+	#[test]
+	fn dev_clock_never_goes_back_after_a_restart_ahead_of_the_wall_clock() {
+		let ahead = wall_clock_millis() + 3_600_000;
+		let clock = DevClock { last: AtomicU64::new(ahead), slot_millis: 6000 };
+		assert_eq!(clock.next_block_time(), ahead + 6000);
+	}
+}

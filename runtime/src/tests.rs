@@ -1,0 +1,131 @@
+//! Tests of the runtime's wiring: genesis presets, transaction extensions, token constants.
+
+use frame_support::{
+	genesis_builder_helper::build_state,
+	traits::{fungible::Inspect, Get},
+};
+use serde_json::Value;
+use sp_keyring::Sr25519Keyring;
+
+use crate::{
+	genesis_config_presets::{
+		dev_cpu_provider_profile, get_preset, preset_names, ENDOWMENT, GENESIS_PROVIDER_BOND,
+	},
+	Aura, Balances, Grandpa, Runtime, RuntimeGenesisConfig, System, EXISTENTIAL_DEPOSIT,
+};
+
+/// Merges a preset's JSON patch over the default genesis config, as the node does.
+fn merge(base: &mut Value, patch: Value) {
+	match (base, patch) {
+		(Value::Object(base), Value::Object(patch)) => {
+			for (key, value) in patch {
+				merge(base.entry(key).or_insert(Value::Null), value);
+			}
+		},
+		(base, patch) => *base = patch,
+	}
+}
+
+/// Externalities holding the genesis state of `preset`.
+fn genesis_of(preset: &str) -> sp_io::TestExternalities {
+	let patch: Value =
+		serde_json::from_slice(&get_preset(&preset.into()).expect("preset exists")).expect("JSON");
+	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).expect("JSON");
+	merge(&mut config, patch);
+	let mut ext = sp_io::TestExternalities::new_empty();
+	ext.execute_with(|| {
+		build_state::<RuntimeGenesisConfig>(serde_json::to_vec(&config).expect("JSON"))
+			.expect("the preset builds a genesis state")
+	});
+	ext
+}
+
+#[test]
+fn presets_are_listed_and_unknown_ones_refused() {
+	let names: Vec<String> = preset_names()
+		.into_iter()
+		.map(|p| {
+			let name: &str = p.as_ref();
+			name.to_string()
+		})
+		.collect();
+	assert_eq!(names, ["development", "local_testnet"]);
+	assert!(get_preset(&"mainnet".into()).is_none());
+}
+
+#[test]
+fn development_preset_has_alice_as_validator_and_sudo() {
+	genesis_of("development").execute_with(|| {
+		let alice = Sr25519Keyring::Alice.to_account_id();
+		assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 1);
+		assert_eq!(
+			pallet_aura::Authorities::<Runtime>::get()[0],
+			Sr25519Keyring::Alice.public().into()
+		);
+		assert_eq!(Grandpa::grandpa_authorities().len(), 1);
+		assert_eq!(pallet_sudo::Key::<Runtime>::get(), Some(alice.clone()));
+		for account in Sr25519Keyring::iter() {
+			assert_eq!(Balances::total_balance(&account.to_account_id()), ENDOWMENT);
+		}
+		assert_eq!(Balances::total_issuance(), ENDOWMENT * Sr25519Keyring::iter().count() as u128);
+		// Alice is a CPU compute provider, bonded from her endowment.
+		let provider =
+			pallet_compute_registry::Providers::<Runtime>::get(&alice).expect("provider");
+		assert_eq!(provider.bond, GENESIS_PROVIDER_BOND);
+		assert_eq!(provider.profile, dev_cpu_provider_profile());
+		assert_eq!(Balances::balance(&alice), ENDOWMENT - GENESIS_PROVIDER_BOND);
+		assert_eq!(
+			pallet_compute_registry::ProvidersByExecutionProvider::<Runtime>::get(
+				pallet_compute_registry::ExecutionProvider::Cpu
+			)
+			.into_inner(),
+			vec![alice]
+		);
+	});
+}
+
+#[test]
+fn local_testnet_preset_has_four_validators() {
+	genesis_of("local_testnet").execute_with(|| {
+		let aura: Vec<_> = pallet_aura::Authorities::<Runtime>::get().into_inner();
+		let expected: Vec<sp_consensus_aura::sr25519::AuthorityId> = [
+			Sr25519Keyring::Alice,
+			Sr25519Keyring::Bob,
+			Sr25519Keyring::Charlie,
+			Sr25519Keyring::Dave,
+		]
+		.iter()
+		.map(|k| k.public().into())
+		.collect();
+		assert_eq!(aura, expected);
+		let grandpa = Grandpa::grandpa_authorities();
+		assert_eq!(grandpa.len(), 4);
+		assert!(grandpa.iter().all(|(_, weight)| *weight == 1));
+		assert_eq!(pallet_sudo::Key::<Runtime>::get(), Some(Sr25519Keyring::Alice.to_account_id()));
+		assert_eq!(System::block_number(), 0);
+		assert_eq!(pallet_compute_registry::Providers::<Runtime>::count(), 0);
+	});
+}
+
+#[test]
+fn token_and_time_constants() {
+	assert_eq!(crate::UNIT, 10u128.pow(crate::TOKEN_DECIMALS as u32));
+	assert_eq!(crate::TOKEN_SYMBOL, "CAIRN");
+	assert_eq!(
+		<<Runtime as pallet_balances::Config>::ExistentialDeposit as Get<crate::Balance>>::get(),
+		EXISTENTIAL_DEPOSIT
+	);
+	assert_eq!(Aura::slot_duration(), crate::SLOT_DURATION);
+}
+
+#[test]
+fn authorize_call_is_the_first_transaction_extension() {
+	use sp_runtime::traits::TransactionExtension;
+	let identifiers = <crate::TxExtension as TransactionExtension<crate::RuntimeCall>>::metadata()
+		.into_iter()
+		.map(|m| m.identifier)
+		.collect::<Vec<_>>();
+	assert_eq!(identifiers.first(), Some(&"AuthorizeCall"));
+	assert!(identifiers.contains(&"CheckMetadataHash"));
+	assert!(identifiers.contains(&"ChargeTransactionPayment"));
+}

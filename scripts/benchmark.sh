@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs the FRAME benchmarks of Cairn's pallets with the release node and writes each pallet's
+# `weights.rs`. Usage: scripts/benchmark.sh [pallet_name ...] (default: all Cairn pallets).
+
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+PALLETS=("$@")
+[ ${#PALLETS[@]} -gt 0 ] || PALLETS=(pallet_compute_registry)
+STEPS="${CAIRN_BENCH_STEPS:-50}"
+REPEAT="${CAIRN_BENCH_REPEAT:-20}"
+
+build_node
+for pallet in "${PALLETS[@]}"; do
+	dir="$CAIRN_ROOT/pallets/$(echo "${pallet#pallet_}" | tr _ -)"
+	say "benchmark $pallet -> ${dir#$CAIRN_ROOT/}/src/weights.rs (steps $STEPS, repeat $REPEAT)"
+	"$CAIRN_NODE_BIN" benchmark pallet \
+		--chain dev \
+		--pallet "$pallet" \
+		--extrinsic '*' \
+		--steps "$STEPS" \
+		--repeat "$REPEAT" \
+		--wasm-execution compiled \
+		--heap-pages 4096 \
+		--template "$CAIRN_ROOT/scripts/weight-template.hbs" \
+		--output "$dir/src/weights.rs"
+done

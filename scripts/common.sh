@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Shared set-up for Cairn's scripts: paths, prerequisites and the one build profile.
+# Sourced, not run. Every step says what it does.
+
+set -euo pipefail
+
+CAIRN_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# The target directory lives outside the clone so every clone (and CI) reuses one build.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/cairn/target}"
+# One (profile, features) pair for the node, the tests, clippy and the end-to-end suite:
+# a second pair would be a second full build of ~1000 crates.
+CAIRN_CARGO_FLAGS=(--release --locked --features runtime-benchmarks)
+CAIRN_NODE_BIN="$CARGO_TARGET_DIR/release/cairn-node"
+export CAIRN_NODE_BIN
+
+say() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
+warn() { printf '\033[1;33mwarning:\033[0m %s\n' "$*" >&2; }
+
+apt_updated=0
+apt_install() {
+	if [ "$apt_updated" = 0 ]; then
+		say "apt-get update"
+		apt-get update -qq
+		apt_updated=1
+	fi
+	say "apt-get install $*"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+# Installs what the build and tests need and is missing; prints each step it takes.
+ensure_prerequisites() {
+	local missing=()
+	command -v protoc >/dev/null || missing+=(protobuf-compiler)
+	command -v cc >/dev/null || missing+=(build-essential)
+	command -v g++ >/dev/null || missing+=(g++)
+	command -v git >/dev/null || missing+=(git)
+	command -v node >/dev/null || missing+=(nodejs)
+	command -v npm >/dev/null || missing+=(npm)
+	if [ ${#missing[@]} -gt 0 ]; then
+		if [ "$(id -u)" = 0 ]; then apt_install "${missing[@]}"
+		else
+			echo "missing packages: ${missing[*]} (install them with apt-get as root)" >&2
+			exit 1
+		fi
+	else
+		say "system packages present (protoc, C/C++ compiler, git, node, npm)"
+	fi
+	if ! command -v rustup >/dev/null; then
+		echo "rustup is required: install it from your distribution or rustup.rs" >&2
+		exit 1
+	fi
+	# rust-toolchain.toml pins the toolchain, its components and the wasm32v1-none target.
+	say "Rust toolchain from rust-toolchain.toml: $(cd "$CAIRN_ROOT" && rustup show active-toolchain | cut -d' ' -f1)"
+	(cd "$CAIRN_ROOT" && rustup toolchain install >/dev/null 2>&1 || true)
+	local toolchain
+	toolchain="$(cd "$CAIRN_ROOT" && rustup show active-toolchain | cut -d' ' -f1)"
+	if ! rustup target list --installed --toolchain "$toolchain" | grep -q '^wasm32v1-none$'; then
+		say "rustup target add wasm32v1-none"
+		rustup target add wasm32v1-none --toolchain "$toolchain"
+	fi
+	for component in rustfmt clippy; do
+		if ! rustup component list --installed --toolchain "$toolchain" | grep -q "^$component"; then
+			say "rustup component add $component"
+			rustup component add "$component" --toolchain "$toolchain"
+		fi
+	done
+}
+
+# Builds the release node (a no-op when it is up to date).
+build_node() {
+	say "cargo build ${CAIRN_CARGO_FLAGS[*]} -p cairn-node (target: $CARGO_TARGET_DIR; a cold build takes about 30 minutes on 2 cores)"
+	(cd "$CAIRN_ROOT" && cargo build "${CAIRN_CARGO_FLAGS[@]}" -p cairn-node)
+}
+
+# Installs the end-to-end suite's npm packages exactly as locked.
+ensure_npm_packages() {
+	if [ -d "$CAIRN_ROOT/tests/node_modules/@polkadot/api" ] &&
+		[ "$CAIRN_ROOT/tests/node_modules/.package-lock.json" -nt "$CAIRN_ROOT/tests/package-lock.json" ]; then
+		say "npm packages of tests/ are installed"
+	else
+		say "npm ci (tests/)"
+		(cd "$CAIRN_ROOT/tests" && npm ci --no-audit --no-fund --loglevel=error)
+	fi
+}
