@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the FRAME benchmarks of Cairn's pallets with the release node and writes each pallet's
 # `weights.rs`. Usage: scripts/benchmark.sh [pallet_name ...] (default: all Cairn pallets).
+# CAIRN_BENCH_STEPS and CAIRN_BENCH_REPEAT override the steps (50) and repetitions (20).
 
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -10,9 +11,10 @@ STEPS="${CAIRN_BENCH_STEPS:-50}"
 REPEAT="${CAIRN_BENCH_REPEAT:-20}"
 
 build_node
+cd "$CAIRN_ROOT"
 for pallet in "${PALLETS[@]}"; do
-	dir="$CAIRN_ROOT/pallets/$(echo "${pallet#pallet_}" | tr _ -)"
-	say "benchmark $pallet -> ${dir#$CAIRN_ROOT/}/src/weights.rs (steps $STEPS, repeat $REPEAT)"
+	dir="pallets/$(echo "${pallet#pallet_}" | tr _ -)"
+	say "benchmark $pallet -> $dir/src/weights.rs (steps $STEPS, repeat $REPEAT)"
 	"$CAIRN_NODE_BIN" benchmark pallet \
 		--chain dev \
 		--pallet "$pallet" \
@@ -21,6 +23,6 @@ for pallet in "${PALLETS[@]}"; do
 		--repeat "$REPEAT" \
 		--wasm-execution compiled \
 		--heap-pages 4096 \
-		--template "$CAIRN_ROOT/scripts/weight-template.hbs" \
+		--template scripts/weight-template.hbs \
 		--output "$dir/src/weights.rs"
 done

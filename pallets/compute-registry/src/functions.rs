@@ -55,7 +55,8 @@ impl<T: Config> Pallet<T> {
 	/// Replaces the profile of `who` and re-indexes it.
 	///
 	/// # Errors
-	/// [`Error::NotRegistered`], [`Error::Unbonding`] and the profile errors.
+	/// [`Error::NotRegistered`], [`Error::Unbonding`], [`Error::CapacityBelowActiveJobs`] and
+	/// the profile errors.
 	pub(crate) fn do_update_profile(
 		who: &T::AccountId,
 		profile: ProviderProfileOf<T>,
@@ -67,6 +68,10 @@ impl<T: Config> Pallet<T> {
 				Error::<T>::Unbonding
 			);
 			Self::validate_profile(&profile)?;
+			ensure!(
+				info.active_jobs <= u32::from(profile.max_concurrent_jobs),
+				Error::<T>::CapacityBelowActiveJobs
+			);
 			let dropped: alloc::vec::Vec<_> = info
 				.profile
 				.execution_providers

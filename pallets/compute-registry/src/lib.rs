@@ -227,6 +227,8 @@ pub mod pallet {
 		InvalidOpsetRange,
 		/// `max_concurrent_jobs` is zero.
 		ZeroCapacity,
+		/// The new profile has fewer job slots than the provider is using.
+		CapacityBelowActiveJobs,
 		/// A text field (GPU model, ONNX Runtime version, endpoint) is empty or not UTF-8.
 		InvalidText,
 		/// The amount is zero.
@@ -309,7 +311,8 @@ pub mod pallet {
 
 		/// Replace the caller's profile. Job slots in use stay reserved.
 		///
-		/// Origin must be signed by a provider that is not unbonding.
+		/// Origin must be signed by a provider that is not unbonding and uses no more job slots
+		/// than the new profile offers.
 		///
 		/// - `profile`: the new profile; validated as in `register`.
 		///

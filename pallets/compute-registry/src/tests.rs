@@ -180,6 +180,22 @@ fn update_profile_errors() {
 			),
 			Error::<Test>::ZeroCapacity
 		);
+		// Two slots in use: the profile may not offer fewer.
+		assert_ok!(ComputeRegistry::reserve_job_slot(&1));
+		assert_ok!(ComputeRegistry::reserve_job_slot(&1));
+		assert_noop!(
+			ComputeRegistry::update_profile(
+				RuntimeOrigin::signed(1),
+				ProviderProfile { max_concurrent_jobs: 1, ..cpu_profile() }
+			),
+			Error::<Test>::CapacityBelowActiveJobs
+		);
+		assert_ok!(ComputeRegistry::update_profile(
+			RuntimeOrigin::signed(1),
+			ProviderProfile { max_concurrent_jobs: 2, ..cpu_profile() }
+		));
+		assert_ok!(ComputeRegistry::release_job_slot(&1));
+		assert_ok!(ComputeRegistry::release_job_slot(&1));
 		assert_ok!(ComputeRegistry::unbond(RuntimeOrigin::signed(1)));
 		assert_noop!(
 			ComputeRegistry::update_profile(RuntimeOrigin::signed(1), gpu_profile()),

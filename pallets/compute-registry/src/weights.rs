@@ -51,8 +51,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ComputeRegistry::ProvidersByExecutionProvider` (`max_values`: None, `max_size`: Some(16395), added: 18870, mode: `MaxEncodedLen`)
 	fn register() -> Weight {
 		// Proof size: measured `17067`, estimated `151950` bytes.
-		// Minimum execution time: 139_224_000 picoseconds.
-		Weight::from_parts(164_064_000, 151950)
+		// Minimum execution time: 136_508_000 picoseconds.
+		Weight::from_parts(146_456_000, 151950)
 			.saturating_add(T::DbWeight::get().reads(12_u64))
 			.saturating_add(T::DbWeight::get().writes(12_u64))
 	}
@@ -62,8 +62,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ComputeRegistry::ProvidersByExecutionProvider` (`max_values`: None, `max_size`: Some(16395), added: 18870, mode: `MaxEncodedLen`)
 	fn update_profile() -> Weight {
 		// Proof size: measured `17376`, estimated `151950` bytes.
-		// Minimum execution time: 81_849_000 picoseconds.
-		Weight::from_parts(94_962_000, 151950)
+		// Minimum execution time: 79_048_000 picoseconds.
+		Weight::from_parts(89_313_000, 151950)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
 	}
@@ -75,8 +75,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(67), added: 2542, mode: `MaxEncodedLen`)
 	fn bond_more() -> Weight {
 		// Proof size: measured `937`, estimated `4012` bytes.
-		// Minimum execution time: 54_045_000 picoseconds.
-		Weight::from_parts(62_630_000, 4012)
+		// Minimum execution time: 52_881_000 picoseconds.
+		Weight::from_parts(56_675_000, 4012)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -84,8 +84,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ComputeRegistry::Providers` (`max_values`: None, `max_size`: Some(547), added: 3022, mode: `MaxEncodedLen`)
 	fn heartbeat() -> Weight {
 		// Proof size: measured `670`, estimated `4012` bytes.
-		// Minimum execution time: 14_770_000 picoseconds.
-		Weight::from_parts(19_748_000, 4012)
+		// Minimum execution time: 14_218_000 picoseconds.
+		Weight::from_parts(15_766_000, 4012)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -93,8 +93,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ComputeRegistry::Providers` (`max_values`: None, `max_size`: Some(547), added: 3022, mode: `MaxEncodedLen`)
 	fn pause() -> Weight {
 		// Proof size: measured `670`, estimated `4012` bytes.
-		// Minimum execution time: 14_454_000 picoseconds.
-		Weight::from_parts(19_762_000, 4012)
+		// Minimum execution time: 14_079_000 picoseconds.
+		Weight::from_parts(15_366_000, 4012)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -102,8 +102,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ComputeRegistry::Providers` (`max_values`: None, `max_size`: Some(547), added: 3022, mode: `MaxEncodedLen`)
 	fn resume() -> Weight {
 		// Proof size: measured `670`, estimated `4012` bytes.
-		// Minimum execution time: 14_364_000 picoseconds.
-		Weight::from_parts(19_720_000, 4012)
+		// Minimum execution time: 13_802_000 picoseconds.
+		Weight::from_parts(15_202_000, 4012)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -113,8 +113,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: UNKNOWN KEY `0xefd5875cce36c263c8bc03d7178a0283` (r:1 w:0)
 	fn unbond() -> Weight {
 		// Proof size: measured `670`, estimated `4135` bytes.
-		// Minimum execution time: 15_639_000 picoseconds.
-		Weight::from_parts(21_662_000, 4135)
+		// Minimum execution time: 14_980_000 picoseconds.
+		Weight::from_parts(16_742_000, 4135)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -130,8 +130,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ComputeRegistry::CounterForProviders` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn withdraw_unbonded() -> Weight {
 		// Proof size: measured `17647`, estimated `151950` bytes.
-		// Minimum execution time: 126_651_000 picoseconds.
-		Weight::from_parts(149_586_000, 151950)
+		// Minimum execution time: 123_093_000 picoseconds.
+		Weight::from_parts(133_184_000, 151950)
 			.saturating_add(T::DbWeight::get().reads(12_u64))
 			.saturating_add(T::DbWeight::get().writes(12_u64))
 	}
@@ -143,8 +143,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	fn force_slash() -> Weight {
 		// Proof size: measured `1077`, estimated `6196` bytes.
-		// Minimum execution time: 54_197_000 picoseconds.
-		Weight::from_parts(64_306_000, 6196)
+		// Minimum execution time: 51_978_000 picoseconds.
+		Weight::from_parts(56_390_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -153,47 +153,47 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same weights with RocksDB-like database weights, for tests and other runtimes' defaults.
 impl WeightInfo for () {
 	fn register() -> Weight {
-		Weight::from_parts(164_064_000, 151950)
+		Weight::from_parts(146_456_000, 151950)
 			.saturating_add(RocksDbWeight::get().reads(12_u64))
 			.saturating_add(RocksDbWeight::get().writes(12_u64))
 	}
 	fn update_profile() -> Weight {
-		Weight::from_parts(94_962_000, 151950)
+		Weight::from_parts(89_313_000, 151950)
 			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().writes(9_u64))
 	}
 	fn bond_more() -> Weight {
-		Weight::from_parts(62_630_000, 4012)
+		Weight::from_parts(56_675_000, 4012)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn heartbeat() -> Weight {
-		Weight::from_parts(19_748_000, 4012)
+		Weight::from_parts(15_766_000, 4012)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn pause() -> Weight {
-		Weight::from_parts(19_762_000, 4012)
+		Weight::from_parts(15_366_000, 4012)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn resume() -> Weight {
-		Weight::from_parts(19_720_000, 4012)
+		Weight::from_parts(15_202_000, 4012)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn unbond() -> Weight {
-		Weight::from_parts(21_662_000, 4135)
+		Weight::from_parts(16_742_000, 4135)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn withdraw_unbonded() -> Weight {
-		Weight::from_parts(149_586_000, 151950)
+		Weight::from_parts(133_184_000, 151950)
 			.saturating_add(RocksDbWeight::get().reads(12_u64))
 			.saturating_add(RocksDbWeight::get().writes(12_u64))
 	}
 	fn force_slash() -> Weight {
-		Weight::from_parts(64_306_000, 6196)
+		Weight::from_parts(56_390_000, 6196)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
