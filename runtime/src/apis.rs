@@ -17,9 +17,9 @@ use sp_runtime::{
 use sp_version::RuntimeVersion;
 
 use super::{
-	AccountId, Aura, Balance, Block, BlockNumber, ComputeRegistry, Executive, Grandpa,
-	InherentDataExt, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System,
-	TransactionPayment, VERSION,
+	AccountId, Aura, Balance, Block, BlockNumber, ComputeRegistry, DataLicensing, Executive,
+	Grandpa, InherentDataExt, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys,
+	System, TransactionPayment, VERSION,
 };
 
 impl_runtime_apis! {
@@ -219,6 +219,43 @@ impl_runtime_apis! {
 			limit: u32,
 		) -> pallet_compute_registry::Page<AccountId> {
 			ComputeRegistry::live_providers_page(execution_provider, start, limit)
+		}
+	}
+
+	impl pallet_data_licensing::runtime_api::DataLicensingApi<Block, AccountId, Balance, BlockNumber>
+		for Runtime
+	{
+		fn dataset(
+			dataset: pallet_data_licensing::DatasetId,
+		) -> Option<pallet_data_licensing::Dataset<AccountId, Balance, BlockNumber>> {
+			pallet_data_licensing::Datasets::<Runtime>::get(dataset)
+		}
+
+		fn dataset_by_hash(
+			content_hash: pallet_data_licensing::ContentHash,
+		) -> Option<pallet_data_licensing::DatasetId> {
+			pallet_data_licensing::DatasetByHash::<Runtime>::get(content_hash)
+		}
+
+		fn license(
+			license: pallet_data_licensing::LicenseId,
+		) -> Option<pallet_data_licensing::License<AccountId, Balance, BlockNumber>> {
+			pallet_data_licensing::Licenses::<Runtime>::get(license)
+		}
+
+		fn licenses_of(
+			holder: AccountId,
+			start_after: Option<pallet_data_licensing::LicenseId>,
+			limit: u32,
+		) -> Vec<pallet_data_licensing::LicenseId> {
+			DataLicensing::licenses_of(&holder, start_after, limit)
+		}
+
+		fn license_status(
+			license: pallet_data_licensing::LicenseId,
+			at: BlockNumber,
+		) -> pallet_data_licensing::LicenseStatus {
+			DataLicensing::license_status(license, at)
 		}
 	}
 

@@ -7,6 +7,7 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_timestamp, Timestamp]
 	[pallet_sudo, Sudo]
 	[pallet_compute_registry, ComputeRegistry]
+	[pallet_data_licensing, DataLicensing]
 );
 
 impl frame_system_benchmarking::Config for crate::Runtime {}

@@ -206,4 +206,7 @@ mod runtime {
 
 	#[runtime::pallet_index(10)]
 	pub type ComputeRegistry = pallet_compute_registry;
+
+	#[runtime::pallet_index(11)]
+	pub type DataLicensing = pallet_data_licensing;
 }

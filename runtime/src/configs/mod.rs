@@ -155,3 +155,19 @@ impl pallet_compute_registry::Config for Runtime {
 	type MaxProviders = ConstU32<512>;
 	type WeightInfo = pallet_compute_registry::weights::SubstrateWeight<Runtime>;
 }
+
+parameter_types! {
+	/// Deposit for registering a dataset: 10 CAIRN, returned when it is removed.
+	pub const DatasetDeposit: Balance = 10 * UNIT;
+	/// Deposit for a license record: 0.1 CAIRN, returned when it is cleared.
+	pub const LicenseDeposit: Balance = UNIT / 10;
+}
+
+/// `pallet_data_licensing`: datasets, license offers and licenses.
+impl pallet_data_licensing::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type DatasetDeposit = DatasetDeposit;
+	type LicenseDeposit = LicenseDeposit;
+	type WeightInfo = pallet_data_licensing::weights::SubstrateWeight<Runtime>;
+}
