@@ -410,3 +410,55 @@ fn inspect_traits_and_queries() {
 		assert_eq!(DataLicensing::licenses_of(&3, None, 10), vec![other]);
 	});
 }
+
+#[test]
+fn update_offers_errors() {
+	new_test_ext().execute_with(|| {
+		let dataset = register(1, 7, vec![terms()]);
+		assert_noop!(
+			DataLicensing::update_offers(RuntimeOrigin::signed(2), dataset, offers(vec![terms()])),
+			Error::<Test>::NotOwner
+		);
+		assert_noop!(
+			DataLicensing::update_offers(RuntimeOrigin::signed(1), 9, offers(vec![terms()])),
+			Error::<Test>::UnknownDataset
+		);
+		assert_noop!(
+			DataLicensing::update_offers(RuntimeOrigin::signed(1), dataset, offers(vec![])),
+			Error::<Test>::NoOffers
+		);
+		let royalty = LicenseTerms { royalty_bps: 10_001, ..terms() };
+		assert_noop!(
+			DataLicensing::update_offers(RuntimeOrigin::signed(1), dataset, offers(vec![royalty])),
+			Error::<Test>::RoyaltyTooHigh
+		);
+	});
+}
+
+#[test]
+fn exhausted_ids_are_refused_without_taking_deposits() {
+	new_test_ext().execute_with(|| {
+		NextDatasetId::<Test>::put(DatasetId::MAX);
+		assert_noop!(
+			DataLicensing::register_dataset(
+				RuntimeOrigin::signed(1),
+				[7; 32],
+				None,
+				name("x"),
+				1,
+				None,
+				offers(vec![terms()])
+			),
+			Error::<Test>::IdsExhausted
+		);
+		NextDatasetId::<Test>::put(0);
+		let dataset = register(1, 7, vec![terms()]);
+		NextLicenseId::<Test>::put(LicenseId::MAX);
+		assert_noop!(
+			DataLicensing::purchase_license(RuntimeOrigin::signed(2), dataset, 0, 1_000),
+			Error::<Test>::IdsExhausted
+		);
+		assert_eq!(held(HoldReason::LicenseDeposit, 2), 0);
+		assert_eq!(free(2), FUNDS);
+	});
+}
