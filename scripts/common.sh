@@ -36,6 +36,8 @@ ensure_prerequisites() {
 	command -v git >/dev/null || missing+=(git)
 	command -v node >/dev/null || missing+=(nodejs)
 	command -v npm >/dev/null || missing+=(npm)
+	command -v python3 >/dev/null || missing+=(python3)
+	python3 -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)
 	if [ ${#missing[@]} -gt 0 ]; then
 		if [ "$(id -u)" = 0 ]; then apt_install "${missing[@]}"
 		else
@@ -43,7 +45,7 @@ ensure_prerequisites() {
 			exit 1
 		fi
 	else
-		say "system packages present (protoc, C/C++ compiler, git, node, npm)"
+		say "system packages present (protoc, C/C++ compiler, git, node, npm, python3 with pip)"
 	fi
 	if ! command -v rustup >/dev/null; then
 		echo "rustup is required: install it from your distribution or rustup.rs" >&2
@@ -70,6 +72,15 @@ ensure_prerequisites() {
 build_node() {
 	say "cargo build ${CAIRN_CARGO_FLAGS[*]} -p cairn-node (target: $CARGO_TARGET_DIR; a cold build takes about 25 minutes on 2 cores)"
 	(cd "$CAIRN_ROOT" && cargo build "${CAIRN_CARGO_FLAGS[@]}" -p cairn-node)
+}
+
+# Fetches ONNX Runtime and the ONNX test models (PyPI wheels, cached) and exports ORT_DYLIB_PATH
+# (which cairn-node reads for --onnxruntime-lib) and CAIRN_TEST_MODELS.
+ensure_onnxruntime() {
+	local exports
+	exports="$("$CAIRN_ROOT/scripts/fetch-onnxruntime.sh" --print-env)" || return 1
+	eval "$exports"
+	say "ONNX Runtime: $ORT_DYLIB_PATH"
 }
 
 # Installs the end-to-end suite's npm packages exactly as locked.

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every check and test of Cairn and ends with `N passed, N failed`:
 #   formatting, clippy (warnings are errors), all Rust tests (unit, benchmark and integration
-#   tests, with the runtime-benchmarks feature), then the end-to-end suite against real nodes.
+#   tests, with the runtime-benchmarks feature; inference tests use the ONNX Runtime library and
+#   test models that scripts/fetch-onnxruntime.sh caches), then the end-to-end suite against
+#   real nodes.
 # Exits non-zero when anything fails.
 
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -36,6 +38,7 @@ count_cargo_tests() {
 }
 
 ensure_prerequisites || exit 1
+ensure_onnxruntime || exit 1
 
 cd "$CAIRN_ROOT"
 

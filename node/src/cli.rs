@@ -59,6 +59,11 @@ pub struct Cli {
 	/// once. The last two are for development and tests on a single node.
 	#[arg(long, value_name = "MODE", default_value_t = Sealing::Aura)]
 	pub sealing: Sealing,
+
+	/// Inference for offchain workers: ONNX Runtime library, model store, execution providers,
+	/// threads and limits.
+	#[clap(flatten)]
+	pub inference: crate::inference::InferenceParams,
 }
 
 /// The node's subcommands.
@@ -100,6 +105,10 @@ pub enum Subcommand {
 
 	/// Database metadata.
 	ChainInfo(sc_cli::ChainInfoCmd),
+
+	/// The local model store: `import` a model, `list` the models.
+	#[command(subcommand)]
+	Model(crate::inference::ModelCmd),
 }
 
 #[cfg(test)]

@@ -116,7 +116,10 @@ pub fn run() -> sc_cli::Result<()> {
 							.into());
 					}
 					// The benchmark executor adds the standard and benchmarking host functions itself.
-					cmd.run_with_spec::<sp_runtime::traits::HashingFor<Block>, ()>(Some(
+					cmd.run_with_spec::<
+						sp_runtime::traits::HashingFor<Block>,
+						cairn_inference::HostFunctions,
+					>(Some(
 						config.chain_spec,
 					))
 				},
@@ -164,6 +167,7 @@ pub fn run() -> sc_cli::Result<()> {
 				},
 			})
 		},
+		Some(Subcommand::Model(cmd)) => cmd.run().map_err(sc_cli::Error::Input),
 		Some(Subcommand::ChainInfo(cmd)) => {
 			let runner = cli.create_runner(cmd)?;
 			runner.sync_run(|config| cmd.run::<Block>(&config))
@@ -171,17 +175,22 @@ pub fn run() -> sc_cli::Result<()> {
 		None => {
 			let runner = cli.create_runner(&cli.run)?;
 			let sealing = cli.sealing;
+			let inference = cli.inference.clone();
 			runner.run_node_until_exit(|config| async move {
 				log::info!("Sealing: {sealing}");
 				match config.network.network_backend {
-					sc_network::config::NetworkBackendType::Libp2p => service::new_full::<
-						sc_network::NetworkWorker<
-							Block,
-							<Block as sp_runtime::traits::Block>::Hash,
-						>,
-					>(config, sealing),
+					sc_network::config::NetworkBackendType::Libp2p => {
+						service::new_full::<
+							sc_network::NetworkWorker<
+								Block,
+								<Block as sp_runtime::traits::Block>::Hash,
+							>,
+						>(config, sealing, &inference)
+					},
 					sc_network::config::NetworkBackendType::Litep2p => {
-						service::new_full::<sc_network::Litep2pNetworkBackend>(config, sealing)
+						service::new_full::<sc_network::Litep2pNetworkBackend>(
+							config, sealing, &inference,
+						)
 					},
 				}
 				.map_err(sc_cli::Error::Service)

@@ -22,15 +22,18 @@ use sc_transaction_pool_api::OffchainTransactionPoolFactory;
 use sp_consensus_aura::{sr25519::AuthorityPair as AuraPair, SlotDuration};
 use sp_runtime::traits::Block as BlockT;
 
-use crate::cli::Sealing;
+use crate::{cli::Sealing, inference::InferenceParams};
 
-/// The host functions the runtime may call.
+/// The host functions the runtime may call: Substrate's and Cairn's inference functions.
 #[cfg(not(feature = "runtime-benchmarks"))]
-pub type HostFunctions = sp_io::SubstrateHostFunctions;
+pub type HostFunctions = (sp_io::SubstrateHostFunctions, cairn_inference::HostFunctions);
 /// The host functions the runtime may call, with those its benchmarks need.
 #[cfg(feature = "runtime-benchmarks")]
-pub type HostFunctions =
-	(sp_io::SubstrateHostFunctions, frame_benchmarking::benchmarking::HostFunctions);
+pub type HostFunctions = (
+	sp_io::SubstrateHostFunctions,
+	cairn_inference::HostFunctions,
+	frame_benchmarking::benchmarking::HostFunctions,
+);
 
 /// The full client: native code around the Wasm runtime.
 pub type FullClient =
@@ -175,6 +178,7 @@ pub fn new_partial(config: &Configuration, sealing: Sealing) -> Result<Service, 
 pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 	config: Configuration,
 	sealing: Sealing,
+	inference: &InferenceParams,
 ) -> Result<TaskManager, ServiceError> {
 	let sc_service::PartialComponents {
 		client,
@@ -233,6 +237,15 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 		})?;
 
 	if config.offchain_worker.enabled {
+		// The inference engine answers the runtime's `inference` host functions, in offchain
+		// workers only. Without ONNX Runtime it reports inference as unavailable.
+		let mut engine = inference.engine().map_err(ServiceError::Other)?;
+		if let Some(registry) = config.prometheus_registry() {
+			let metrics = cairn_inference::metrics::Metrics::register(registry)
+				.map_err(|error| ServiceError::Other(format!("inference metrics: {error}")))?;
+			engine = engine.with_metrics(metrics);
+		}
+		let engine: Arc<dyn cairn_inference::host::Engine> = Arc::new(engine);
 		let offchain_workers =
 			sc_offchain::OffchainWorkers::new(sc_offchain::OffchainWorkerOptions {
 				runtime_api_provider: client.clone(),
@@ -244,7 +257,10 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 				)),
 				network_provider: Arc::new(network.clone()),
 				enable_http_requests: true,
-				custom_extensions: |_| vec![],
+				custom_extensions: move |_| {
+					vec![Box::new(cairn_inference::host::InferenceExt::new(engine.clone()))
+						as Box<_>]
+				},
 			})?;
 		task_manager.spawn_handle().spawn(
 			"offchain-workers-runner",

@@ -209,4 +209,7 @@ mod runtime {
 
 	#[runtime::pallet_index(11)]
 	pub type DataLicensing = pallet_data_licensing;
+
+	#[runtime::pallet_index(13)]
+	pub type Inference = pallet_inference;
 }

@@ -28,6 +28,16 @@ export async function freePort() {
   });
 }
 
+/** This process's environment with `overrides` applied (`undefined` removes a variable). */
+function processEnv(overrides) {
+  const env = { ...process.env };
+  for (const [name, value] of Object.entries(overrides)) {
+    if (value === undefined) delete env[name];
+    else env[name] = value;
+  }
+  return env;
+}
+
 /** A new temporary directory, for a node's base path. */
 export function tempDir(prefix = 'cairn-e2e-') {
   return mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -66,9 +76,9 @@ export async function waitFor(predicate, { timeoutMs = 60_000, intervalMs = 250,
  * Runs `cairn-node` with `args` until it exits; resolves with its exit code and output.
  * For commands that are expected to stop by themselves (bad flags, subcommands).
  */
-export function runToExit(args, { timeoutMs = 60_000 } = {}) {
+export function runToExit(args, { timeoutMs = 60_000, env = {} } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(nodeBinary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(nodeBinary, args, { stdio: ['ignore', 'pipe', 'pipe'], env: processEnv(env) });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
@@ -89,8 +99,12 @@ export function runToExit(args, { timeoutMs = 60_000 } = {}) {
  * (and removes its temporary base path unless `keepBasePath`).
  */
 export class CairnNode {
-  constructor({ args = ['--dev'], basePath, keepBasePath = false } = {}) {
+  /**
+   * `env`: variables to set for the process (a value of `undefined` removes the variable).
+   */
+  constructor({ args = ['--dev'], basePath, keepBasePath = false, env = {} } = {}) {
     this.extraArgs = args;
+    this.env = env;
     this.basePath = basePath ?? tempDir();
     this.ownsBasePath = !basePath && !keepBasePath;
     this.output = '';
@@ -109,7 +123,7 @@ export class CairnNode {
       '--no-mdns',
       '--no-telemetry',
     ];
-    this.child = spawn(nodeBinary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(nodeBinary, args, { stdio: ['ignore', 'pipe', 'pipe'], env: processEnv(this.env) });
     this.exited = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve({ code, signal })));
     const capture = (d) => {
       this.output += d;

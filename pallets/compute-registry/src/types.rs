@@ -6,68 +6,9 @@ use scale_info::TypeInfo;
 use serde::{Deserialize, Serialize};
 use sp_runtime::Permill;
 
-/// An ONNX Runtime execution provider: the backend a provider can run models on.
-#[derive(
-	Clone,
-	Copy,
-	PartialEq,
-	Eq,
-	PartialOrd,
-	Ord,
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	Debug,
-	Serialize,
-	Deserialize,
-)]
-pub enum ExecutionProvider {
-	/// The default CPU provider; every ONNX Runtime build has it.
-	#[codec(index = 0)]
-	Cpu,
-	/// NVIDIA CUDA.
-	#[codec(index = 1)]
-	Cuda,
-	/// NVIDIA TensorRT.
-	#[codec(index = 2)]
-	TensorRt,
-	/// AMD ROCm.
-	#[codec(index = 3)]
-	Rocm,
-	/// AMD MIGraphX.
-	#[codec(index = 4)]
-	MiGraphX,
-	/// Intel OpenVINO.
-	#[codec(index = 5)]
-	OpenVino,
-	/// Microsoft DirectML.
-	#[codec(index = 6)]
-	DirectMl,
-	/// Apple CoreML.
-	#[codec(index = 7)]
-	CoreMl,
-}
-
-impl ExecutionProvider {
-	/// Every execution provider, in index order.
-	pub const ALL: [ExecutionProvider; 8] = [
-		ExecutionProvider::Cpu,
-		ExecutionProvider::Cuda,
-		ExecutionProvider::TensorRt,
-		ExecutionProvider::Rocm,
-		ExecutionProvider::MiGraphX,
-		ExecutionProvider::OpenVino,
-		ExecutionProvider::DirectMl,
-		ExecutionProvider::CoreMl,
-	];
-
-	/// Whether the provider runs on the host CPU (its memory need is met from RAM, not GPU memory).
-	pub fn is_cpu(&self) -> bool {
-		matches!(self, ExecutionProvider::Cpu)
-	}
-}
+/// An ONNX Runtime execution provider: the backend a provider can run models on (shared with
+/// the inference engine, so profiles and receipts name providers alike).
+pub use cairn_inference::ExecutionProvider;
 
 /// The most execution providers one profile lists: each provider at most once.
 pub type MaxExecutionProviders = ConstU32<8>;

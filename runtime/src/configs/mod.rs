@@ -171,3 +171,5 @@ impl pallet_data_licensing::Config for Runtime {
 	type LicenseDeposit = LicenseDeposit;
 	type WeightInfo = pallet_data_licensing::weights::SubstrateWeight<Runtime>;
 }
+
+impl pallet_inference::Config for Runtime {}

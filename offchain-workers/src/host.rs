@@ -1,0 +1,89 @@
+//! Host functions: the runtime's offchain worker calls these; the node answers them with the
+//! engine registered as an externalities extension.
+//!
+//! Every cairn-node provides these functions, so the runtime instantiates everywhere, but the node
+//! registers the engine only for offchain workers: called anywhere else (block import, RPC state
+//! calls) they return [`InferenceError::NoInferenceContext`].
+
+#[cfg(feature = "std")]
+use crate::types::TensorSet;
+use crate::types::{Capabilities, InferenceError, InferenceOutput, ModelHash};
+use alloc::vec::Vec;
+#[cfg(feature = "std")]
+use sp_externalities::ExternalitiesExt;
+use sp_runtime_interface::{
+	pass_by::{AllocateAndReturnByCodec, PassFatPointerAndRead, PassPointerAndReadCopy},
+	runtime_interface,
+};
+
+/// A native inference engine, as the host functions see it.
+#[cfg(feature = "std")]
+pub trait Engine: Send + Sync {
+	/// Runs a model from the store on a canonical tensor set.
+	fn run(&self, model: &ModelHash, input: &TensorSet) -> Result<InferenceOutput, InferenceError>;
+	/// What this engine can do now.
+	fn capabilities(&self) -> Capabilities;
+	/// Whether the model store holds the model (not yet verified: that happens at first load).
+	fn has_model(&self, model: &ModelHash) -> bool;
+}
+
+#[cfg(feature = "std")]
+sp_externalities::decl_extension! {
+	/// The node's inference engine, registered for offchain workers.
+	pub struct InferenceExt(std::sync::Arc<dyn Engine>);
+}
+
+#[cfg(feature = "std")]
+impl InferenceExt {
+	/// Wraps an engine for registration.
+	pub fn new(engine: std::sync::Arc<dyn Engine>) -> Self {
+		InferenceExt(engine)
+	}
+}
+
+/// ONNX model inference for offchain workers.
+#[runtime_interface]
+pub trait Inference {
+	/// Runs the model with this SHA-256 on a SCALE-encoded canonical [`TensorSet`].
+	fn run(
+		&mut self,
+		model: PassPointerAndReadCopy<ModelHash, 32>,
+		input: PassFatPointerAndRead<&[u8]>,
+	) -> AllocateAndReturnByCodec<Result<InferenceOutput, InferenceError>> {
+		let engine = match self.extension::<InferenceExt>() {
+			Some(InferenceExt(engine)) => engine.clone(),
+			None => return Err(InferenceError::NoInferenceContext),
+		};
+		let input = TensorSet::decode_canonical(input)?;
+		engine.run(&model, &input)
+	}
+
+	/// Reports ONNX Runtime's availability and version, the execution providers and the models
+	/// in the store.
+	fn capabilities(&mut self) -> AllocateAndReturnByCodec<Result<Capabilities, InferenceError>> {
+		match self.extension::<InferenceExt>() {
+			Some(InferenceExt(engine)) => Ok(engine.capabilities()),
+			None => Err(InferenceError::NoInferenceContext),
+		}
+	}
+
+	/// Whether the model store holds the model with this SHA-256.
+	fn has_model(
+		&mut self,
+		model: PassPointerAndReadCopy<ModelHash, 32>,
+	) -> AllocateAndReturnByCodec<Result<bool, InferenceError>> {
+		match self.extension::<InferenceExt>() {
+			Some(InferenceExt(engine)) => Ok(engine.has_model(&model)),
+			None => Err(InferenceError::NoInferenceContext),
+		}
+	}
+}
+
+/// Runs a model on a tensor set through the host function (runtime side convenience).
+pub fn run_model(
+	model: &ModelHash,
+	input: &crate::types::TensorSet,
+) -> Result<InferenceOutput, InferenceError> {
+	let encoded: Vec<u8> = codec::Encode::encode(input);
+	inference::run(*model, &encoded)
+}

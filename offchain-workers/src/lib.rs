@@ -1,0 +1,37 @@
+//! # Cairn inference
+//!
+//! ONNX model inference for Cairn's offchain workers.
+//!
+//! - [`types`] (no_std): tensors and tensor sets with a canonical encoding and SHA-256 hash, model
+//!   io specs, inference results, capabilities and [`InferenceError`]; shared by the runtime and
+//!   the node.
+//! - [`agreement`] (no_std): whether two outputs of one job agree (hash equality, or element-wise
+//!   tolerance for floats), used by the inference pallet and the tests alike.
+//! - [`host`]: the `inference` host functions (`run`, `capabilities`, `has_model`) the runtime calls
+//!   from offchain workers, and the [`host::Engine`] trait and extension the node answers them with.
+//! - `engine`, `store`, `metrics` (std): the native engine on ONNX Runtime (`ort`, library loaded
+//!   at run time), the SHA-256-verified model store, and Prometheus metrics.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+#![warn(missing_docs)]
+
+extern crate alloc;
+
+pub mod agreement;
+pub mod host;
+pub mod types;
+
+#[cfg(feature = "std")]
+pub mod engine;
+#[cfg(feature = "std")]
+pub mod metrics;
+#[cfg(feature = "std")]
+pub mod store;
+
+pub use agreement::{outputs_agree, Disagreement, Tolerance};
+pub use host::{inference, run_model};
+pub use types::*;
+
+/// The host functions a node must provide for a runtime that uses this crate.
+#[cfg(feature = "std")]
+pub type HostFunctions = inference::HostFunctions;
