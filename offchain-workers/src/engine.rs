@@ -15,13 +15,16 @@ use ort::{
 	ep::ExecutionProvider as _,
 	memory::Allocator,
 	session::{builder::GraphOptimizationLevel, RunOptions, Session},
-	value::{DynTensor, DynTensorValueType, DynValue, Outlet, Shape, TensorElementType, ValueType},
+	value::{
+		DynTensor, DynTensorValueType, DynValue, Outlet, Shape, Tensor as OrtTensor,
+		TensorElementType, ValueType,
+	},
 };
 use std::{
 	path::{Path, PathBuf},
 	sync::{
 		atomic::{AtomicBool, Ordering},
-		mpsc, Arc, Mutex, MutexGuard,
+		Arc, Condvar, Mutex, MutexGuard,
 	},
 	thread,
 	time::{Duration, Instant},
@@ -156,6 +159,7 @@ pub struct OrtEngine {
 	store: ModelStore,
 	config: EngineConfig,
 	sessions: Mutex<SessionCache>,
+	watchdog: Watchdog,
 	metrics: Option<Metrics>,
 }
 
@@ -179,7 +183,14 @@ impl OrtEngine {
 				"inference unavailable on this node: {reason}. The node runs normally otherwise."
 			),
 		}
-		Ok(OrtEngine { runtime, store, config, sessions: Default::default(), metrics: None })
+		Ok(OrtEngine {
+			runtime,
+			store,
+			config,
+			sessions: Default::default(),
+			watchdog: Watchdog::start(),
+			metrics: None,
+		})
 	}
 
 	/// Records runs and failures in `metrics`.
@@ -354,12 +365,12 @@ impl OrtEngine {
 			let mut session =
 				loaded.session.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
 			let started = Instant::now();
-			let watchdog = Watchdog::start(options.clone(), self.config.limits.max_run_time);
+			let guard =
+				self.watchdog.watch(options.clone(), started + self.config.limits.max_run_time);
 			let result = session.run_with_options(values, &*options);
 			let elapsed = started.elapsed();
-			let timed_out = watchdog.stop();
 			let outputs = match result {
-				_ if timed_out => return Err(InferenceError::TimedOut),
+				_ if guard.finish() => return Err(InferenceError::TimedOut),
 				Ok(outputs) => outputs,
 				Err(error) => {
 					log::debug!(target: LOG_TARGET, "model run failed: {error}");
@@ -382,7 +393,6 @@ impl OrtEngine {
 		let outputs = TensorSet::new(tensors)?;
 		Ok((
 			InferenceOutput {
-				input_hash: input.hash(),
 				output_hash: outputs.hash(),
 				outputs,
 				execution_provider: loaded.provider,
@@ -442,34 +452,114 @@ impl Engine for OrtEngine {
 	}
 }
 
-/// Terminates a run that outlives its time limit.
+/// One thread per engine that terminates runs outliving their deadline (cheaper than a thread
+/// per run).
 struct Watchdog {
-	done: mpsc::Sender<()>,
+	shared: Arc<WatchdogShared>,
+}
+
+#[derive(Default)]
+struct WatchdogShared {
+	runs: Mutex<WatchedRuns>,
+	changed: Condvar,
+}
+
+#[derive(Default)]
+struct WatchedRuns {
+	next_id: u64,
+	active: Vec<WatchedRun>,
+	stopped: bool,
+}
+
+struct WatchedRun {
+	id: u64,
+	deadline: Instant,
+	options: Arc<RunOptions>,
 	fired: Arc<AtomicBool>,
-	thread: thread::JoinHandle<()>,
+}
+
+/// A run being watched; [`RunGuard::finish`] stops watching it.
+struct RunGuard<'a> {
+	shared: &'a WatchdogShared,
+	id: u64,
+	fired: Arc<AtomicBool>,
+}
+
+impl RunGuard<'_> {
+	/// Stops watching; whether the watchdog terminated the run.
+	fn finish(self) -> bool {
+		self.fired.load(Ordering::SeqCst)
+	}
+}
+
+impl Drop for RunGuard<'_> {
+	fn drop(&mut self) {
+		let mut runs = self.shared.runs.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+		runs.active.retain(|run| run.id != self.id);
+	}
 }
 
 impl Watchdog {
-	fn start(options: Arc<RunOptions>, limit: Duration) -> Self {
-		let (done, finished) = mpsc::channel::<()>();
-		let fired = Arc::new(AtomicBool::new(false));
-		let flag = fired.clone();
-		let thread = thread::spawn(move || {
-			if let Err(mpsc::RecvTimeoutError::Timeout) = finished.recv_timeout(limit) {
-				flag.store(true, Ordering::SeqCst);
-				if let Err(error) = options.terminate() {
-					log::warn!(target: LOG_TARGET, "terminating an over-time run failed: {error}");
+	fn start() -> Self {
+		let shared = Arc::new(WatchdogShared::default());
+		let worker = shared.clone();
+		let spawned =
+			thread::Builder::new().name("cairn-inference-watchdog".into()).spawn(move || {
+				let mut runs = worker.runs.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+				while !runs.stopped {
+					let now = Instant::now();
+					for run in runs.active.iter().filter(|run| run.deadline <= now) {
+						if !run.fired.swap(true, Ordering::SeqCst) {
+							if let Err(error) = run.options.terminate() {
+								log::warn!(target: LOG_TARGET, "terminating an over-time run failed: {error}");
+							}
+						}
+					}
+					let next = runs
+						.active
+						.iter()
+						.filter(|run| !run.fired.load(Ordering::SeqCst))
+						.map(|run| run.deadline)
+						.min();
+					runs = match next {
+						Some(deadline) => {
+							let wait = deadline.saturating_duration_since(Instant::now());
+							worker
+								.changed
+								.wait_timeout(runs, wait)
+								.map(|(guard, _)| guard)
+								.unwrap_or_else(|poisoned| poisoned.into_inner().0)
+						},
+						None => worker
+							.changed
+							.wait(runs)
+							.unwrap_or_else(|poisoned| poisoned.into_inner()),
+					};
 				}
-			}
-		});
-		Watchdog { done, fired, thread }
+			});
+		if let Err(error) = spawned {
+			log::warn!(target: LOG_TARGET, "starting the run watchdog failed ({error}); runs have no time limit");
+		}
+		Watchdog { shared }
 	}
 
-	/// Stops the watchdog; whether it fired.
-	fn stop(self) -> bool {
-		let _ = self.done.send(());
-		let _ = self.thread.join();
-		self.fired.load(Ordering::SeqCst)
+	/// Watches a run until the guard is finished or dropped.
+	fn watch(&self, options: Arc<RunOptions>, deadline: Instant) -> RunGuard<'_> {
+		let fired = Arc::new(AtomicBool::new(false));
+		let mut runs = self.shared.runs.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+		runs.next_id += 1;
+		let id = runs.next_id;
+		runs.active.push(WatchedRun { id, deadline, options, fired: fired.clone() });
+		drop(runs);
+		self.shared.changed.notify_one();
+		RunGuard { shared: &self.shared, id, fired }
+	}
+}
+
+impl Drop for Watchdog {
+	fn drop(&mut self) {
+		self.shared.runs.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).stopped = true;
+		self.shared.changed.notify_one();
 	}
 }
 
@@ -640,8 +730,68 @@ fn tensor_name(tensor: &Tensor) -> Result<String, InferenceError> {
 	tensor.name_str().map(str::to_owned).ok_or(InferenceError::MalformedTensor)
 }
 
-/// Copies a tensor into an ONNX Runtime value on the CPU.
+/// Copies a tensor into an ONNX Runtime value on the CPU (one copy, into a typed buffer that
+/// ONNX Runtime then uses in place).
 fn to_value(tensor: &Tensor) -> Result<DynValue, InferenceError> {
+	let dims = tensor
+		.shape
+		.iter()
+		.map(|dim| usize::try_from(*dim).map_err(|_| InferenceError::MalformedTensor))
+		.collect::<Result<Vec<_>, _>>()?;
+	let data = tensor.data.as_slice();
+	let created = match tensor.element_type {
+		ElementType::F32 => OrtTensor::from_array((dims, decode_le(data, f32::from_le_bytes)))
+			.map(|value| value.into_dyn()),
+		ElementType::I64 => OrtTensor::from_array((dims, decode_le(data, i64::from_le_bytes)))
+			.map(|value| value.into_dyn()),
+		ElementType::I32 => OrtTensor::from_array((dims, decode_le(data, i32::from_le_bytes)))
+			.map(|value| value.into_dyn()),
+		ElementType::U8 => {
+			OrtTensor::from_array((dims, data.to_vec())).map(|value| value.into_dyn())
+		},
+		ElementType::Bool => {
+			OrtTensor::from_array((dims, data.iter().map(|b| *b == 1).collect::<Vec<bool>>()))
+				.map(|value| value.into_dyn())
+		},
+		ElementType::F16 => return to_value_raw(tensor),
+	};
+	created.map_err(|error| {
+		log::debug!(target: LOG_TARGET, "creating an input tensor failed: {error}");
+		InferenceError::InputTooLarge
+	})
+}
+
+/// Little-endian elements of `N` bytes (`N` is `size_of::<T>()`; every bit pattern of `T` is a
+/// valid value). On little-endian machines this is one `memcpy`.
+fn decode_le<T: Copy, const N: usize>(data: &[u8], from: fn([u8; N]) -> T) -> Vec<T> {
+	let count = data.len() / N;
+	if cfg!(target_endian = "little") && core::mem::size_of::<T>() == N {
+		let mut values = Vec::<T>::with_capacity(count);
+		// SAFETY: `values` has capacity for `count` elements of `N == size_of::<T>()` bytes; the
+		// callers' `T` (f32, i32, i64) accept every bit pattern and store little-endian here, so
+		// the bytes copied are exactly the elements; the length is set after they are written.
+		unsafe {
+			core::ptr::copy_nonoverlapping(
+				data.as_ptr(),
+				values.as_mut_ptr().cast::<u8>(),
+				count * N,
+			);
+			values.set_len(count);
+		}
+		return values;
+	}
+	data.chunks_exact(N)
+		.map(|chunk| {
+			let mut bytes = [0u8; N];
+			bytes.copy_from_slice(chunk);
+			from(bytes)
+		})
+		.collect()
+}
+
+/// Copies a tensor byte for byte into a tensor allocated by ONNX Runtime (element types without
+/// a Rust counterpart in `ort`, such as f16).
+fn to_value_raw(tensor: &Tensor) -> Result<DynValue, InferenceError> {
 	let dims = tensor
 		.shape
 		.iter()

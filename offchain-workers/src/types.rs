@@ -334,9 +334,11 @@ impl TensorSet {
 		Ok(set)
 	}
 
-	/// SHA-256 of the canonical SCALE encoding.
+	/// SHA-256 of the canonical SCALE encoding, streamed into the hasher (no encoded copy).
 	pub fn hash(&self) -> TensorSetHash {
-		sp_crypto_hashing::sha2_256(&self.encode())
+		let mut hasher = HashingOutput(sha2::Sha256::default());
+		self.encode_to(&mut hasher);
+		sha2::Digest::finalize(hasher.0).into()
 	}
 
 	/// The tensor with this name.
@@ -347,6 +349,15 @@ impl TensorSet {
 	/// Total bytes of tensor data.
 	pub fn data_bytes(&self) -> u64 {
 		self.tensors.iter().map(|tensor| tensor.data.len() as u64).sum()
+	}
+}
+
+/// A SCALE output that feeds SHA-256.
+struct HashingOutput(sha2::Sha256);
+
+impl codec::Output for HashingOutput {
+	fn write(&mut self, bytes: &[u8]) {
+		sha2::Digest::update(&mut self.0, bytes);
 	}
 }
 
@@ -436,15 +447,14 @@ impl ModelIo {
 	}
 }
 
-/// What one model run produced.
+/// What one model run produced. (The input's hash is not repeated here: whoever posted the input
+/// knows it, and the inference pallet computes it once when a job is requested.)
 #[derive(
 	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
 )]
 pub struct InferenceOutput {
 	/// The model's outputs, canonical.
 	pub outputs: TensorSet,
-	/// [`TensorSet::hash`] of the input that was run.
-	pub input_hash: TensorSetHash,
 	/// [`TensorSet::hash`] of `outputs`.
 	pub output_hash: TensorSetHash,
 	/// The execution provider that actually ran the model.

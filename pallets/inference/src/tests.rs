@@ -21,7 +21,6 @@ impl Engine for IdentityEngine {
 		}
 		Ok(InferenceOutput {
 			outputs: input.clone(),
-			input_hash: input.hash(),
 			output_hash: input.hash(),
 			execution_provider: ExecutionProvider::Cpu,
 			runtime_version: b"test".to_vec().try_into().unwrap(),
