@@ -2,7 +2,7 @@
 
 use cairn_inference::{
 	engine::{EngineConfig, Limits, OrtEngine},
-	store::{to_hex, ImportError},
+	store::{read_model_file, to_hex},
 	Dim, ElementType, ExecutionProvider, InferenceError, ModelIo, TensorSpec,
 };
 use std::{path::PathBuf, time::Duration};
@@ -157,7 +157,8 @@ impl ModelImportCmd {
 	fn run(&self) -> Result<(), String> {
 		let engine = self.inference.engine()?;
 		let limit = engine.config().limits.max_model_bytes;
-		let bytes = read_model(&self.file, limit)?;
+		let bytes = read_model_file(&self.file, limit)
+			.map_err(|error| format!("cannot read {}: {error}", self.file.display()))?;
 		let io = match engine.inspect(&bytes) {
 			Ok(io) => Some(io),
 			Err(InferenceError::RuntimeUnavailable) => {
@@ -210,18 +211,6 @@ impl ModelListCmd {
 		}
 		Ok(())
 	}
-}
-
-fn read_model(file: &std::path::Path, limit: u64) -> Result<Vec<u8>, String> {
-	let metadata = std::fs::metadata(file)
-		.map_err(|error| format!("cannot read {}: {error}", file.display()))?;
-	if !metadata.is_file() {
-		return Err(format!("{} is not a file", file.display()));
-	}
-	if metadata.len() > limit {
-		return Err(ImportError::TooLarge { size: metadata.len(), limit }.to_string());
-	}
-	std::fs::read(file).map_err(|error| format!("cannot read {}: {error}", file.display()))
 }
 
 fn describe(error: InferenceError) -> &'static str {

@@ -167,6 +167,14 @@ impl ModelStore {
 	}
 }
 
+/// Reads a model file of at most `max_bytes` (checked before reading).
+pub fn read_model_file(file: &Path, max_bytes: u64) -> Result<Vec<u8>, ImportError> {
+	read_bounded(file, max_bytes).map_err(|error| match error {
+		ReadError::Io(error) => ImportError::Io(error),
+		ReadError::TooLarge(size) => ImportError::TooLarge { size, limit: max_bytes },
+	})
+}
+
 enum ReadError {
 	Io(io::Error),
 	TooLarge(u64),
