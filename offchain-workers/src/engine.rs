@@ -235,11 +235,7 @@ impl OrtEngine {
 		if bytes.len() as u64 > self.config.limits.max_model_bytes {
 			return Err(InferenceError::ModelTooLarge);
 		}
-		let session = self.builder(runtime)?.commit_from_memory(bytes).map_err(|error| {
-			log::debug!(target: LOG_TARGET, "model refused by ONNX Runtime: {error}");
-			InferenceError::InvalidModel
-		})?;
-		model_io(&session)
+		model_io(&self.commit_on_cpu(runtime, bytes)?)
 	}
 
 	fn runtime(&self) -> Result<&Runtime, InferenceError> {
@@ -265,6 +261,14 @@ impl OrtEngine {
 			.map_err(|e| failed(e.into()))
 	}
 
+	/// A CPU session on the model bytes; ONNX Runtime refusing them is `InvalidModel`.
+	fn commit_on_cpu(&self, runtime: &Runtime, bytes: &[u8]) -> Result<Session, InferenceError> {
+		self.builder(runtime)?.commit_from_memory(bytes).map_err(|error| {
+			log::debug!(target: LOG_TARGET, "model refused by ONNX Runtime: {error}");
+			InferenceError::InvalidModel
+		})
+	}
+
 	/// A session on the first provider that accepts the model, CPU last.
 	fn create_session(
 		&self,
@@ -272,11 +276,11 @@ impl OrtEngine {
 		bytes: &[u8],
 	) -> Result<(Session, ExecutionProvider), InferenceError> {
 		for provider in &runtime.providers {
-			let builder = self.builder(runtime)?;
 			match provider {
 				ExecutionProvider::Cuda => {
 					let cuda = ort::ep::CUDA::default().build().error_on_failure();
-					let session = builder
+					let session = self
+						.builder(runtime)?
 						.with_execution_providers([cuda])
 						.map_err(|error| error.to_string())
 						.and_then(|mut builder| {
@@ -291,14 +295,9 @@ impl OrtEngine {
 					}
 				},
 				ExecutionProvider::Cpu => {
-					let mut builder = builder;
-					return builder
-						.commit_from_memory(bytes)
+					return self
+						.commit_on_cpu(runtime, bytes)
 						.map(|session| (session, ExecutionProvider::Cpu))
-						.map_err(|error| {
-							log::debug!(target: LOG_TARGET, "model refused by ONNX Runtime: {error}");
-							InferenceError::InvalidModel
-						});
 				},
 				_ => {},
 			}

@@ -128,20 +128,6 @@ impl ModelStore {
 		Ok(hash)
 	}
 
-	/// Reads a file of at most `max_bytes` and imports it.
-	pub fn import_file(
-		&self,
-		file: &Path,
-		max_bytes: u64,
-	) -> Result<(ModelHash, u64), ImportError> {
-		let bytes = read_bounded(file, max_bytes).map_err(|error| match error {
-			ReadError::Io(error) => ImportError::Io(error),
-			ReadError::TooLarge(size) => ImportError::TooLarge { size, limit: max_bytes },
-		})?;
-		let hash = self.import_bytes(&bytes).map_err(ImportError::Io)?;
-		Ok((hash, bytes.len() as u64))
-	}
-
 	/// Reads the model, refusing files over `max_bytes` ([`InferenceError::ModelTooLarge`]) and
 	/// files whose SHA-256 is not `model` ([`InferenceError::ModelHashMismatch`]).
 	pub fn read_verified(
@@ -232,18 +218,17 @@ mod tests {
 	}
 
 	#[test]
-	fn import_file_enforces_the_size_limit() {
+	fn reading_a_model_file_enforces_the_size_limit() {
 		let dir = tempfile::tempdir().unwrap();
-		let store = ModelStore::open(dir.path()).unwrap();
 		let file = dir.path().join("big.bin");
 		fs::write(&file, vec![1u8; 100]).unwrap();
 		assert!(matches!(
-			store.import_file(&file, 99),
+			read_model_file(&file, 99),
 			Err(ImportError::TooLarge { size: 100, limit: 99 })
 		));
-		assert_eq!(store.import_file(&file, 100).unwrap().1, 100);
+		assert_eq!(read_model_file(&file, 100).unwrap().len(), 100);
 		assert!(matches!(
-			store.import_file(&dir.path().join("missing"), 100),
+			read_model_file(&dir.path().join("missing"), 100),
 			Err(ImportError::Io(_))
 		));
 	}

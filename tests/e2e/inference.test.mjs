@@ -135,11 +135,12 @@ async function probe(request) {
   return probeRaw(encoded, id);
 }
 
-async function probeRaw(encoded, id) {
-  await api.rpc.offchain.localStorageSet('PERSISTENT', REQUEST_KEY, u8aToHex(encoded));
+/** Leaves encoded request bytes with the node behind `onApi` and waits for response `id`. */
+async function probeRaw(encoded, id, onApi = api) {
+  await onApi.rpc.offchain.localStorageSet('PERSISTENT', REQUEST_KEY, u8aToHex(encoded));
   return waitFor(
     async () => {
-      const stored = await api.rpc.offchain.localStorageGet('PERSISTENT', RESPONSE_KEY);
+      const stored = await onApi.rpc.offchain.localStorageGet('PERSISTENT', RESPONSE_KEY);
       if (stored.isNone) return undefined;
       const response = registry.createType('CairnProbeResponse', stored.unwrap());
       return response.id.toNumber() === id ? response.answer : undefined;
@@ -275,13 +276,7 @@ test('a node without ONNX Runtime runs and reports inference as unavailable', as
     const plainApi = await plain.api();
     const id = 4242;
     const encoded = registry.createType('CairnProbeRequest', { Capabilities: { id } }).toU8a();
-    await plainApi.rpc.offchain.localStorageSet('PERSISTENT', REQUEST_KEY, u8aToHex(encoded));
-    const answer = await waitFor(async () => {
-      const stored = await plainApi.rpc.offchain.localStorageGet('PERSISTENT', RESPONSE_KEY);
-      if (stored.isNone) return undefined;
-      const response = registry.createType('CairnProbeResponse', stored.unwrap());
-      return response.id.toNumber() === id ? response.answer : undefined;
-    }, { what: 'capabilities of a node without ONNX Runtime' });
+    const answer = await probeRaw(encoded, id, plainApi);
     const capabilities = answer.asCapabilities.asOk;
     assert.equal(capabilities.available.isTrue, false);
     assert.equal(capabilities.models.length, 3);
