@@ -34,6 +34,7 @@ ensure_prerequisites() {
 	command -v cc >/dev/null || missing+=(build-essential)
 	command -v g++ >/dev/null || missing+=(g++)
 	command -v git >/dev/null || missing+=(git)
+	command -v curl >/dev/null || missing+=(curl)
 	command -v node >/dev/null || missing+=(nodejs)
 	command -v npm >/dev/null || missing+=(npm)
 	command -v python3 >/dev/null || missing+=(python3)
@@ -45,7 +46,7 @@ ensure_prerequisites() {
 			exit 1
 		fi
 	else
-		say "system packages present (protoc, C/C++ compiler, git, node, npm, python3 with pip)"
+		say "system packages present (protoc, C/C++ compiler, git, curl, node, npm, python3 with pip)"
 	fi
 	if ! command -v rustup >/dev/null; then
 		echo "rustup is required: install it from your distribution or rustup.rs" >&2

@@ -18,8 +18,8 @@ use sp_version::RuntimeVersion;
 
 use super::{
 	AccountId, Aura, Balance, Block, BlockNumber, ComputeRegistry, DataLicensing, Executive,
-	Grandpa, InherentDataExt, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys,
-	System, TransactionPayment, VERSION,
+	Grandpa, InherentDataExt, ModelProvenance, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig,
+	SessionKeys, System, TransactionPayment, VERSION,
 };
 
 impl_runtime_apis! {
@@ -256,6 +256,70 @@ impl_runtime_apis! {
 			at: BlockNumber,
 		) -> pallet_data_licensing::LicenseStatus {
 			DataLicensing::license_status(license, at)
+		}
+	}
+
+	impl pallet_model_provenance::runtime_api::ProvenanceApi<Block, AccountId, Balance, BlockNumber>
+		for Runtime
+	{
+		fn model(
+			model: pallet_model_provenance::ModelId,
+		) -> Option<pallet_model_provenance::Model<AccountId, Balance, BlockNumber>> {
+			pallet_model_provenance::Models::<Runtime>::get(model)
+		}
+
+		fn model_by_hash(
+			sha256: pallet_model_provenance::ModelHash,
+		) -> Option<pallet_model_provenance::ModelId> {
+			pallet_model_provenance::ModelByHash::<Runtime>::get(sha256)
+		}
+
+		fn lineage(
+			model: pallet_model_provenance::ModelId,
+			direction: pallet_model_provenance::Direction,
+			max_depth: u32,
+			limit: u32,
+		) -> Vec<pallet_model_provenance::LineageEdge> {
+			ModelProvenance::lineage(model, direction, max_depth, limit)
+		}
+
+		fn children(
+			model: pallet_model_provenance::ModelId,
+			start_after: Option<pallet_model_provenance::ModelId>,
+			limit: u32,
+		) -> Vec<(pallet_model_provenance::ModelId, pallet_model_provenance::EdgeKind)> {
+			ModelProvenance::children(model, start_after, limit)
+		}
+
+		fn upstream_datasets(
+			model: pallet_model_provenance::ModelId,
+			at: Option<BlockNumber>,
+		) -> Option<Vec<pallet_model_provenance::UpstreamDataset>> {
+			ModelProvenance::upstream_datasets(model, at.unwrap_or_else(System::block_number))
+		}
+
+		fn lineage_status(
+			model: pallet_model_provenance::ModelId,
+			at: Option<BlockNumber>,
+		) -> pallet_model_provenance::LineageStatus {
+			ModelProvenance::lineage_status(model, at.unwrap_or_else(System::block_number))
+		}
+
+		fn royalty_recipients(
+			model: pallet_model_provenance::ModelId,
+		) -> Vec<pallet_model_provenance::RoyaltyRecipient<AccountId>> {
+			ModelProvenance::royalties(model)
+		}
+
+		fn evaluations(
+			model: pallet_model_provenance::ModelId,
+			start_after: Option<pallet_model_provenance::EvaluationId>,
+			limit: u32,
+		) -> Vec<(
+			pallet_model_provenance::EvaluationId,
+			pallet_model_provenance::Evaluation<AccountId, Balance, BlockNumber>,
+		)> {
+			ModelProvenance::evaluations(model, start_after, limit)
 		}
 	}
 

@@ -8,6 +8,7 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_sudo, Sudo]
 	[pallet_compute_registry, ComputeRegistry]
 	[pallet_data_licensing, DataLicensing]
+	[pallet_model_provenance, ModelProvenance]
 );
 
 impl frame_system_benchmarking::Config for crate::Runtime {}

@@ -210,6 +210,9 @@ mod runtime {
 	#[runtime::pallet_index(11)]
 	pub type DataLicensing = pallet_data_licensing;
 
+	#[runtime::pallet_index(12)]
+	pub type ModelProvenance = pallet_model_provenance;
+
 	#[runtime::pallet_index(13)]
 	pub type Inference = pallet_inference;
 }

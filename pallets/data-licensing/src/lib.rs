@@ -22,7 +22,7 @@ pub use weights::WeightInfo;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
-mod cid;
+pub mod cid;
 mod functions;
 #[cfg(test)]
 mod mock;

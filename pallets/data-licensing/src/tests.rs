@@ -395,6 +395,10 @@ fn inspect_traits_and_queries() {
 		assert_eq!(DataLicensing::royalty(first), Some((1, 250)));
 		assert_eq!(DataLicensing::royalty(99), None);
 		assert_eq!(DataLicensing::dataset_of(other), Some(dataset));
+		assert_eq!(<DataLicensing as LicenseInspect<u64, u64>>::holder(other), Some(3));
+		assert_eq!(<DataLicensing as LicenseInspect<u64, u64>>::holder(99), None);
+		assert_eq!(DataLicensing::allowed_uses(first), Some(terms().allowed_uses));
+		assert_eq!(DataLicensing::allowed_uses(99), None);
 		assert_eq!(
 			<DataLicensing as LicenseInspect<u64, u64>>::status(first, 1),
 			LicenseStatus::Valid { dataset_retired: false }

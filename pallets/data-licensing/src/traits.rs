@@ -14,6 +14,12 @@ pub trait LicenseInspect<AccountId, BlockNumber> {
 
 	/// The dataset `license` is for.
 	fn dataset_of(license: LicenseId) -> Option<DatasetId>;
+
+	/// Who holds `license`.
+	fn holder(license: LicenseId) -> Option<AccountId>;
+
+	/// The uses `license` allows (from the terms it was created under).
+	fn allowed_uses(license: LicenseId) -> Option<AllowedUses>;
 }
 
 /// Facts about datasets and the royalty terms of licenses.
@@ -48,6 +54,14 @@ impl<T: Config> LicenseInspect<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
 
 	fn dataset_of(license: LicenseId) -> Option<DatasetId> {
 		Licenses::<T>::get(license).map(|l| l.dataset)
+	}
+
+	fn holder(license: LicenseId) -> Option<T::AccountId> {
+		Licenses::<T>::get(license).map(|l| l.holder)
+	}
+
+	fn allowed_uses(license: LicenseId) -> Option<AllowedUses> {
+		Licenses::<T>::get(license).map(|l| l.terms.allowed_uses)
 	}
 }
 

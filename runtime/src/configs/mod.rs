@@ -20,9 +20,9 @@ use sp_runtime::{traits::One, Perbill};
 use sp_version::RuntimeVersion;
 
 use super::{
-	AccountId, Aura, Balance, Balances, Block, BlockNumber, Hash, Nonce, PalletInfo, Runtime,
-	RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask,
-	System, DAYS, EXISTENTIAL_DEPOSIT, MINUTES, SLOT_DURATION, UNIT, VERSION,
+	AccountId, Aura, Balance, Balances, Block, BlockNumber, DataLicensing, Hash, Nonce, PalletInfo,
+	Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin,
+	RuntimeTask, System, DAYS, EXISTENTIAL_DEPOSIT, MINUTES, SLOT_DURATION, UNIT, VERSION,
 };
 
 /// Share of a block's weight and length available to normal (non-operational) extrinsics.
@@ -170,6 +170,89 @@ impl pallet_data_licensing::Config for Runtime {
 	type DatasetDeposit = DatasetDeposit;
 	type LicenseDeposit = LicenseDeposit;
 	type WeightInfo = pallet_data_licensing::weights::SubstrateWeight<Runtime>;
+}
+
+parameter_types! {
+	/// Fixed part of a model's deposit: 10 CAIRN.
+	pub const ModelDepositBase: Balance = 10 * UNIT;
+	/// Deposit per byte a model stores (record and upstream set): 0.001 CAIRN.
+	pub const ModelDepositPerByte: Balance = UNIT / 1_000;
+	/// Deposit of an evaluation: 1 CAIRN, returned when it is withdrawn.
+	pub const EvaluationDeposit: Balance = UNIT;
+}
+
+/// `pallet_model_provenance`: models, their lineage, training data and evaluations.
+impl pallet_model_provenance::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Licenses = DataLicensing;
+	type Datasets = DataLicensing;
+	// Receipts arrive with the inference pallet's jobs; until then every cited receipt is unknown.
+	type Receipts = ();
+	type MaxLineageDepth = ConstU32<64>;
+	type ModelDepositBase = ModelDepositBase;
+	type DepositPerByte = ModelDepositPerByte;
+	type EvaluationDeposit = EvaluationDeposit;
+	type WeightInfo = pallet_model_provenance::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = ProvenanceBenchmarkHelper;
+}
+
+/// Creates licensed datasets for the model provenance benchmarks through data licensing.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct ProvenanceBenchmarkHelper;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_model_provenance::traits::BenchmarkHelper<AccountId> for ProvenanceBenchmarkHelper {
+	fn licensed_dataset(
+		holder: &AccountId,
+		seed: u32,
+	) -> (pallet_data_licensing::DatasetId, pallet_data_licensing::LicenseId) {
+		use frame_support::traits::fungible::Mutate;
+		use pallet_data_licensing::{AllowedUses, LicenseTerms};
+		let owner: AccountId = frame_benchmarking::account("dataset-owner", seed, 0);
+		let _ = Balances::set_balance(&owner, 1_000 * UNIT);
+		let mut content_hash = [0xd5; 32];
+		content_hash[..4].copy_from_slice(&seed.to_le_bytes());
+		let terms = LicenseTerms {
+			price: UNIT,
+			duration: None,
+			allowed_uses: AllowedUses {
+				training: true,
+				fine_tuning: true,
+				evaluation: true,
+				inference: true,
+				commercial: true,
+			},
+			royalty_bps: 100,
+			transferable: true,
+			revocable: true,
+			max_licensees: None,
+			spdx: b"CC-BY-4.0".to_vec().try_into().unwrap_or_default(),
+		};
+		let dataset = pallet_data_licensing::NextDatasetId::<Runtime>::get();
+		let license = pallet_data_licensing::NextLicenseId::<Runtime>::get();
+		let origin = RuntimeOrigin::signed(owner.clone());
+		let registered = DataLicensing::register_dataset(
+			origin.clone(),
+			content_hash,
+			None,
+			b"benchmark corpus".to_vec().try_into().unwrap_or_default(),
+			1 << 30,
+			None,
+			alloc::vec![terms].try_into().unwrap_or_default(),
+		);
+		let granted = DataLicensing::grant_license(origin, dataset, 0, holder.clone());
+		debug_assert!(registered.is_ok() && granted.is_ok(), "benchmark dataset refused");
+		(dataset, license)
+	}
+
+	fn receipt(
+		_model: pallet_model_provenance::ModelHash,
+		_seed: u32,
+	) -> Option<pallet_model_provenance::ReceiptId> {
+		None
+	}
 }
 
 impl pallet_inference::Config for Runtime {}

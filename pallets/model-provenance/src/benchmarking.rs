@@ -1,0 +1,265 @@
+//! Benchmarks of model provenance, each at its worst case: registrations whose parents carry deep
+//! upstream sets with many licenses, the longest names, CIDs, interfaces and reasons.
+
+use super::*;
+use crate::traits::BenchmarkHelper as _;
+use alloc::{vec, vec::Vec};
+use cairn_inference::{Dim, ElementType, ModelIo, TensorSpec, MAX_RANK, MAX_TENSORS};
+use frame_benchmarking::v2::*;
+use frame_support::{
+	pallet_prelude::BoundedVec,
+	traits::{fungible::Mutate, Get},
+};
+use frame_system::RawOrigin;
+use sp_runtime::traits::{Bounded, Saturating};
+
+/// Models in the chain every benchmark parent descends from.
+const CHAIN: u32 = 55;
+/// Models of that chain trained on a licensed dataset: with [`MaxDataUses`] more licenses the
+/// new model reaches [`MaxUpstreamLicenses`].
+const CHAIN_LICENSES: u32 = 48;
+
+/// `byte` repeated to the bound `S`.
+fn filled<S: Get<u32>>(byte: u8) -> BoundedVec<u8, S> {
+	vec![byte; S::get() as usize].try_into().unwrap_or_default()
+}
+
+/// A tensor spec with the longest name (distinct by `index`) and the highest rank.
+fn worst_spec(index: u8) -> TensorSpec {
+	let mut name = vec![b'a'; cairn_inference::MAX_TENSOR_NAME_LEN as usize];
+	name[0] = b'a' + index % 26;
+	name[1] = b'a' + index / 26;
+	TensorSpec {
+		name: name.try_into().unwrap_or_default(),
+		element_type: ElementType::F32,
+		shape: vec![Dim::Fixed(1); MAX_RANK as usize].try_into().unwrap_or_default(),
+	}
+}
+
+/// The largest interface: the most inputs and outputs, each with the longest name and rank.
+fn worst_interface() -> ModelInterface {
+	let specs: Vec<TensorSpec> = (0..MAX_TENSORS as u8).map(worst_spec).collect();
+	ModelInterface {
+		format: ModelFormat::Onnx,
+		opset: u32::MAX,
+		io: ModelIo {
+			inputs: specs.clone().try_into().unwrap_or_default(),
+			outputs: specs.try_into().unwrap_or_default(),
+		},
+	}
+}
+
+/// The file of benchmark model `seed`, with the longest valid CID (raw, sha2-512).
+fn worst_file(seed: u32) -> ModelFile {
+	let mut sha256 = [0xbe; 32];
+	sha256[..4].copy_from_slice(&seed.to_le_bytes());
+	let mut cid = vec![0x01, 0x55, 0x13, 0x40];
+	cid.extend([0xab; 64]);
+	ModelFile { sha256, cid: Some(cid.try_into().unwrap_or_default()), size_bytes: u64::MAX }
+}
+
+/// Open terms with a royalty and a required license.
+fn worst_terms<T: Config>(required: Option<pallet_data_licensing::DatasetId>) -> TermsOf<T> {
+	InferenceTerms {
+		price_floor: BalanceOf::<T>::max_value(),
+		royalty_bps: 100,
+		derivatives: DerivativePolicy::Open,
+		required_license: required,
+	}
+}
+
+/// A funded account.
+fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
+	let who: T::AccountId = account(name, index, 0);
+	let amount = T::ModelDepositBase::get()
+		.saturating_add(T::EvaluationDeposit::get())
+		.saturating_add(T::DepositPerByte::get().saturating_mul(100_000u32.into()))
+		.saturating_mul(1_000u32.into());
+	let _ = T::Currency::set_balance(&who, amount);
+	who
+}
+
+/// Registers benchmark model `seed` of `owner` with the largest description.
+fn register<T: Config>(
+	owner: &T::AccountId,
+	seed: u32,
+	parents: Parents,
+	data: DataUses,
+) -> Result<ModelId, BenchmarkError> {
+	Pallet::<T>::do_register_model(
+		owner.clone(),
+		worst_file(seed),
+		filled::<MaxNameLength>(b'm'),
+		worst_interface(),
+		worst_terms::<T>(None),
+		parents,
+		data,
+	)
+	.map_err(|_| BenchmarkError::Stop("setup model refused"))
+}
+
+/// A licensed training dataset of `holder`.
+fn training_use<T: Config>(holder: &T::AccountId, seed: u32) -> DataUse {
+	let (dataset, license) = T::BenchmarkHelper::licensed_dataset(holder, seed);
+	DataUse { dataset, license, purpose: DataPurpose::Training }
+}
+
+/// `count` parents of `owner`, each a distillation of the tip of a [`CHAIN`]-model chain whose
+/// first [`CHAIN_LICENSES`] models are trained on licensed data.
+fn deep_parents<T: Config>(owner: &T::AccountId, count: u32) -> Result<Parents, BenchmarkError> {
+	let mut tip = None;
+	for seed in 0..CHAIN {
+		let parents: Parents = tip
+			.map(|parent| vec![ParentEdge { parent, kind: EdgeKind::FineTunedFrom }])
+			.unwrap_or_default()
+			.try_into()
+			.unwrap_or_default();
+		let data: DataUses = if seed < CHAIN_LICENSES {
+			vec![training_use::<T>(owner, seed)].try_into().unwrap_or_default()
+		} else {
+			Default::default()
+		};
+		tip = Some(register::<T>(owner, seed, parents, data)?);
+	}
+	let tip = tip.ok_or(BenchmarkError::Stop("empty chain"))?;
+	let mut parents = Vec::new();
+	for i in 0..count {
+		let edge = vec![ParentEdge { parent: tip, kind: EdgeKind::DistilledFrom }];
+		let parent = register::<T>(
+			owner,
+			1_000 + i,
+			edge.try_into().unwrap_or_default(),
+			Default::default(),
+		)?;
+		parents.push(ParentEdge { parent, kind: EdgeKind::DistilledFrom });
+	}
+	Ok(parents.try_into().unwrap_or_default())
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	/// `p` parents, each with a 56-model upstream carrying 48 licenses, and `d` licensed
+	/// datasets.
+	#[benchmark]
+	fn register_model(
+		p: Linear<1, { <MaxParents as Get<u32>>::get() }>,
+		d: Linear<0, { <MaxDataUses as Get<u32>>::get() }>,
+	) -> Result<(), BenchmarkError> {
+		let owner = funded::<T>("owner", 0);
+		let parents = deep_parents::<T>(&owner, p)?;
+		let data: DataUses = (0..d)
+			.map(|i| training_use::<T>(&owner, 10_000 + i))
+			.collect::<Vec<_>>()
+			.try_into()
+			.unwrap_or_default();
+		let required =
+			Some(data.first().map_or_else(
+				|| T::BenchmarkHelper::licensed_dataset(&owner, 20_000).0,
+				|u| u.dataset,
+			));
+		let id = NextModelId::<T>::get();
+
+		#[extrinsic_call]
+		_(
+			RawOrigin::Signed(owner),
+			worst_file(u32::MAX),
+			filled::<MaxNameLength>(b'n'),
+			worst_interface(),
+			worst_terms::<T>(required),
+			parents,
+			data,
+		);
+
+		assert!(Models::<T>::contains_key(id));
+		assert!(
+			Upstreams::<T>::get(id).is_some_and(|u| u.licenses.len() as u32 == CHAIN_LICENSES + d)
+		);
+		Ok(())
+	}
+
+	/// `r` cited receipts (where the runtime stores receipts), the longest metric.
+	#[benchmark]
+	fn attest_evaluation(
+		r: Linear<0, { <MaxEvaluationReceipts as Get<u32>>::get() }>,
+	) -> Result<(), BenchmarkError> {
+		let owner = funded::<T>("owner", 0);
+		let model = register::<T>(&owner, 0, Default::default(), Default::default())?;
+		let evaluator = funded::<T>("evaluator", 0);
+		let (dataset, license) = T::BenchmarkHelper::licensed_dataset(&evaluator, 0);
+		let hash = worst_file(0).sha256;
+		let receipts: BoundedVec<ReceiptId, MaxEvaluationReceipts> = (0..r)
+			.filter_map(|i| T::BenchmarkHelper::receipt(hash, i))
+			.collect::<Vec<_>>()
+			.try_into()
+			.unwrap_or_default();
+
+		#[extrinsic_call]
+		_(
+			RawOrigin::Signed(evaluator),
+			model,
+			dataset,
+			license,
+			filled::<MaxMetricLength>(b'x'),
+			i64::MAX,
+			receipts,
+		);
+
+		assert_eq!(Evaluations::<T>::iter_prefix(model).count(), 1);
+		Ok(())
+	}
+
+	#[benchmark]
+	fn withdraw_evaluation() -> Result<(), BenchmarkError> {
+		let owner = funded::<T>("owner", 0);
+		let model = register::<T>(&owner, 0, Default::default(), Default::default())?;
+		let evaluator = funded::<T>("evaluator", 0);
+		let (dataset, license) = T::BenchmarkHelper::licensed_dataset(&evaluator, 0);
+		let evaluation = Pallet::<T>::do_attest_evaluation(
+			evaluator.clone(),
+			model,
+			dataset,
+			license,
+			filled::<MaxMetricLength>(b'x'),
+			1,
+			Default::default(),
+		)
+		.map_err(|_| BenchmarkError::Stop("setup evaluation refused"))?;
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(evaluator), model, evaluation);
+
+		assert!(!Evaluations::<T>::contains_key(model, evaluation));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn deprecate_model() -> Result<(), BenchmarkError> {
+		let owner = funded::<T>("owner", 0);
+		let model = register::<T>(&owner, 0, Default::default(), Default::default())?;
+		let successor = register::<T>(&owner, 1, Default::default(), Default::default())?;
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), model, Some(successor));
+
+		assert!(Models::<T>::get(model)
+			.is_some_and(|m| matches!(m.status, ModelStatus::Deprecated { .. })));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn revoke_model() -> Result<(), BenchmarkError> {
+		let owner = funded::<T>("owner", 0);
+		let model = register::<T>(&owner, 0, Default::default(), Default::default())?;
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), model, filled::<MaxReasonLength>(b'r'));
+
+		assert!(Models::<T>::get(model)
+			.is_some_and(|m| matches!(m.status, ModelStatus::Revoked { .. })));
+		Ok(())
+	}
+
+	impl_benchmark_test_suite!(Pallet, crate::mock::new_bench_ext(), crate::mock::Test);
+}

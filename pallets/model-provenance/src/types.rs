@@ -1,0 +1,469 @@
+//! Data types of model provenance.
+
+use cairn_inference::ModelIo;
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::{pallet_prelude::ConstU32, BoundedVec};
+use pallet_data_licensing::{Cid, DatasetId, LicenseId, LicenseStatus, LicenseUse};
+use scale_info::TypeInfo;
+
+/// Identifier of a model (assigned in registration order, so parents always have smaller ids).
+pub type ModelId = u64;
+
+/// Identifier of an evaluation (assigned in attestation order).
+pub type EvaluationId = u64;
+
+/// Identifier of an inference receipt, as the inference pallet numbers them.
+pub type ReceiptId = u64;
+
+/// SHA-256 of a model file: exactly what the node's model store verifies before loading it.
+pub type ModelHash = cairn_inference::ModelHash;
+
+/// The longest model name, in bytes (UTF-8).
+pub type MaxNameLength = ConstU32<128>;
+
+/// The longest metric name, in bytes (UTF-8), e.g. `top1_accuracy`.
+pub type MaxMetricLength = ConstU32<64>;
+
+/// The longest revocation reason, in bytes (UTF-8).
+pub type MaxReasonLength = ConstU32<128>;
+
+/// The most receipts one evaluation cites.
+pub type MaxEvaluationReceipts = ConstU32<16>;
+
+/// The most parents a model lists.
+pub type MaxParents = ConstU32<8>;
+
+/// The most datasets a model lists.
+pub type MaxDataUses = ConstU32<16>;
+
+/// The most ancestors a model has, each counted once.
+pub type MaxAncestors = ConstU32<128>;
+
+/// The most licenses of weight-shaping data in a model's lineage, each counted once.
+pub type MaxUpstreamLicenses = ConstU32<64>;
+
+/// A model's name.
+pub type ModelName = BoundedVec<u8, MaxNameLength>;
+
+/// An evaluation metric's name.
+pub type MetricName = BoundedVec<u8, MaxMetricLength>;
+
+/// A revocation reason.
+pub type RevocationReason = BoundedVec<u8, MaxReasonLength>;
+
+/// The file a model record names.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct ModelFile {
+	/// SHA-256 of the file's bytes.
+	pub sha256: ModelHash,
+	/// IPFS CIDv1 (binary) of the file, if published.
+	pub cid: Option<Cid>,
+	/// Size of the file in bytes (more than zero).
+	pub size_bytes: u64,
+}
+
+/// A model file format.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum ModelFormat {
+	/// ONNX, run by ONNX Runtime.
+	#[codec(index = 0)]
+	Onnx,
+}
+
+/// What a model takes and produces: its format, operator set and tensors.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct ModelInterface {
+	/// File format.
+	pub format: ModelFormat,
+	/// The ONNX default-domain operator set version the model needs (1 or more).
+	pub opset: u32,
+	/// Inputs and outputs with element types and shapes (dynamic dimensions marked).
+	pub io: ModelIo,
+}
+
+/// Who may register models derived from a model.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum DerivativePolicy {
+	/// Anyone, with any edge.
+	#[codec(index = 0)]
+	Open,
+	/// Anyone, but only format conversions and quantizations (the weights stay the owner's).
+	#[codec(index = 1)]
+	ConversionsOnly,
+	/// Only the model's owner.
+	#[codec(index = 2)]
+	OwnerOnly,
+}
+
+/// The owner's terms for inference with, and derivatives of, a model. Fixed at registration:
+/// derivatives were registered under them.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct InferenceTerms<Balance> {
+	/// The least the owner receives from each paid inference job (zero for none).
+	pub price_floor: Balance,
+	/// The owner's royalty on each paid inference job of this model and of every model derived
+	/// from it, in basis points of each paid job's fee (at most 10 000).
+	pub royalty_bps: u16,
+	/// Who may register derivatives.
+	pub derivatives: DerivativePolicy,
+	/// A dataset a requester must hold a valid `Inference` license of to run the model, if any.
+	pub required_license: Option<DatasetId>,
+}
+
+/// How a model was made from a parent.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	PartialOrd,
+	Ord,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum EdgeKind {
+	/// Further training of the parent's weights (at most one such parent).
+	#[codec(index = 0)]
+	FineTunedFrom,
+	/// Weights merged from two or more parents (all listed with this kind).
+	#[codec(index = 1)]
+	MergedFrom,
+	/// The parent's weights at lower precision (at most one such parent).
+	#[codec(index = 2)]
+	QuantizedFrom,
+	/// Trained to imitate the parent, a teacher (several teachers allowed).
+	#[codec(index = 3)]
+	DistilledFrom,
+	/// An adapter (e.g. LoRA) applied on the parent, its base (at most one such parent).
+	#[codec(index = 4)]
+	AdapterOf,
+	/// The parent in another format or opset, same weights (at most one such parent).
+	#[codec(index = 5)]
+	ConvertedFrom,
+}
+
+impl EdgeKind {
+	/// Whether a model lists at most one parent of this kind.
+	pub fn is_single_parent(&self) -> bool {
+		matches!(
+			self,
+			EdgeKind::FineTunedFrom
+				| EdgeKind::QuantizedFrom
+				| EdgeKind::AdapterOf
+				| EdgeKind::ConvertedFrom
+		)
+	}
+
+	/// Whether the edge keeps the parent's weights, changing only their form: what a
+	/// [`DerivativePolicy::ConversionsOnly`] parent allows.
+	pub fn is_conversion(&self) -> bool {
+		matches!(self, EdgeKind::QuantizedFrom | EdgeKind::ConvertedFrom)
+	}
+}
+
+/// One parent of a model.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct ParentEdge {
+	/// The parent model.
+	pub parent: ModelId,
+	/// How this model was made from it.
+	pub kind: EdgeKind,
+}
+
+/// What a dataset was used for in making a model.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum DataPurpose {
+	/// Training (needs a license allowing `Training`).
+	#[codec(index = 0)]
+	Training,
+	/// Fine-tuning (needs a license allowing `FineTuning`).
+	#[codec(index = 1)]
+	FineTuning,
+	/// Evaluation during development (needs a license allowing `Evaluation`).
+	#[codec(index = 2)]
+	Evaluation,
+}
+
+impl DataPurpose {
+	/// The license use this purpose needs.
+	pub fn license_use(&self) -> LicenseUse {
+		match self {
+			DataPurpose::Training => LicenseUse::Training,
+			DataPurpose::FineTuning => LicenseUse::FineTuning,
+			DataPurpose::Evaluation => LicenseUse::Evaluation,
+		}
+	}
+
+	/// Whether data used this way shapes the weights (and so counts upstream of derivatives).
+	pub fn shapes_weights(&self) -> bool {
+		!matches!(self, DataPurpose::Evaluation)
+	}
+}
+
+/// A dataset used in making a model, under a license of the registrant.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct DataUse {
+	/// The dataset.
+	pub dataset: DatasetId,
+	/// The registrant's license of it.
+	pub license: LicenseId,
+	/// What it was used for.
+	pub purpose: DataPurpose,
+}
+
+/// The parents a model lists.
+pub type Parents = BoundedVec<ParentEdge, MaxParents>;
+
+/// The datasets a model lists.
+pub type DataUses = BoundedVec<DataUse, MaxDataUses>;
+
+/// The life-cycle state of a model.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub enum ModelStatus<BlockNumber> {
+	/// In use.
+	#[codec(index = 0)]
+	Active,
+	/// Superseded: still runs and accepts derivatives, but its owner points elsewhere.
+	#[codec(index = 1)]
+	Deprecated {
+		/// When.
+		at: BlockNumber,
+		/// The model to use instead, if any.
+		successor: Option<ModelId>,
+	},
+	/// Withdrawn by its owner: no jobs, no derivatives; descendants report it upstream.
+	#[codec(index = 2)]
+	Revoked {
+		/// When.
+		at: BlockNumber,
+		/// Why (UTF-8).
+		reason: RevocationReason,
+	},
+}
+
+/// A registered model.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
+pub struct Model<AccountId, Balance, BlockNumber> {
+	/// The registrant, who receives royalties and may deprecate or revoke it.
+	pub owner: AccountId,
+	/// The file: SHA-256, CID, size.
+	pub file: ModelFile,
+	/// Human-readable name (UTF-8).
+	pub name: ModelName,
+	/// Format, opset and tensors.
+	pub interface: ModelInterface,
+	/// The owner's inference and derivative terms.
+	pub terms: InferenceTerms<Balance>,
+	/// The parents, with how this model was made from each.
+	pub parents: Parents,
+	/// Datasets used in making it, with the licenses they were used under.
+	pub data: DataUses,
+	/// Length of the longest parent chain above it (0 for a model without parents).
+	pub depth: u32,
+	/// Life-cycle state.
+	pub status: ModelStatus<BlockNumber>,
+	/// Block of registration (its licenses were checked valid at this block).
+	pub registered_at: BlockNumber,
+	/// The deposit held from the owner.
+	pub deposit: Balance,
+}
+
+/// An ancestor model and what it is owed: kept with each model so lineage checks and royalties
+/// need no walk of the graph.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct Ancestor<AccountId> {
+	/// The ancestor.
+	pub model: ModelId,
+	/// Its owner.
+	pub owner: AccountId,
+	/// Its owner's royalty in basis points.
+	pub royalty_bps: u16,
+}
+
+/// Everything upstream of a model, each entry once: every ancestor (all parents' parents, to
+/// the roots) and every license of weight-shaping data used by the model or an ancestor.
+/// Computed once at registration from the parents' own upstream sets.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
+pub struct Upstream<AccountId> {
+	/// Every ancestor, nearest first.
+	pub ancestors: BoundedVec<Ancestor<AccountId>, MaxAncestors>,
+	/// Every license of training or fine-tuning data in the lineage, with its dataset.
+	pub licenses: BoundedVec<(DatasetId, LicenseId), MaxUpstreamLicenses>,
+}
+
+impl<AccountId> Default for Upstream<AccountId> {
+	fn default() -> Self {
+		Self { ancestors: BoundedVec::new(), licenses: BoundedVec::new() }
+	}
+}
+
+/// An evaluation result attested by an evaluator.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
+pub struct Evaluation<AccountId, Balance, BlockNumber> {
+	/// Who attests it (and paid the deposit).
+	pub evaluator: AccountId,
+	/// The evaluation dataset.
+	pub dataset: DatasetId,
+	/// The evaluator's license of it, allowing `Evaluation`.
+	pub license: LicenseId,
+	/// The metric, e.g. `top1_accuracy`.
+	pub metric: MetricName,
+	/// The metric's value in millionths (e.g. 0.9312 is 931 200).
+	pub value_micro: i64,
+	/// Inference receipts of the model the result was computed from.
+	pub receipts: BoundedVec<ReceiptId, MaxEvaluationReceipts>,
+	/// Block of attestation.
+	pub at: BlockNumber,
+	/// The deposit held from the evaluator.
+	pub deposit: Balance,
+}
+
+/// Which way a lineage query walks.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum Direction {
+	/// Toward parents.
+	#[codec(index = 0)]
+	Ancestors,
+	/// Toward children.
+	#[codec(index = 1)]
+	Descendants,
+}
+
+/// One edge found by a lineage query: `child` was made from `parent` by `kind`.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+pub struct LineageEdge {
+	/// The derived model.
+	pub child: ModelId,
+	/// The model it was made from.
+	pub parent: ModelId,
+	/// How.
+	pub kind: EdgeKind,
+	/// Distance of the edge's far end from the queried model (1 for its own parents or
+	/// children).
+	pub distance: u32,
+}
+
+/// A dataset upstream of a model, with its license and the license's status at a block.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+pub struct UpstreamDataset {
+	/// The dataset.
+	pub dataset: DatasetId,
+	/// The license it was used under.
+	pub license: LicenseId,
+	/// The license's status at the block asked about.
+	pub status: LicenseStatus,
+}
+
+/// Why a model's lineage is not in good standing at a block.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum LineageProblem {
+	/// The model itself is revoked.
+	#[codec(index = 0)]
+	Revoked,
+	/// An ancestor is revoked.
+	#[codec(index = 1)]
+	AncestorRevoked(ModelId),
+	/// A license of weight-shaping data upstream is no longer valid (expired, revoked or
+	/// removed).
+	#[codec(index = 2)]
+	LicenseInvalid(LicenseId),
+	/// An upstream license does not allow the use asked about.
+	#[codec(index = 3)]
+	UseNotAllowed(LicenseId),
+}
+
+/// The standing of a model's lineage at a block.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+pub enum LineageStatus {
+	/// The model is not revoked, no ancestor is, and every upstream license is valid.
+	#[codec(index = 0)]
+	Clean,
+	/// Something upstream is wrong; each problem listed once.
+	#[codec(index = 1)]
+	Problems(alloc::vec::Vec<LineageProblem>),
+	/// No such model.
+	#[codec(index = 2)]
+	UnknownModel,
+}
+
+/// Who is owed royalties on a model's inference and how much, each recipient once.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+pub struct RoyaltyRecipient<AccountId> {
+	/// The recipient.
+	pub account: AccountId,
+	/// Their share of each paid job's fee in basis points, summed over what they are owed for.
+	pub bps: u32,
+}
