@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# Runs a Cairn development chain: installs what is missing, builds the node once and starts
-# `cairn-node --dev` with a persistent base path. Extra arguments go to the node
-# (e.g. `scripts/dev.sh --sealing 500`).
+# Runs a Cairn development chain that does real work: installs what is missing, builds the node
+# once, imports the bundled tiny ONNX model into the node's model store, starts `cairn-node --dev`
+# (Alice validates and is the genesis CPU provider) with a persistent base path, then runs the
+# demo (tests/demo/job.mjs): a licensed dataset and the tiny model trained on it are registered,
+# a job is posted, Alice's offchain worker runs the model with ONNX Runtime and submits a signed
+# receipt, and the settlement (her pay, the royalties, the refund) is printed. The node keeps
+# running until Ctrl-C. Extra arguments go to the node (e.g. `scripts/dev.sh --sealing 500`);
+# CAIRN_DEV_DEMO=0 skips the demo.
 
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -11,6 +16,7 @@ RPC_PORT="${CAIRN_RPC_PORT:-9944}"
 ensure_prerequisites
 ensure_onnxruntime
 build_node
+[ "${CAIRN_DEV_DEMO:-1}" = 0 ] || ensure_npm_packages
 
 # The bundled tiny model goes into the node's model store (a no-op when it is there).
 "$CAIRN_NODE_BIN" model import "$CAIRN_ROOT/offchain-workers/models/tiny_affine.onnx"
@@ -22,4 +28,19 @@ say "polkadot.js Apps: https://polkadot.js.org/apps/?rpc=ws%3A%2F%2F127.0.0.1%3A
 say "Prometheus: http://127.0.0.1:9615/metrics"
 say "inference:  ONNX Runtime from $ORT_DYLIB_PATH, models from ~/.local/share/cairn/models (docs/inference.md)"
 say "starting: cairn-node --dev --base-path $BASE_PATH --rpc-port $RPC_PORT $*"
-exec "$CAIRN_NODE_BIN" --dev --base-path "$BASE_PATH" --rpc-port "$RPC_PORT" "$@"
+if [ "${CAIRN_DEV_DEMO:-1}" = 0 ]; then
+	exec "$CAIRN_NODE_BIN" --dev --base-path "$BASE_PATH" --rpc-port "$RPC_PORT" "$@"
+fi
+"$CAIRN_NODE_BIN" --dev --base-path "$BASE_PATH" --rpc-port "$RPC_PORT" "$@" &
+node_pid=$!
+trap 'kill -INT "$node_pid" 2>/dev/null; wait "$node_pid"' INT TERM
+for _ in $(seq 1 120); do
+	curl -s -o /dev/null -H 'Content-Type: application/json' \
+		-d '{"id":1,"jsonrpc":"2.0","method":"system_health"}' "http://127.0.0.1:$RPC_PORT" && break
+	kill -0 "$node_pid" 2>/dev/null || { wait "$node_pid"; exit $?; }
+	sleep 0.5
+done
+say "demo: a job on the bundled tiny model (tests/demo/job.mjs)"
+(cd "$CAIRN_ROOT/tests" && node demo/job.mjs "ws://127.0.0.1:$RPC_PORT") || warn "the demo failed (the node keeps running)"
+say "the node keeps running; Ctrl-C stops it"
+wait "$node_pid"

@@ -191,6 +191,16 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 		other: (consensus, mut telemetry),
 	} = new_partial(&config, sealing)?;
 
+	// Development identities (`--dev`, `--alice`, …) also get a compute-provider key, so the
+	// offchain worker signs receipts for the genesis providers without manual key insertion.
+	if let Some(seed) = config.dev_key_seed.as_deref() {
+		use sp_keystore::Keystore;
+		keystore_container
+			.keystore()
+			.sr25519_generate_new(cairn_runtime::PROVIDER_KEY_TYPE, Some(seed))
+			.map_err(|e| ServiceError::Other(format!("inserting the provider key {seed}: {e}")))?;
+	}
+
 	let mut net_config =
 		sc_network::config::FullNetworkConfiguration::<Block, <Block as BlockT>::Hash, N>::new(
 			&config.network,

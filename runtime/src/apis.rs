@@ -18,8 +18,8 @@ use sp_version::RuntimeVersion;
 
 use super::{
 	AccountId, Aura, Balance, Block, BlockNumber, ComputeRegistry, DataLicensing, Executive,
-	Grandpa, InherentDataExt, ModelProvenance, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig,
-	SessionKeys, System, TransactionPayment, VERSION,
+	Grandpa, Inference, InherentDataExt, ModelProvenance, Nonce, Runtime, RuntimeCall,
+	RuntimeGenesisConfig, SessionKeys, System, TransactionPayment, VERSION,
 };
 
 impl_runtime_apis! {
@@ -320,6 +320,46 @@ impl_runtime_apis! {
 			pallet_model_provenance::Evaluation<AccountId, Balance, BlockNumber>,
 		)> {
 			ModelProvenance::evaluations(model, start_after, limit)
+		}
+	}
+
+	impl pallet_inference::runtime_api::InferenceApi<Block, AccountId, Balance, BlockNumber> for Runtime {
+		fn job(
+			job: pallet_inference::JobId,
+		) -> Option<pallet_inference::Job<AccountId, Balance, BlockNumber>> {
+			pallet_inference::Jobs::<Runtime>::get(job)
+		}
+
+		fn receipt(
+			receipt: pallet_inference::ReceiptId,
+		) -> Option<(pallet_inference::Receipt<AccountId, BlockNumber>, Vec<u8>)> {
+			let record = pallet_inference::Receipts::<Runtime>::get(receipt)?;
+			let outputs = pallet_inference::ReceiptOutputs::<Runtime>::get(receipt)
+				.map(|o| o.into_inner())
+				.unwrap_or_default();
+			Some((record, outputs))
+		}
+
+		fn receipts_of_job(job: pallet_inference::JobId) -> Vec<pallet_inference::ReceiptId> {
+			pallet_inference::Jobs::<Runtime>::get(job)
+				.map(|j| j.assigned.iter().filter_map(|a| a.receipt).collect())
+				.unwrap_or_default()
+		}
+
+		fn receipts_of_model(
+			model_hash: [u8; 32],
+			start_after: Option<pallet_inference::ReceiptId>,
+			limit: u32,
+		) -> Vec<pallet_inference::ReceiptId> {
+			Inference::receipts_of_model(model_hash, start_after, limit)
+		}
+
+		fn receipts_of_provider(
+			provider: AccountId,
+			start_after: Option<pallet_inference::ReceiptId>,
+			limit: u32,
+		) -> Vec<pallet_inference::ReceiptId> {
+			Inference::receipts_of_provider(&provider, start_after, limit)
 		}
 	}
 

@@ -9,6 +9,7 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_compute_registry, ComputeRegistry]
 	[pallet_data_licensing, DataLicensing]
 	[pallet_model_provenance, ModelProvenance]
+	[pallet_inference, Inference]
 );
 
 impl frame_system_benchmarking::Config for crate::Runtime {}

@@ -1,8 +1,9 @@
 //! How other pallets use the compute registry.
 
 use super::*;
+use frame_support::traits::Get;
 use frame_system::pallet_prelude::BlockNumberFor;
-use sp_runtime::{DispatchError, DispatchResult};
+use sp_runtime::{traits::Saturating, DispatchError, DispatchResult};
 
 /// Read access to providers.
 pub trait ProviderInspect<AccountId> {
@@ -30,6 +31,10 @@ pub trait ProviderInspect<AccountId> {
 
 	/// The providers offering `ep`, in registration order, live or not (at most `MaxProviders`).
 	fn providers_offering(ep: ExecutionProvider) -> alloc::vec::Vec<AccountId>;
+
+	/// Whether `who` is registered and half its heartbeat interval or more has passed since its
+	/// last heartbeat: when a provider node should send the next one.
+	fn heartbeat_due(who: &AccountId) -> bool;
 }
 
 /// Job slots and reputation, for the pallet that runs jobs.
@@ -42,6 +47,9 @@ pub trait ProviderJobs<AccountId> {
 
 	/// Records the outcome of a job in the provider's reputation.
 	fn record_outcome(who: &AccountId, outcome: JobOutcome) -> DispatchResult;
+
+	/// Records a heartbeat of `who` now, as the `heartbeat` call does.
+	fn heartbeat(who: &AccountId) -> DispatchResult;
 }
 
 /// Slashing of bonds.
@@ -93,6 +101,12 @@ impl<T: Config> ProviderInspect<T::AccountId> for Pallet<T> {
 	fn providers_offering(ep: ExecutionProvider) -> alloc::vec::Vec<T::AccountId> {
 		ProvidersByExecutionProvider::<T>::get(ep).into_inner()
 	}
+
+	fn heartbeat_due(who: &T::AccountId) -> bool {
+		let now: BlockNumberFor<T> = frame_system::Pallet::<T>::block_number();
+		let half = T::HeartbeatInterval::get() / 2u32.into();
+		Providers::<T>::get(who).is_some_and(|info| now.saturating_sub(info.last_heartbeat) >= half)
+	}
 }
 
 impl<T: Config> ProviderJobs<T::AccountId> for Pallet<T> {
@@ -123,6 +137,10 @@ impl<T: Config> ProviderJobs<T::AccountId> for Pallet<T> {
 		})?;
 		Self::deposit_event(Event::ReputationUpdated { provider: who.clone(), outcome, score });
 		Ok(())
+	}
+
+	fn heartbeat(who: &T::AccountId) -> DispatchResult {
+		Self::do_heartbeat(who)
 	}
 }
 

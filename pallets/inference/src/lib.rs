@@ -1,7 +1,12 @@
 //! # Inference
 //!
-//! Offchain workers of provider nodes run ONNX models natively through the `cairn-inference`
-//! host functions (ONNX Runtime in the node, models from its SHA-256-verified store).
+//! Cairn's core loop: a builder posts a job (a registered model, an inline input, a fee ceiling,
+//! redundancy `k`, a deadline, an execution provider and a tolerance); the chain checks the model
+//! and every license upstream of it, holds the fee and assigns `k` providers by a deterministic
+//! rule; each assigned provider's offchain worker runs the model with ONNX Runtime through the
+//! `cairn-inference` host functions and submits a signed [`Receipt`]; settlement pays the agreeing
+//! majority their price and the model's lineage its royalties, slashes providers that disagreed,
+//! and refunds the rest of the hold. See `docs/jobs.md`.
 //!
 //! ## Node probe
 //!
@@ -18,31 +23,469 @@ extern crate alloc;
 
 pub use pallet::*;
 pub use probe::*;
+pub use types::*;
+pub use weights::WeightInfo;
 
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+mod functions;
+#[cfg(test)]
+mod job_tests;
+#[cfg(test)]
+mod mock;
 pub mod probe;
+pub mod runtime_api;
 #[cfg(test)]
 mod tests;
+pub mod types;
+pub mod weights;
+pub mod worker;
 
-/// Offchain-worker inference: provider nodes run ONNX models through the `cairn-inference` host
-/// functions; the node probe lets an operator check that path end to end.
+/// The key type of provider keys, which offchain workers sign receipts with.
+pub const KEY_TYPE: sp_runtime::KeyTypeId = sp_runtime::KeyTypeId(*b"cinf");
+
+/// Provider keys: sr25519 under [`KEY_TYPE`]; the account of a key is the provider's account.
+pub mod crypto {
+	use super::KEY_TYPE;
+	use sp_runtime::{
+		app_crypto::{app_crypto, sr25519},
+		traits::Verify,
+		MultiSignature, MultiSigner,
+	};
+
+	app_crypto!(sr25519, KEY_TYPE);
+
+	/// Signs provider transactions with a [`KEY_TYPE`] key.
+	pub struct ProviderAuthId;
+
+	impl frame_system::offchain::AppCrypto<MultiSigner, MultiSignature> for ProviderAuthId {
+		type RuntimeAppPublic = Public;
+		type GenericSignature = sp_core::sr25519::Signature;
+		type GenericPublic = sp_core::sr25519::Public;
+	}
+
+	impl
+		frame_system::offchain::AppCrypto<
+			<sp_core::sr25519::Signature as Verify>::Signer,
+			sp_core::sr25519::Signature,
+		> for ProviderAuthId
+	{
+		type RuntimeAppPublic = Public;
+		type GenericSignature = sp_core::sr25519::Signature;
+		type GenericPublic = sp_core::sr25519::Public;
+	}
+}
+
+/// What the benchmarks need from the pallets this one reads.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper<AccountId, Balance> {
+	/// Registers a live CPU provider (distinct by `seed`) charging `price` per job, able to run
+	/// the model of [`Self::model`]; returns its account.
+	fn provider(seed: u32, price: Balance) -> AccountId;
+
+	/// Registers a model with the largest lineage the runtime allows (deep, with licensed data
+	/// upstream) whose interface takes one f32 input `x` `[1, input_len]` and produces one f32
+	/// output `y` `[1, output_len]`; returns its id.
+	fn model(input_len: u32, output_len: u32) -> ModelId;
+}
+
+/// Balance type of the currency fees are paid in.
+pub type BalanceOf<T> = <<T as Config>::Currency as frame_support::traits::fungible::Inspect<
+	<T as frame_system::Config>::AccountId,
+>>::Balance;
+
+/// A job of a runtime.
+pub type JobOf<T> = Job<
+	<T as frame_system::Config>::AccountId,
+	BalanceOf<T>,
+	frame_system::pallet_prelude::BlockNumberFor<T>,
+>;
+
+/// A job spec of a runtime.
+pub type JobSpecOf<T> = JobSpec<BalanceOf<T>, frame_system::pallet_prelude::BlockNumberFor<T>>;
+
+/// A receipt of a runtime.
+pub type ReceiptOf<T> = Receipt<
+	<T as frame_system::Config>::AccountId,
+	frame_system::pallet_prelude::BlockNumberFor<T>,
+>;
+
+/// Offchain-worker inference jobs with escrowed fees, deterministic assignment, signed receipts
+/// and settlement with royalties up the model's lineage; and the node probe.
 #[frame_support::pallet]
 pub mod pallet {
-	use frame_support::pallet_prelude::*;
-	use frame_system::pallet_prelude::*;
+	use super::*;
+	use cairn_inference::{ExecutionProvider, RuntimeVersion, TensorSet, TensorSetHash};
+	use frame_support::{
+		pallet_prelude::*,
+		traits::fungible::{Inspect, InspectHold, Mutate, MutateHold},
+	};
+	use frame_system::{offchain::CreateSignedTransaction, pallet_prelude::*};
+	use pallet_compute_registry::{ProviderInspect, ProviderJobs, ProviderSlash};
+	use pallet_data_licensing::LicenseInspect;
+	use pallet_model_provenance::ModelInspect;
 
-	/// Configuration of the inference pallet.
-	#[pallet::config]
-	pub trait Config: frame_system::Config {}
+	/// The in-code storage version.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
 
 	/// The inference pallet.
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
+
+	/// Configuration of the inference pallet.
+	#[pallet::config]
+	pub trait Config:
+		CreateSignedTransaction<Call<Self>> + frame_system::Config<RuntimeEvent: From<Event<Self>>>
+	{
+		/// The currency fees are held and paid in.
+		type Currency: Inspect<Self::AccountId>
+			+ Mutate<Self::AccountId>
+			+ InspectHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
+			+ MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
+
+		/// The runtime's hold reason, of which [`HoldReason`] is a part.
+		type RuntimeHoldReason: From<HoldReason>;
+
+		/// Registered models, their terms and lineage.
+		type Models: ModelInspect<Self::AccountId, BalanceOf<Self>, BlockNumberFor<Self>>;
+
+		/// Compute providers: eligibility, job slots, reputation, heartbeats and slashing.
+		type Providers: ProviderInspect<Self::AccountId, Balance = BalanceOf<Self>>
+			+ ProviderJobs<Self::AccountId>
+			+ ProviderSlash<Self::AccountId, BalanceOf<Self>>;
+
+		/// Data licenses (for models whose terms require a usage license).
+		type Licenses: LicenseInspect<Self::AccountId, BlockNumberFor<Self>>;
+
+		/// The crypto provider keys sign with.
+		type AuthorityId: frame_system::offchain::AppCrypto<Self::Public, Self::Signature>;
+
+		/// The most providers a request considers: the compute registry's `MaxProviders`.
+		#[pallet::constant]
+		type MaxCandidates: Get<u32>;
+
+		/// The longest deadline a job may ask for, in blocks.
+		#[pallet::constant]
+		type MaxDeadline: Get<BlockNumberFor<Self>>;
+
+		/// What a provider whose receipt disagrees with the majority loses to the requester.
+		#[pallet::constant]
+		type WrongResultSlash: Get<BalanceOf<Self>>;
+
+		/// Weights of this pallet's calls and hooks.
+		type WeightInfo: WeightInfo;
+
+		/// Creates the providers and models benchmarks need.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: BenchmarkHelper<Self::AccountId, BalanceOf<Self>>;
+	}
+
+	/// Why this pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// A job's fee ceiling, until settlement.
+		#[codec(index = 0)]
+		JobFee,
+	}
+
+	/// The next job id.
+	#[pallet::storage]
+	pub type NextJobId<T: Config> = StorageValue<_, JobId, ValueQuery>;
+
+	/// The next receipt id.
+	#[pallet::storage]
+	pub type NextReceiptId<T: Config> = StorageValue<_, ReceiptId, ValueQuery>;
+
+	/// Jobs by id.
+	#[pallet::storage]
+	pub type Jobs<T: Config> = StorageMap<_, Twox64Concat, JobId, JobOf<T>, OptionQuery>;
+
+	/// The input of each open job (removed at settlement; its hash stays in the job).
+	#[pallet::storage]
+	pub type JobInputs<T: Config> = StorageMap<_, Twox64Concat, JobId, EncodedInput, OptionQuery>;
+
+	/// Open jobs by assigned provider, for offchain workers to find their work.
+	#[pallet::storage]
+	pub type AssignedJobs<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, JobId, (), OptionQuery>;
+
+	/// Open jobs by the last block they accept receipts in; settled in the block after.
+	#[pallet::storage]
+	pub type Deadlines<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		BlockNumberFor<T>,
+		BoundedVec<JobId, ConstU32<MAX_JOBS_PER_DEADLINE>>,
+		ValueQuery,
+	>;
+
+	/// Receipts by id (kept: they are the provenance of every result).
+	#[pallet::storage]
+	pub type Receipts<T: Config> =
+		StorageMap<_, Twox64Concat, ReceiptId, ReceiptOf<T>, OptionQuery>;
+
+	/// The outputs of each receipt.
+	#[pallet::storage]
+	pub type ReceiptOutputs<T: Config> =
+		StorageMap<_, Twox64Concat, ReceiptId, EncodedOutputs, OptionQuery>;
+
+	/// Receipts by model file hash.
+	#[pallet::storage]
+	pub type ReceiptsByModel<T: Config> = StorageDoubleMap<
+		_,
+		Identity,
+		cairn_inference::ModelHash,
+		Twox64Concat,
+		ReceiptId,
+		(),
+		OptionQuery,
+	>;
+
+	/// Receipts by provider.
+	#[pallet::storage]
+	pub type ReceiptsByProvider<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		Twox64Concat,
+		ReceiptId,
+		(),
+		OptionQuery,
+	>;
+
+	/// Events of the inference pallet.
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A job was posted and assigned.
+		JobRequested {
+			/// The job.
+			job: JobId,
+			/// Who pays.
+			requester: T::AccountId,
+			/// The model.
+			model: ModelId,
+			/// SHA-256 of the canonical input.
+			input_hash: TensorSetHash,
+			/// The providers assigned.
+			providers: BoundedVec<T::AccountId, ConstU32<MAX_REDUNDANCY>>,
+			/// The fee held.
+			fee_held: BalanceOf<T>,
+		},
+		/// A provider's signed receipt was accepted.
+		ReceiptSubmitted {
+			/// The receipt.
+			receipt: ReceiptId,
+			/// The job.
+			job: JobId,
+			/// The provider.
+			provider: T::AccountId,
+			/// SHA-256 of the canonical outputs.
+			output_hash: TensorSetHash,
+		},
+		/// A provider was paid for a job.
+		ProviderPaid {
+			/// The job.
+			job: JobId,
+			/// The provider.
+			provider: T::AccountId,
+			/// The amount.
+			amount: BalanceOf<T>,
+		},
+		/// A royalty was paid up the model's lineage.
+		RoyaltyPaid {
+			/// The job.
+			job: JobId,
+			/// The recipient (model owner or dataset licensor).
+			recipient: T::AccountId,
+			/// The amount.
+			amount: BalanceOf<T>,
+		},
+		/// A job was settled.
+		JobSettled {
+			/// The job.
+			job: JobId,
+			/// How it ended.
+			status: JobStatus,
+			/// SHA-256 of the accepted outputs, when a majority agreed.
+			output_hash: Option<TensorSetHash>,
+			/// Paid to providers.
+			paid: BalanceOf<T>,
+			/// Paid in royalties.
+			royalties: BalanceOf<T>,
+			/// Returned to the requester.
+			refunded: BalanceOf<T>,
+		},
+		/// A provider whose receipt disagreed with the majority was slashed to the requester.
+		ProviderOutvoted {
+			/// The job.
+			job: JobId,
+			/// The provider.
+			provider: T::AccountId,
+			/// The amount slashed.
+			slashed: BalanceOf<T>,
+		},
+	}
+
+	/// Errors of the inference pallet.
+	#[pallet::error]
+	pub enum Error<T> {
+		/// No such model.
+		UnknownModel,
+		/// The model is revoked.
+		ModelRevoked,
+		/// The model itself or an ancestor of it is revoked.
+		UpstreamRevoked,
+		/// A training-data license upstream of the model is expired or revoked.
+		UpstreamLicenseInvalid,
+		/// A training-data license upstream of the model does not allow inference.
+		UpstreamLicenseForbidsInference,
+		/// The model's terms require a usage license the requester does not hold valid.
+		UsageLicenseRequired,
+		/// The input is not a canonical tensor set (sorted, unique names, data matching shapes).
+		InputNotCanonical,
+		/// The encoded input is longer than 64 KiB.
+		InputTooLarge,
+		/// The input does not fit the model's registered inputs.
+		InputMismatch,
+		/// A redundancy of zero or above 5.
+		InvalidRedundancy,
+		/// A deadline of zero blocks or beyond `MaxDeadline`.
+		InvalidDeadline,
+		/// Too many jobs have their deadline in that block; choose another deadline.
+		DeadlineFull,
+		/// Fewer live eligible providers than the redundancy asks for.
+		NotEnoughProviders,
+		/// The fee ceiling does not cover the assigned providers' prices and the royalties.
+		FeeTooLow,
+		/// The requester cannot hold the fee.
+		CannotHoldFee,
+		/// No such job.
+		UnknownJob,
+		/// The job is settled.
+		JobClosed,
+		/// The caller is not assigned to the job.
+		NotAssigned,
+		/// The caller submitted a receipt for this job already.
+		DuplicateReceipt,
+		/// The outputs are not a canonical tensor set.
+		OutputsNotCanonical,
+		/// The outputs do not hash to the receipt's output hash.
+		OutputHashMismatch,
+		/// The receipt names another execution provider than the job requires.
+		WrongExecutionProvider,
+		/// The caller is not a registered provider.
+		NotProvider,
+		/// An id counter is exhausted.
+		IdsExhausted,
+	}
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
-		/// Answers a pending node probe, if any.
-		fn offchain_worker(_block: BlockNumberFor<T>) {
+		/// Settles the jobs whose deadline was the previous block.
+		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
+			let due = now.saturating_sub(One::one());
+			let jobs = Deadlines::<T>::take(due);
+			let count = jobs.len() as u32;
+			for job in jobs {
+				Self::settle_due(job);
+			}
+			T::WeightInfo::on_initialize(count)
+		}
+
+		/// Runs the jobs assigned to this node's provider keys and answers a pending node probe.
+		fn offchain_worker(now: BlockNumberFor<T>) {
 			crate::probe::answer_pending_probe();
+			crate::worker::run::<T>(now);
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
 		}
 	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Post an inference job: the fee ceiling is held and `spec.redundancy` providers are
+		/// assigned.
+		///
+		/// Origin must be signed; the caller pays.
+		///
+		/// - `model`: an active model whose lineage is clean and whose upstream licenses allow
+		///   inference; with `spec.usage_license` where its terms require one.
+		/// - `input`: a canonical tensor set fitting the model's inputs, at most 64 KiB encoded.
+		/// - `spec`: fee ceiling, redundancy (1 to 5), deadline (blocks), execution provider,
+		///   tolerance.
+		///
+		/// Emits `JobRequested`.
+		///
+		/// Weight: O(p) in the providers registered for the execution provider (charged for
+		/// `MaxCandidates`, refunded to the number scanned), at the largest input and lineage.
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::request_job(T::MaxCandidates::get()))]
+		pub fn request_job(
+			origin: OriginFor<T>,
+			model: ModelId,
+			input: TensorSet,
+			spec: JobSpecOf<T>,
+		) -> DispatchResultWithPostInfo {
+			let who = ensure_signed(origin)?;
+			let scanned = T::Providers::providers_offering(spec.execution_provider).len() as u32;
+			Self::do_request_job(who, model, input, spec)?;
+			Ok(Some(T::WeightInfo::request_job(scanned.min(T::MaxCandidates::get()))).into())
+		}
+
+		/// Submit a signed receipt for a job the caller is assigned to; settles the job when it
+		/// is the last receipt expected. Counts as the provider's heartbeat.
+		///
+		/// Origin must be signed by an assigned provider that has not answered yet.
+		///
+		/// - `output_hash`: SHA-256 of the canonical `outputs`.
+		/// - `outputs`: the canonical encoded outputs, at most 16 KiB.
+		/// - `execution_provider`, `runtime_version`, `elapsed_micros`: how it ran.
+		///
+		/// Emits `ReceiptSubmitted`, and the settlement events with the last receipt.
+		///
+		/// Weight: O(k · o) in the redundancy and the outputs' size, at the worst case.
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::submit_receipt(outputs.len() as u32))]
+		pub fn submit_receipt(
+			origin: OriginFor<T>,
+			job: JobId,
+			output_hash: TensorSetHash,
+			outputs: EncodedOutputs,
+			execution_provider: ExecutionProvider,
+			runtime_version: RuntimeVersion,
+			elapsed_micros: u64,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_submit_receipt(
+				who,
+				job,
+				output_hash,
+				outputs,
+				execution_provider,
+				runtime_version,
+				elapsed_micros,
+			)
+			.map(|_| ())
+		}
+
+		/// Record a heartbeat of the caller's provider, as the compute registry's `heartbeat`
+		/// does: what a provider node's offchain worker sends when one is due.
+		///
+		/// Origin must be signed by a registered provider.
+		///
+		/// Weight: O(1).
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::heartbeat())]
+		pub fn heartbeat(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			T::Providers::heartbeat(&who).map_err(|_| Error::<T>::NotProvider.into())
+		}
+	}
+
+	use sp_runtime::traits::{One, Saturating};
 }

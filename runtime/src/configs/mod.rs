@@ -20,9 +20,10 @@ use sp_runtime::{traits::One, Perbill};
 use sp_version::RuntimeVersion;
 
 use super::{
-	AccountId, Aura, Balance, Balances, Block, BlockNumber, DataLicensing, Hash, Nonce, PalletInfo,
-	Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin,
-	RuntimeTask, System, DAYS, EXISTENTIAL_DEPOSIT, MINUTES, SLOT_DURATION, UNIT, VERSION,
+	AccountId, Aura, Balance, Balances, Block, BlockNumber, ComputeRegistry, DataLicensing, Hash,
+	Inference, ModelProvenance, Nonce, PalletInfo, Runtime, RuntimeCall, RuntimeEvent,
+	RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask, System, DAYS,
+	EXISTENTIAL_DEPOSIT, MINUTES, SLOT_DURATION, UNIT, VERSION,
 };
 
 /// Share of a block's weight and length available to normal (non-operational) extrinsics.
@@ -187,8 +188,7 @@ impl pallet_model_provenance::Config for Runtime {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Licenses = DataLicensing;
 	type Datasets = DataLicensing;
-	// Receipts arrive with the inference pallet's jobs; until then every cited receipt is unknown.
-	type Receipts = ();
+	type Receipts = Inference;
 	type MaxLineageDepth = ConstU32<64>;
 	type ModelDepositBase = ModelDepositBase;
 	type DepositPerByte = ModelDepositPerByte;
@@ -255,4 +255,106 @@ impl pallet_model_provenance::traits::BenchmarkHelper<AccountId> for ProvenanceB
 	}
 }
 
-impl pallet_inference::Config for Runtime {}
+parameter_types! {
+	/// What a provider whose receipt disagrees with the majority loses: 10 CAIRN.
+	pub const WrongResultSlash: Balance = 10 * UNIT;
+}
+
+/// `pallet_inference`: jobs, receipts and settlement.
+impl pallet_inference::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Models = ModelProvenance;
+	type Providers = ComputeRegistry;
+	type Licenses = DataLicensing;
+	type AuthorityId = pallet_inference::crypto::ProviderAuthId;
+	type MaxCandidates = ConstU32<512>;
+	type MaxDeadline = ConstU32<{ 10 * MINUTES }>;
+	type WrongResultSlash = WrongResultSlash;
+	type WeightInfo = pallet_inference::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = InferenceBenchmarkHelper;
+}
+
+/// Registers providers and models for the inference benchmarks.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct InferenceBenchmarkHelper;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_inference::BenchmarkHelper<AccountId, Balance> for InferenceBenchmarkHelper {
+	fn provider(seed: u32, price: Balance) -> AccountId {
+		use frame_support::traits::fungible::Mutate;
+		let who: AccountId = frame_benchmarking::account("provider", seed, 0);
+		let _ = Balances::set_balance(&who, 10_000 * UNIT);
+		let mut profile = crate::genesis_config_presets::dev_cpu_provider_profile();
+		profile.price_per_job = price;
+		let registered =
+			ComputeRegistry::register(RuntimeOrigin::signed(who.clone()), profile, 1_000 * UNIT);
+		debug_assert!(registered.is_ok(), "benchmark provider refused");
+		who
+	}
+
+	fn model(input_len: u32, output_len: u32) -> pallet_inference::ModelId {
+		use cairn_inference::{Dim, ElementType, ModelIo, TensorSpec};
+		use frame_support::traits::fungible::Mutate;
+		use pallet_model_provenance::{
+			DataPurpose, DataUse, DerivativePolicy, EdgeKind, InferenceTerms, ModelFile,
+			ModelFormat, ModelInterface, ParentEdge,
+		};
+		let owner: AccountId = frame_benchmarking::account("model-owner", 0, 0);
+		let _ = Balances::set_balance(&owner, 1_000_000 * UNIT);
+		let spec = |name: &str, len: u32| TensorSpec {
+			name: name.as_bytes().to_vec().try_into().unwrap_or_default(),
+			element_type: ElementType::F32,
+			shape: alloc::vec![Dim::Fixed(1), Dim::Fixed(len.into())]
+				.try_into()
+				.unwrap_or_default(),
+		};
+		let interface = ModelInterface {
+			format: ModelFormat::Onnx,
+			opset: 13,
+			io: ModelIo {
+				inputs: alloc::vec![spec("x", input_len)].try_into().unwrap_or_default(),
+				outputs: alloc::vec![spec("y", output_len)].try_into().unwrap_or_default(),
+			},
+		};
+		// A 63-deep chain of models, each trained on its own licensed dataset: the lineage
+		// check reads 63 ancestors and 63 licenses, the royalty split pays 64 owners and 63
+		// licensors.
+		let mut parent = None;
+		let mut id = 0;
+		for seed in 0..64u32 {
+			use pallet_model_provenance::traits::BenchmarkHelper as _;
+			let (dataset, license) = ProvenanceBenchmarkHelper::licensed_dataset(&owner, seed);
+			let mut sha256 = [0xbb; 32];
+			sha256[..4].copy_from_slice(&seed.to_le_bytes());
+			id = pallet_model_provenance::NextModelId::<Runtime>::get();
+			let parents: alloc::vec::Vec<ParentEdge> = parent
+				.map(|parent| ParentEdge { parent, kind: EdgeKind::FineTunedFrom })
+				.into_iter()
+				.collect();
+			let data = if seed < 63 {
+				alloc::vec![DataUse { dataset, license, purpose: DataPurpose::Training }]
+			} else {
+				alloc::vec![]
+			};
+			let registered = ModelProvenance::register_model(
+				RuntimeOrigin::signed(owner.clone()),
+				ModelFile { sha256, cid: None, size_bytes: 1 << 20 },
+				b"benchmark model".to_vec().try_into().unwrap_or_default(),
+				interface.clone(),
+				InferenceTerms {
+					price_floor: 0,
+					royalty_bps: 10,
+					derivatives: DerivativePolicy::Open,
+					required_license: None,
+				},
+				parents.try_into().unwrap_or_default(),
+				data.try_into().unwrap_or_default(),
+			);
+			debug_assert!(registered.is_ok(), "benchmark model refused");
+			parent = Some(id);
+		}
+		id
+	}
+}

@@ -1,0 +1,593 @@
+//! Jobs, receipts and settlement on the mock runtime; the offchain worker with the test offchain,
+//! keystore and transaction-pool externalities.
+
+use crate::{mock::*, *};
+use cairn_inference::{
+	host::{Engine, InferenceExt},
+	Capabilities, ExecutionProvider, InferenceError, InferenceOutput, ModelHash, TensorSet,
+	Tolerance,
+};
+use codec::{Decode, Encode};
+use frame_support::{assert_noop, assert_ok};
+use pallet_compute_registry::ProviderInspect;
+use pallet_data_licensing::{AllowedUses, LicenseTerms};
+use pallet_model_provenance::{DataPurpose, DataUse, InferenceTerms};
+use sp_core::offchain::{
+	testing::{TestOffchainExt, TestTransactionPoolExt},
+	OffchainDbExt, OffchainWorkerExt, TransactionPoolExt,
+};
+use sp_keystore::{testing::MemoryKeystore, Keystore, KeystoreExt};
+use std::sync::Arc;
+
+/// The royalties on `paid` for the mock lineage: fine-tune owner, base owner, dataset owner.
+fn royalties(paid: Balance) -> (Balance, Balance, Balance) {
+	let share = |bps: u16| paid * u64::from(bps) / 10_000;
+	(share(TUNE_ROYALTY_BPS), share(BASE_ROYALTY_BPS), share(DATA_ROYALTY_BPS))
+}
+
+/// The error a module call failed with.
+fn err(e: Error<Test>) -> sp_runtime::DispatchError {
+	e.into()
+}
+
+#[test]
+fn a_single_provider_job_settles_on_its_receipt_with_royalties() {
+	new_test_ext().execute_with(|| {
+		let (model, _) = lineage();
+		let start = free(&requester());
+		let owners = [model_owner(), acc(4), data_owner()].map(|a| free(&a));
+		let job = request(model, 10_000, 1);
+		let record = Jobs::<Test>::get(job).unwrap();
+		assert_eq!(record.assigned.len(), 1);
+		assert_eq!(record.input_hash, input([1.0, 2.0, 3.0, 4.0]).hash());
+		assert_eq!(held_fee(&requester()), 10_000);
+		let provider = record.assigned[0].provider;
+		assert_eq!(ComputeRegistry::capacity_left(&provider), 3);
+		let provider_start = free(&provider);
+
+		assert_ok!(submit(provider, job, &tiny_output()));
+		let record = Jobs::<Test>::get(job).unwrap();
+		assert_eq!(record.status, JobStatus::Completed);
+		assert_eq!(record.assigned[0].receipt, Some(0));
+		let (tune, base, data) = royalties(PRICE);
+		let charged = PRICE + tune + base + data;
+		System::assert_last_event(
+			Event::JobSettled {
+				job,
+				status: JobStatus::Completed,
+				output_hash: Some(tiny_output().hash()),
+				paid: PRICE,
+				royalties: tune + base + data,
+				refunded: 10_000 - charged,
+			}
+			.into(),
+		);
+		// To the unit: held = paid + royalties + refunded.
+		assert_eq!(free(&requester()), start - charged);
+		assert_eq!(held_fee(&requester()), 0);
+		assert_eq!(free(&provider), provider_start + PRICE);
+		assert_eq!(free(&model_owner()), owners[0] + tune);
+		assert_eq!(free(&acc(4)), owners[1] + base);
+		assert_eq!(free(&data_owner()), owners[2] + data);
+		assert_eq!(ComputeRegistry::capacity_left(&provider), 4);
+		assert!(JobInputs::<Test>::get(job).is_none());
+		let receipt = Receipts::<Test>::get(0).unwrap();
+		assert_eq!(receipt.model_hash, MODEL_HASH);
+		assert_eq!(receipt.output_hash, tiny_output().hash());
+		assert_eq!(Inference::receipts_of_model(MODEL_HASH, None, 10), vec![0]);
+		assert_eq!(Inference::receipts_of_provider(&provider, None, 10), vec![0]);
+		// Evaluations can cite the receipt.
+		use pallet_model_provenance::ReceiptInspect;
+		assert_eq!(<Inference as ReceiptInspect>::model_of(0), Some(MODEL_HASH));
+	});
+}
+
+#[test]
+fn requests_are_refused_by_name() {
+	new_test_ext().execute_with(|| {
+		let (model, license) = lineage();
+		let call = |model, input: TensorSet, spec| {
+			Inference::request_job(RuntimeOrigin::signed(requester()), model, input, spec)
+		};
+		let x = || input([1.0, 2.0, 3.0, 4.0]);
+		assert_noop!(call(99, x(), job_spec(10_000, 1)), err(Error::UnknownModel));
+		assert_noop!(call(model, x(), job_spec(10_000, 0)), err(Error::InvalidRedundancy));
+		assert_noop!(call(model, x(), job_spec(10_000, 6)), err(Error::InvalidRedundancy));
+		assert_noop!(
+			call(model, x(), JobSpec { deadline: 0, ..job_spec(10_000, 1) }),
+			err(Error::InvalidDeadline)
+		);
+		assert_noop!(
+			call(model, x(), JobSpec { deadline: 101, ..job_spec(10_000, 1) }),
+			err(Error::InvalidDeadline)
+		);
+		let wrong_name =
+			TensorSet::new(vec![
+				cairn_inference::Tensor::from_f32("z", &[1, 4], &[0.0; 4]).unwrap()
+			])
+			.unwrap();
+		assert_noop!(call(model, wrong_name, job_spec(10_000, 1)), err(Error::InputMismatch));
+		let unsorted = TensorSet {
+			tensors: vec![
+				cairn_inference::Tensor::from_f32("x", &[1, 4], &[0.0; 4]).unwrap(),
+				cairn_inference::Tensor::from_f32("a", &[1], &[0.0]).unwrap(),
+			]
+			.try_into()
+			.unwrap(),
+		};
+		assert_noop!(call(model, unsorted, job_spec(10_000, 1)), err(Error::InputNotCanonical));
+		let big = TensorSet::new(vec![cairn_inference::Tensor::from_f32(
+			"x",
+			&[1, 20_000],
+			&[0.0; 20_000],
+		)
+		.unwrap()])
+		.unwrap();
+		assert_noop!(call(model, big, job_spec(10_000, 1)), err(Error::InputTooLarge));
+		// Fee: one provider's price plus 17.5 % royalties.
+		assert_noop!(call(model, x(), job_spec(PRICE, 1)), err(Error::FeeTooLow));
+		// Each provider's price must fit the fee's share.
+		assert_noop!(call(model, x(), job_spec(2 * PRICE, 3)), err(Error::NotEnoughProviders));
+		let poor = acc(20);
+		assert_noop!(
+			Inference::request_job(RuntimeOrigin::signed(poor), model, x(), job_spec(10_000, 1)),
+			err(Error::CannotHoldFee)
+		);
+
+		// Revoking the upstream training license gates inference.
+		assert_ok!(DataLicensing::revoke_license(
+			RuntimeOrigin::signed(data_owner()),
+			license,
+			b"breach".to_vec().try_into().unwrap()
+		));
+		assert_noop!(call(model, x(), job_spec(10_000, 1)), err(Error::UpstreamLicenseInvalid));
+	});
+}
+
+#[test]
+fn revoked_lineages_and_missing_usage_licenses_are_refused() {
+	new_test_ext().execute_with(|| {
+		let (model, _) = lineage();
+		let x = || input([1.0, 2.0, 3.0, 4.0]);
+		let call = |model, spec| {
+			Inference::request_job(RuntimeOrigin::signed(requester()), model, x(), spec)
+		};
+		// A dataset whose license forbids inference, and a model trained on it.
+		let dataset = pallet_data_licensing::NextDatasetId::<Test>::get();
+		let terms = LicenseTerms {
+			price: 0,
+			duration: None,
+			allowed_uses: AllowedUses { training: true, ..Default::default() },
+			royalty_bps: 0,
+			transferable: false,
+			revocable: false,
+			max_licensees: None,
+			spdx: b"CC-BY-NC-4.0".to_vec().try_into().unwrap(),
+		};
+		assert_ok!(DataLicensing::register_dataset(
+			RuntimeOrigin::signed(data_owner()),
+			[0xdb; 32],
+			None,
+			b"research only".to_vec().try_into().unwrap(),
+			1,
+			None,
+			vec![terms.clone()].try_into().unwrap(),
+		));
+		let training = pallet_data_licensing::NextLicenseId::<Test>::get();
+		assert_ok!(DataLicensing::purchase_license(RuntimeOrigin::signed(acc(5)), dataset, 0, 0));
+		let research = register_model(
+			acc(5),
+			[0x55; 32],
+			0,
+			vec![],
+			vec![DataUse { dataset, license: training, purpose: DataPurpose::Training }],
+		);
+		assert_noop!(
+			call(research, job_spec(10_000, 1)),
+			err(Error::UpstreamLicenseForbidsInference)
+		);
+
+		// A model whose terms require a usage license of a dataset.
+		let usage_set = pallet_data_licensing::NextDatasetId::<Test>::get();
+		let usage_terms = LicenseTerms {
+			allowed_uses: AllowedUses { inference: true, ..Default::default() },
+			..terms
+		};
+		assert_ok!(DataLicensing::register_dataset(
+			RuntimeOrigin::signed(model_owner()),
+			[0xdc; 32],
+			None,
+			b"usage".to_vec().try_into().unwrap(),
+			1,
+			None,
+			vec![usage_terms].try_into().unwrap(),
+		));
+		let gated = pallet_model_provenance::NextModelId::<Test>::get();
+		assert_ok!(ModelProvenance::register_model(
+			RuntimeOrigin::signed(model_owner()),
+			pallet_model_provenance::ModelFile { sha256: [0x66; 32], cid: None, size_bytes: 1 },
+			b"gated".to_vec().try_into().unwrap(),
+			interface(),
+			InferenceTerms {
+				price_floor: 0,
+				royalty_bps: 0,
+				derivatives: pallet_model_provenance::DerivativePolicy::Open,
+				required_license: Some(usage_set),
+			},
+			Default::default(),
+			Default::default(),
+		));
+		assert_noop!(call(gated, job_spec(10_000, 1)), err(Error::UsageLicenseRequired));
+		let usage = pallet_data_licensing::NextLicenseId::<Test>::get();
+		assert_ok!(DataLicensing::purchase_license(
+			RuntimeOrigin::signed(requester()),
+			usage_set,
+			0,
+			0
+		));
+		assert_ok!(call(gated, JobSpec { usage_license: Some(usage), ..job_spec(10_000, 1) }));
+
+		// Revoking the base model gates its fine-tune.
+		let base = 0;
+		assert_ok!(ModelProvenance::revoke_model(
+			RuntimeOrigin::signed(acc(4)),
+			base,
+			b"leak".to_vec().try_into().unwrap()
+		));
+		assert_noop!(call(model, job_spec(10_000, 1)), err(Error::UpstreamRevoked));
+		assert_noop!(call(base, job_spec(10_000, 1)), err(Error::ModelRevoked));
+	});
+}
+
+#[test]
+fn receipts_are_refused_by_name() {
+	new_test_ext().execute_with(|| {
+		let (model, _) = lineage();
+		let job = request(model, 10_000, 2);
+		let assigned: Vec<AccountId> =
+			Jobs::<Test>::get(job).unwrap().assigned.iter().map(|a| a.provider).collect();
+		let outsider = providers().into_iter().find(|p| !assigned.contains(p)).unwrap();
+		let y = tiny_output();
+		assert_noop!(submit(assigned[0], 99, &y), err(Error::UnknownJob));
+		assert_noop!(submit(outsider, job, &y), err(Error::NotAssigned));
+		let encoded: EncodedOutputs = y.encode().try_into().unwrap();
+		assert_noop!(
+			Inference::submit_receipt(
+				RuntimeOrigin::signed(assigned[0]),
+				job,
+				[0; 32],
+				encoded.clone(),
+				ExecutionProvider::Cpu,
+				Default::default(),
+				1
+			),
+			err(Error::OutputHashMismatch)
+		);
+		assert_noop!(
+			Inference::submit_receipt(
+				RuntimeOrigin::signed(assigned[0]),
+				job,
+				y.hash(),
+				vec![1, 2, 3].try_into().unwrap(),
+				ExecutionProvider::Cpu,
+				Default::default(),
+				1
+			),
+			err(Error::OutputsNotCanonical)
+		);
+		assert_noop!(
+			Inference::submit_receipt(
+				RuntimeOrigin::signed(assigned[0]),
+				job,
+				y.hash(),
+				encoded,
+				ExecutionProvider::Cuda,
+				Default::default(),
+				1
+			),
+			err(Error::WrongExecutionProvider)
+		);
+		assert_ok!(submit(assigned[0], job, &y));
+		assert_noop!(submit(assigned[0], job, &y), err(Error::DuplicateReceipt));
+		assert_ok!(submit(assigned[1], job, &y));
+		assert_noop!(submit(assigned[1], job, &y), err(Error::JobClosed));
+	});
+}
+
+#[test]
+fn the_majority_is_paid_and_the_minority_slashed_to_the_requester() {
+	new_test_ext().execute_with(|| {
+		let (model, _) = lineage();
+		let start = free(&requester());
+		let job = request(model, 10_000, 3);
+		let assigned: Vec<AccountId> =
+			Jobs::<Test>::get(job).unwrap().assigned.iter().map(|a| a.provider).collect();
+		let before: Vec<Balance> = assigned.iter().map(free).collect();
+		assert_ok!(submit(assigned[0], job, &tiny_output()));
+		assert_ok!(submit(assigned[1], job, &output([0.0, 0.0, 0.0])));
+		assert_ok!(submit(assigned[2], job, &tiny_output()));
+		let record = Jobs::<Test>::get(job).unwrap();
+		assert_eq!(record.status, JobStatus::Completed);
+		let paid = 2 * PRICE;
+		let (tune, base, data) = royalties(paid);
+		assert_eq!(free(&assigned[0]), before[0] + PRICE);
+		assert_eq!(free(&assigned[2]), before[2] + PRICE);
+		assert_eq!(free(&assigned[1]), before[1]);
+		assert_eq!(bond(&assigned[1]), BOND - WRONG_RESULT_SLASH);
+		assert_eq!(free(&requester()), start - paid - tune - base - data + WRONG_RESULT_SLASH);
+		assert_eq!(held_fee(&requester()), 0);
+		System::assert_has_event(
+			Event::ProviderOutvoted { job, provider: assigned[1], slashed: WRONG_RESULT_SLASH }
+				.into(),
+		);
+	});
+}
+
+#[test]
+fn outputs_within_the_tolerance_agree() {
+	new_test_ext().execute_with(|| {
+		let (model, _) = lineage();
+		let id = NextJobId::<Test>::get();
+		let tolerance = Tolerance { absolute_nano: 100_000, relative_nano: 0 };
+		assert_ok!(Inference::request_job(
+			RuntimeOrigin::signed(requester()),
+			model,
+			input([1.0, 2.0, 3.0, 4.0]),
+			JobSpec { tolerance, ..job_spec(10_000, 2) }
+		));
+		let assigned: Vec<AccountId> =
+			Jobs::<Test>::get(id).unwrap().assigned.iter().map(|a| a.provider).collect();
+		assert_ok!(submit(assigned[0], id, &tiny_output()));
+		let close = output([27.00001, -7.5, 11.5]);
+		assert_ne!(close.hash(), tiny_output().hash());
+		assert_ok!(submit(assigned[1], id, &close));
+		assert_eq!(Jobs::<Test>::get(id).unwrap().status, JobStatus::Completed);
+		System::assert_has_event(
+			Event::ProviderPaid { job: id, provider: assigned[1], amount: PRICE }.into(),
+		);
+	});
+}
+
+#[test]
+fn no_majority_refunds_everything_and_slashes_nobody() {
+	new_test_ext().execute_with(|| {
+		let (model, _) = lineage();
+		let start = free(&requester());
+		let job = request(model, 10_000, 2);
+		let assigned: Vec<AccountId> =
+			Jobs::<Test>::get(job).unwrap().assigned.iter().map(|a| a.provider).collect();
+		assert_ok!(submit(assigned[0], job, &tiny_output()));
+		assert_ok!(submit(assigned[1], job, &output([1.0, 1.0, 1.0])));
+		assert_eq!(Jobs::<Test>::get(job).unwrap().status, JobStatus::Unresolved);
+		assert_eq!(free(&requester()), start);
+		assert!(assigned.iter().all(|p| bond(p) == BOND));
+	});
+}
+
+#[test]
+fn deadlines_settle_partial_answers_and_expire_unanswered_jobs() {
+	new_test_ext().execute_with(|| {
+		let (model, _) = lineage();
+		let start = free(&requester());
+		// Unanswered: refunded in full in the block after the deadline, providers marked missed.
+		let job = request(model, 10_000, 1);
+		let provider = Jobs::<Test>::get(job).unwrap().assigned[0].provider;
+		run_to_block(11);
+		assert_eq!(Jobs::<Test>::get(job).unwrap().status, JobStatus::Open);
+		run_to_block(12);
+		assert_eq!(Jobs::<Test>::get(job).unwrap().status, JobStatus::Expired);
+		assert_eq!(free(&requester()), start);
+		assert_eq!(ComputeRegistry::capacity_left(&provider), 4);
+		assert_noop!(submit(provider, job, &tiny_output()), err(Error::JobClosed));
+
+		// Two of three agreeing answers by the deadline are a majority.
+		let job = request(model, 10_000, 3);
+		let assigned: Vec<AccountId> =
+			Jobs::<Test>::get(job).unwrap().assigned.iter().map(|a| a.provider).collect();
+		assert_ok!(submit(assigned[0], job, &tiny_output()));
+		assert_ok!(submit(assigned[1], job, &tiny_output()));
+		run_to_block(23);
+		let record = Jobs::<Test>::get(job).unwrap();
+		assert_eq!(record.status, JobStatus::Completed);
+		let (tune, base, data) = royalties(2 * PRICE);
+		assert_eq!(free(&requester()), start - 2 * PRICE - tune - base - data);
+		assert_eq!(held_fee(&requester()), 0);
+	});
+}
+
+#[test]
+fn deadlines_are_bounded_per_block() {
+	new_test_ext().execute_with(|| {
+		let (model, _) = lineage();
+		let full: Vec<JobId> = (1_000..1_000 + u64::from(MAX_JOBS_PER_DEADLINE)).collect();
+		Deadlines::<Test>::insert(11, frame_support::BoundedVec::try_from(full).unwrap());
+		assert_noop!(
+			Inference::request_job(
+				RuntimeOrigin::signed(requester()),
+				model,
+				input([1.0, 2.0, 3.0, 4.0]),
+				job_spec(10_000, 1)
+			),
+			err(Error::DeadlineFull)
+		);
+		Deadlines::<Test>::remove(11);
+	});
+}
+
+#[test]
+fn heartbeats_go_through_the_inference_pallet() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(Inference::heartbeat(RuntimeOrigin::signed(providers()[0])));
+		assert_noop!(Inference::heartbeat(RuntimeOrigin::signed(acc(20))), err(Error::NotProvider));
+	});
+}
+
+/// An engine that runs the tiny model by its weights (y = x · W + b).
+struct TinyEngine;
+
+impl Engine for TinyEngine {
+	fn run(&self, model: &ModelHash, input: &TensorSet) -> Result<InferenceOutput, InferenceError> {
+		if *model != MODEL_HASH {
+			return Err(InferenceError::UnknownModel);
+		}
+		let x =
+			input.get("x").and_then(|t| t.float_values()).ok_or(InferenceError::MissingInput)?;
+		let w = [[1.0, 0.0, 2.0], [2.0, -1.0, 0.0], [3.0, 0.0, 0.5], [3.0, -1.5, 2.0]];
+		let b = [1.0, 0.5, 0.0];
+		let y: Vec<f32> =
+			(0..3).map(|j| (b[j] + (0..4).map(|i| x[i] * w[i][j]).sum::<f64>()) as f32).collect();
+		let outputs =
+			TensorSet::new(vec![cairn_inference::Tensor::from_f32("y", &[1, 3], &y).unwrap()])
+				.unwrap();
+		Ok(InferenceOutput {
+			output_hash: outputs.hash(),
+			outputs,
+			execution_provider: ExecutionProvider::Cpu,
+			runtime_version: b"test".to_vec().try_into().unwrap(),
+			elapsed_micros: 3,
+		})
+	}
+
+	fn capabilities(&self) -> Capabilities {
+		Capabilities {
+			available: true,
+			runtime_version: b"test".to_vec().try_into().unwrap(),
+			execution_providers: vec![ExecutionProvider::Cpu].try_into().unwrap(),
+			models: vec![MODEL_HASH].try_into().unwrap(),
+		}
+	}
+
+	fn has_model(&self, model: &ModelHash) -> bool {
+		*model == MODEL_HASH
+	}
+}
+
+/// Test externalities whose only provider is a key in a test keystore, with offchain, pool and
+/// inference extensions; returns them, the pool state and the provider's account.
+fn ocw_ext(
+	engine: Arc<dyn Engine>,
+) -> (TestExternalities, Arc<parking_lot::RwLock<sp_core::offchain::testing::PoolState>>, AccountId)
+{
+	let keystore = MemoryKeystore::new();
+	let public = keystore.sr25519_generate_new(KEY_TYPE, Some("//Provider")).unwrap();
+	let mut ext = new_test_ext_with(0);
+	ext.0.execute_with(|| {
+		let _ =
+			<Balances as frame_support::traits::fungible::Mutate<_>>::set_balance(&public, FUNDS);
+		assert_ok!(ComputeRegistry::register(RuntimeOrigin::signed(public), profile(), BOND));
+	});
+	let (offchain, _) = TestOffchainExt::new();
+	let (pool, pool_state) = TestTransactionPoolExt::new();
+	ext.0.register_extension(OffchainDbExt::new(offchain.clone()));
+	ext.0.register_extension(OffchainWorkerExt::new(offchain));
+	ext.0.register_extension(TransactionPoolExt::new(pool));
+	ext.0.register_extension(KeystoreExt::new(keystore));
+	ext.0.register_extension(InferenceExt::new(engine));
+	(ext, pool_state, public)
+}
+
+/// Runs the offchain worker and returns the calls it submitted.
+fn run_worker(
+	block: u64,
+	pool: &Arc<parking_lot::RwLock<sp_core::offchain::testing::PoolState>>,
+) -> Vec<RuntimeCall> {
+	use frame_support::traits::OffchainWorker;
+	Inference::offchain_worker(block);
+	let mut calls = Vec::new();
+	for tx in pool.write().transactions.drain(..) {
+		calls.push(Extrinsic::decode(&mut &tx[..]).unwrap().function);
+	}
+	calls
+}
+
+/// Dispatches the worker's `calls` as signed by `provider`, as the chain would.
+fn land_receipt(calls: Vec<RuntimeCall>, provider: AccountId) {
+	use frame_support::traits::UnfilteredDispatchable;
+	for call in calls {
+		if let RuntimeCall::Inference(call) = call {
+			assert_ok!(call.dispatch_bypass_filter(RuntimeOrigin::signed(provider)));
+		}
+	}
+}
+
+#[test]
+fn the_offchain_worker_submits_exactly_one_signed_receipt() {
+	let (mut ext, pool, provider) = ocw_ext(Arc::new(TinyEngine));
+	ext.execute_with(|| {
+		let (model, _) = lineage();
+		let job = request(model, 10_000, 1);
+		assert_eq!(Jobs::<Test>::get(job).unwrap().assigned[0].provider, provider);
+		let calls = run_worker(1, &pool);
+		assert_eq!(calls.len(), 1);
+		let RuntimeCall::Inference(Call::submit_receipt {
+			job: for_job,
+			output_hash,
+			ref outputs,
+			..
+		}) = calls[0]
+		else {
+			panic!("expected a receipt, got {:?}", calls[0]);
+		};
+		assert_eq!(for_job, job);
+		assert_eq!(output_hash, tiny_output().hash());
+		assert_eq!(TensorSet::decode_canonical(outputs).unwrap(), tiny_output());
+		// The next block's worker (or a concurrent one) does not submit again.
+		assert!(run_worker(2, &pool).is_empty());
+		// The receipt lands and settles the job.
+		land_receipt(calls, provider);
+		assert_eq!(Jobs::<Test>::get(job).unwrap().status, JobStatus::Completed);
+	});
+}
+
+#[test]
+fn a_dropped_receipt_is_retried_after_the_claim_ages() {
+	let (mut ext, pool, _) = ocw_ext(Arc::new(TinyEngine));
+	ext.execute_with(|| {
+		let (model, _) = lineage();
+		request(model, 10_000, 1);
+		assert_eq!(run_worker(1, &pool).len(), 1);
+		assert!(run_worker(1 + u64::from(worker::RETRY_AFTER) - 1, &pool).is_empty());
+		assert_eq!(run_worker(1 + u64::from(worker::RETRY_AFTER), &pool).len(), 1);
+	});
+}
+
+#[test]
+fn the_offchain_worker_sends_a_heartbeat_when_due() {
+	let (mut ext, pool, provider) = ocw_ext(Arc::new(TinyEngine));
+	ext.execute_with(|| {
+		assert!(run_worker(1, &pool).is_empty());
+		run_to_block(HEARTBEAT_INTERVAL / 2 + 1);
+		let calls = run_worker(HEARTBEAT_INTERVAL / 2 + 1, &pool);
+		assert!(matches!(calls[..], [RuntimeCall::Inference(Call::heartbeat {})]));
+		assert!(ComputeRegistry::is_live(&provider));
+	});
+}
+
+#[test]
+fn the_offchain_worker_runs_the_real_tiny_model_with_onnx_runtime() {
+	let library = std::env::var_os("ORT_DYLIB_PATH")
+		.expect("ORT_DYLIB_PATH names libonnxruntime (scripts/fetch-onnxruntime.sh --print-env)");
+	let store = tempfile::tempdir().unwrap();
+	let config =
+		cairn_inference::engine::EngineConfig::new(Some(library.into()), store.path().into());
+	let engine = cairn_inference::engine::OrtEngine::new(config).unwrap();
+	let bytes = std::fs::read(concat!(
+		env!("CARGO_MANIFEST_DIR"),
+		"/../../offchain-workers/models/tiny_affine.onnx"
+	))
+	.unwrap();
+	assert_eq!(engine.store().import_bytes(&bytes).unwrap(), MODEL_HASH);
+	let (mut ext, pool, provider) = ocw_ext(Arc::new(engine));
+	ext.execute_with(|| {
+		let (model, _) = lineage();
+		let job = request(model, 10_000, 1);
+		let calls = run_worker(1, &pool);
+		assert_eq!(calls.len(), 1);
+		land_receipt(calls, provider);
+		let receipt = Receipts::<Test>::get(0).unwrap();
+		assert_eq!(receipt.job, job);
+		assert_eq!(receipt.output_hash, tiny_output().hash());
+		assert_eq!(receipt.execution_provider, ExecutionProvider::Cpu);
+		assert_eq!(Jobs::<Test>::get(job).unwrap().status, JobStatus::Completed);
+	});
+}

@@ -1,0 +1,523 @@
+//! A test runtime with balances, the compute registry, data licensing, model provenance and
+//! inference; accounts are sr25519 keys so that offchain workers can sign.
+
+use crate as pallet_inference;
+use crate::*;
+use cairn_inference::{
+	Dim, ElementType, ExecutionProvider, ModelIo, Tensor, TensorSet, TensorSpec, Tolerance,
+};
+use frame_support::{
+	assert_ok, derive_impl, parameter_types,
+	traits::{ConstU32, ConstU64},
+};
+use frame_system::EnsureRoot;
+use pallet_compute_registry::ProviderProfile;
+use pallet_data_licensing::{AllowedUses, LicenseTerms};
+use pallet_model_provenance::{
+	DataPurpose, DataUse, DerivativePolicy, EdgeKind, InferenceTerms, ModelFile, ModelFormat,
+	ModelInterface, ParentEdge,
+};
+use sp_core::sr25519::{Public, Signature};
+use sp_runtime::{
+	testing::TestXt,
+	traits::{IdentifyAccount, Verify},
+	BuildStorage,
+};
+
+type Block = frame_system::mocking::MockBlock<Test>;
+
+/// Account type: sr25519 public keys.
+pub type AccountId = <<Signature as Verify>::Signer as IdentifyAccount>::AccountId;
+
+/// Balance type of the test runtime.
+pub type Balance = u64;
+
+/// The extrinsic type offchain workers submit.
+pub type Extrinsic = TestXt<RuntimeCall, ()>;
+
+frame_support::construct_runtime!(
+	pub enum Test {
+		System: frame_system,
+		Balances: pallet_balances,
+		ComputeRegistry: pallet_compute_registry,
+		DataLicensing: pallet_data_licensing,
+		ModelProvenance: pallet_model_provenance,
+		Inference: pallet_inference,
+	}
+);
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+	type AccountId = AccountId;
+	type Lookup = sp_runtime::traits::IdentityLookup<AccountId>;
+	type AccountData = pallet_balances::AccountData<Balance>;
+}
+
+#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+impl pallet_balances::Config for Test {
+	type Balance = Balance;
+	type ExistentialDeposit = ConstU64<1>;
+	type AccountStore = System;
+	type RuntimeHoldReason = RuntimeHoldReason;
+}
+
+/// Price of one job at each test provider.
+pub const PRICE: Balance = 1_000;
+/// Bond of each test provider.
+pub const BOND: Balance = 100_000;
+/// Slash of an outvoted provider.
+pub const WRONG_RESULT_SLASH: Balance = 5_000;
+/// Free balance of each funded account at genesis.
+pub const FUNDS: Balance = 100_000_000;
+/// Blocks a heartbeat keeps a provider live.
+pub const HEARTBEAT_INTERVAL: u64 = 100;
+
+parameter_types! {
+	pub const MinBond: Balance = 10_000;
+	pub const DatasetDeposit: Balance = 100;
+	pub const LicenseDeposit: Balance = 10;
+	pub const ModelDepositBase: Balance = 1_000;
+	pub const DepositPerByte: Balance = 1;
+	pub const EvaluationDeposit: Balance = 50;
+	pub const WrongResultSlash: Balance = WRONG_RESULT_SLASH;
+}
+
+impl pallet_compute_registry::Config for Test {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type SlashOrigin = EnsureRoot<AccountId>;
+	type MinBond = MinBond;
+	type HeartbeatInterval = ConstU64<HEARTBEAT_INTERVAL>;
+	type UnbondingPeriod = ConstU64<20>;
+	type MaxProviders = ConstU32<64>;
+	type WeightInfo = ();
+}
+
+impl pallet_data_licensing::Config for Test {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type DatasetDeposit = DatasetDeposit;
+	type LicenseDeposit = LicenseDeposit;
+	type WeightInfo = ();
+}
+
+impl pallet_model_provenance::Config for Test {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Licenses = DataLicensing;
+	type Datasets = DataLicensing;
+	type Receipts = Inference;
+	type MaxLineageDepth = ConstU32<64>;
+	type ModelDepositBase = ModelDepositBase;
+	type DepositPerByte = DepositPerByte;
+	type EvaluationDeposit = EvaluationDeposit;
+	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = NoProvenanceBenchmarks;
+}
+
+/// The provenance benchmarks run on their own pallet's mock, never on this one.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct NoProvenanceBenchmarks;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_model_provenance::traits::BenchmarkHelper<AccountId> for NoProvenanceBenchmarks {
+	fn licensed_dataset(_holder: &AccountId, _seed: u32) -> (u64, u64) {
+		unreachable!("model provenance benchmarks do not run on the inference mock")
+	}
+
+	fn receipt(_model: [u8; 32], _seed: u32) -> Option<u64> {
+		None
+	}
+}
+
+impl pallet_inference::Config for Test {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Models = ModelProvenance;
+	type Providers = ComputeRegistry;
+	type Licenses = DataLicensing;
+	type AuthorityId = crate::crypto::ProviderAuthId;
+	type MaxCandidates = ConstU32<64>;
+	type MaxDeadline = ConstU64<100>;
+	type WrongResultSlash = WrongResultSlash;
+	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = MockBenchmarkHelper;
+}
+
+/// Providers through the compute registry and models through model provenance.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct MockBenchmarkHelper;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl crate::BenchmarkHelper<AccountId, Balance> for MockBenchmarkHelper {
+	fn provider(seed: u32, price: Balance) -> AccountId {
+		let mut raw = [0xbe; 32];
+		raw[..4].copy_from_slice(&seed.to_le_bytes());
+		let who = Public::from_raw(raw);
+		let _ = <Balances as frame_support::traits::fungible::Mutate<_>>::set_balance(&who, FUNDS);
+		assert_ok!(ComputeRegistry::register(
+			RuntimeOrigin::signed(who),
+			ProviderProfile { price_per_job: price, ..profile() },
+			BOND
+		));
+		who
+	}
+
+	fn model(input_len: u32, output_len: u32) -> ModelId {
+		let (base, _) = lineage();
+		let id = pallet_model_provenance::NextModelId::<Test>::get();
+		let wide = |name: &str, len: u32| TensorSpec {
+			name: name.as_bytes().to_vec().try_into().unwrap(),
+			element_type: ElementType::F32,
+			shape: vec![Dim::Fixed(1), Dim::Fixed(len.into())].try_into().unwrap(),
+		};
+		assert_ok!(ModelProvenance::register_model(
+			RuntimeOrigin::signed(model_owner()),
+			ModelFile { sha256: [0xbb; 32], cid: None, size_bytes: 4096 },
+			b"bench".to_vec().try_into().unwrap(),
+			ModelInterface {
+				format: ModelFormat::Onnx,
+				opset: 13,
+				io: ModelIo {
+					inputs: vec![wide("x", input_len)].try_into().unwrap(),
+					outputs: vec![wide("y", output_len)].try_into().unwrap(),
+				},
+			},
+			InferenceTerms {
+				price_floor: 0,
+				royalty_bps: 100,
+				derivatives: DerivativePolicy::Open,
+				required_license: None,
+			},
+			vec![ParentEdge { parent: base, kind: EdgeKind::QuantizedFrom }].try_into().unwrap(),
+			Default::default(),
+		));
+		id
+	}
+}
+
+/// Plain externalities for the benchmark tests (no providers registered).
+#[cfg(feature = "runtime-benchmarks")]
+pub fn new_bench_ext() -> sp_io::TestExternalities {
+	new_test_ext_with(0).0
+}
+
+impl frame_system::offchain::SigningTypes for Test {
+	type Public = <Signature as Verify>::Signer;
+	type Signature = Signature;
+}
+
+impl<LocalCall> frame_system::offchain::CreateTransactionBase<LocalCall> for Test
+where
+	RuntimeCall: From<LocalCall>,
+{
+	type RuntimeCall = RuntimeCall;
+	type Extrinsic = Extrinsic;
+}
+
+impl<LocalCall> frame_system::offchain::CreateTransaction<LocalCall> for Test
+where
+	RuntimeCall: From<LocalCall>,
+{
+	type Extension = ();
+
+	fn create_transaction(call: RuntimeCall, _extension: ()) -> Extrinsic {
+		Extrinsic::new_transaction(call, ())
+	}
+}
+
+impl<LocalCall> frame_system::offchain::CreateSignedTransaction<LocalCall> for Test
+where
+	RuntimeCall: From<LocalCall>,
+{
+	fn create_signed_transaction<
+		C: frame_system::offchain::AppCrypto<Self::Public, Self::Signature>,
+	>(
+		call: RuntimeCall,
+		_public: Public,
+		_account: AccountId,
+		nonce: u32,
+	) -> Option<Extrinsic> {
+		Some(Extrinsic::new_signed(call, nonce.into(), (), ()))
+	}
+}
+
+/// Test account `n`: the sr25519 key `[n; 32]`.
+pub fn acc(n: u8) -> AccountId {
+	Public::from_raw([n; 32])
+}
+
+/// The requester.
+pub fn requester() -> AccountId {
+	acc(1)
+}
+
+/// The model owner.
+pub fn model_owner() -> AccountId {
+	acc(2)
+}
+
+/// The dataset owner.
+pub fn data_owner() -> AccountId {
+	acc(3)
+}
+
+/// The test providers, accounts 10..=14.
+pub fn providers() -> Vec<AccountId> {
+	(10..=14).map(acc).collect()
+}
+
+/// The CPU profile of the test providers: price [`PRICE`], 4 slots, 4 GiB, opsets 7..=22.
+pub fn profile() -> ProviderProfile<Balance> {
+	ProviderProfile {
+		execution_providers: vec![ExecutionProvider::Cpu].try_into().unwrap(),
+		gpu: None,
+		cpu_cores: 2,
+		ram_mib: 4096,
+		onnxruntime_version: b"1.31.1".to_vec().try_into().unwrap(),
+		min_opset: 7,
+		max_opset: 22,
+		price_per_job: PRICE,
+		price_per_compute_unit: 1,
+		max_concurrent_jobs: 4,
+		endpoint: None,
+	}
+}
+
+/// SHA-256 of the committed tiny model, `offchain-workers/models/tiny_affine.onnx`.
+pub const MODEL_HASH: [u8; 32] =
+	hex_literal(b"a1fcf26e0649641aa3884cf1f79cdf775d87b7f23c8647afb01f0eab09217161");
+
+/// A 32-byte array from 64 hex digits, at compile time.
+const fn hex_literal(hex: &[u8; 64]) -> [u8; 32] {
+	const fn digit(c: u8) -> u8 {
+		match c {
+			b'0'..=b'9' => c - b'0',
+			b'a'..=b'f' => c - b'a' + 10,
+			_ => panic!("not a lowercase hex digit"),
+		}
+	}
+	let mut out = [0u8; 32];
+	let mut i = 0;
+	while i < 32 {
+		out[i] = digit(hex[2 * i]) << 4 | digit(hex[2 * i + 1]);
+		i += 1;
+	}
+	out
+}
+
+/// Funds accounts 1..=14, registers providers 10..=14 (`count` of them) at genesis.
+pub fn new_test_ext_with(count: usize) -> TestExternalities {
+	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	pallet_balances::GenesisConfig::<Test> {
+		balances: (1..=14).map(|n| (acc(n), FUNDS)).collect(),
+		..Default::default()
+	}
+	.assimilate_storage(&mut storage)
+	.unwrap();
+	pallet_compute_registry::GenesisConfig::<Test> {
+		providers: providers().into_iter().take(count).map(|p| (p, BOND, profile())).collect(),
+	}
+	.assimilate_storage(&mut storage)
+	.unwrap();
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.execute_with(|| System::set_block_number(1));
+	TestExternalities(ext)
+}
+
+/// Five providers.
+pub fn new_test_ext() -> TestExternalities {
+	new_test_ext_with(5)
+}
+
+/// Externalities that check the pallet's invariants after every test.
+pub struct TestExternalities(pub sp_io::TestExternalities);
+
+impl TestExternalities {
+	/// Runs `test`, then `try_state`.
+	pub fn execute_with<R>(&mut self, test: impl FnOnce() -> R) -> R {
+		self.0.execute_with(|| {
+			let result = test();
+			Inference::do_try_state().expect("inference invariants hold");
+			result
+		})
+	}
+}
+
+/// Advances to block `n`, running the hooks.
+pub fn run_to_block(n: u64) {
+	System::run_to_block::<AllPalletsWithSystem>(n);
+}
+
+/// A tensor spec of `name`: f32 `[batch, width]`.
+fn spec(name: &str, width: u64) -> TensorSpec {
+	TensorSpec {
+		name: name.as_bytes().to_vec().try_into().unwrap(),
+		element_type: ElementType::F32,
+		shape: vec![Dim::Dynamic, Dim::Fixed(width)].try_into().unwrap(),
+	}
+}
+
+/// The committed tiny model's interface: input `x` f32 `[batch, 4]`, output `y` f32
+/// `[batch, 3]`, opset 13.
+pub fn interface() -> ModelInterface {
+	ModelInterface {
+		format: ModelFormat::Onnx,
+		opset: 13,
+		io: ModelIo {
+			inputs: vec![spec("x", 4)].try_into().unwrap(),
+			outputs: vec![spec("y", 3)].try_into().unwrap(),
+		},
+	}
+}
+
+/// Input `x = values`.
+pub fn input(values: [f32; 4]) -> TensorSet {
+	TensorSet::new(vec![Tensor::from_f32("x", &[1, 4], &values).unwrap()]).unwrap()
+}
+
+/// Outputs `y = values`.
+pub fn output(values: [f32; 3]) -> TensorSet {
+	TensorSet::new(vec![Tensor::from_f32("y", &[1, 3], &values).unwrap()]).unwrap()
+}
+
+/// What the tiny model computes for `x = [1, 2, 3, 4]`.
+pub fn tiny_output() -> TensorSet {
+	output([27.0, -7.5, 11.5])
+}
+
+/// Royalty of the base model's owner, in basis points.
+pub const BASE_ROYALTY_BPS: u16 = 500;
+/// Royalty of the fine-tune's owner, in basis points.
+pub const TUNE_ROYALTY_BPS: u16 = 1_000;
+/// Royalty of the training dataset's license, in basis points.
+pub const DATA_ROYALTY_BPS: u16 = 250;
+
+/// The lineage jobs run on: a base model of account 4 trained on a dataset of [`data_owner`]
+/// (a license allowing training and inference, revocable), and its fine-tune [`MODEL_HASH`] of
+/// [`model_owner`]. Returns the fine-tune's id and the training license's id.
+pub fn lineage() -> (ModelId, u64) {
+	let dataset = pallet_data_licensing::NextDatasetId::<Test>::get();
+	let terms = LicenseTerms {
+		price: 10,
+		duration: None,
+		allowed_uses: AllowedUses { training: true, inference: true, ..Default::default() },
+		royalty_bps: DATA_ROYALTY_BPS,
+		transferable: false,
+		revocable: true,
+		max_licensees: None,
+		spdx: b"CC-BY-4.0".to_vec().try_into().unwrap(),
+	};
+	assert_ok!(DataLicensing::register_dataset(
+		RuntimeOrigin::signed(data_owner()),
+		[0xda; 32],
+		None,
+		b"corpus".to_vec().try_into().unwrap(),
+		1024,
+		None,
+		vec![terms].try_into().unwrap(),
+	));
+	let license = pallet_data_licensing::NextLicenseId::<Test>::get();
+	assert_ok!(DataLicensing::purchase_license(RuntimeOrigin::signed(acc(4)), dataset, 0, 10));
+	let base = register_model(
+		acc(4),
+		[0xba; 32],
+		BASE_ROYALTY_BPS,
+		vec![],
+		vec![DataUse { dataset, license, purpose: DataPurpose::Training }],
+	);
+	let tune = register_model(
+		model_owner(),
+		MODEL_HASH,
+		TUNE_ROYALTY_BPS,
+		vec![ParentEdge { parent: base, kind: EdgeKind::FineTunedFrom }],
+		vec![],
+	);
+	(tune, license)
+}
+
+/// Registers a model of `owner` with file hash `sha256`, royalty `royalty_bps`, open terms.
+pub fn register_model(
+	owner: AccountId,
+	sha256: [u8; 32],
+	royalty_bps: u16,
+	parents: Vec<ParentEdge>,
+	data: Vec<DataUse>,
+) -> ModelId {
+	let id = pallet_model_provenance::NextModelId::<Test>::get();
+	assert_ok!(ModelProvenance::register_model(
+		RuntimeOrigin::signed(owner),
+		ModelFile { sha256, cid: None, size_bytes: 4096 },
+		b"model".to_vec().try_into().unwrap(),
+		interface(),
+		InferenceTerms {
+			price_floor: 0,
+			royalty_bps,
+			derivatives: DerivativePolicy::Open,
+			required_license: None,
+		},
+		parents.try_into().unwrap(),
+		data.try_into().unwrap(),
+	));
+	id
+}
+
+/// A job spec: fee ceiling `max_fee`, redundancy `k`, 10 blocks, CPU, exact agreement.
+pub fn job_spec(max_fee: Balance, k: u32) -> JobSpecOf<Test> {
+	JobSpec {
+		max_fee,
+		redundancy: k,
+		deadline: 10,
+		execution_provider: ExecutionProvider::Cpu,
+		tolerance: Tolerance::EXACT,
+		usage_license: None,
+	}
+}
+
+/// Requests a job on `model` with input `[1, 2, 3, 4]`; returns its id.
+pub fn request(model: ModelId, max_fee: Balance, k: u32) -> JobId {
+	let id = NextJobId::<Test>::get();
+	assert_ok!(Inference::request_job(
+		RuntimeOrigin::signed(requester()),
+		model,
+		input([1.0, 2.0, 3.0, 4.0]),
+		job_spec(max_fee, k)
+	));
+	id
+}
+
+/// Submits `outputs` for `job` as `provider`.
+pub fn submit(provider: AccountId, job: JobId, outputs: &TensorSet) -> sp_runtime::DispatchResult {
+	Inference::submit_receipt(
+		RuntimeOrigin::signed(provider),
+		job,
+		outputs.hash(),
+		codec::Encode::encode(outputs).try_into().unwrap(),
+		ExecutionProvider::Cpu,
+		b"1.31.1".to_vec().try_into().unwrap(),
+		42,
+	)
+}
+
+/// Free balance of `who`.
+pub fn free(who: &AccountId) -> Balance {
+	Balances::free_balance(who)
+}
+
+/// Held fee of `who`.
+pub fn held_fee(who: &AccountId) -> Balance {
+	use frame_support::traits::fungible::InspectHold;
+	Balances::balance_on_hold(&RuntimeHoldReason::Inference(HoldReason::JobFee), who)
+}
+
+/// Bond of provider `who`.
+pub fn bond(who: &AccountId) -> Balance {
+	use frame_support::traits::fungible::InspectHold;
+	Balances::balance_on_hold(
+		&RuntimeHoldReason::ComputeRegistry(pallet_compute_registry::HoldReason::ProviderBond),
+		who,
+	)
+}

@@ -1,0 +1,34 @@
+//! The `InferenceApi` runtime API: jobs and receipts for builders and researchers.
+
+use crate::{Job, JobId, Receipt, ReceiptId};
+use alloc::vec::Vec;
+use codec::Codec;
+
+/// The most receipt ids one page returns.
+pub const MAX_PAGE_SIZE: u32 = 256;
+
+sp_api::decl_runtime_apis! {
+	/// Queries of the inference pallet.
+	pub trait InferenceApi<AccountId, Balance, BlockNumber>
+	where
+		AccountId: Codec,
+		Balance: Codec,
+		BlockNumber: Codec,
+	{
+		/// The job with id `job`.
+		fn job(job: JobId) -> Option<Job<AccountId, Balance, BlockNumber>>;
+
+		/// The receipt with id `receipt` and its encoded outputs.
+		fn receipt(receipt: ReceiptId) -> Option<(Receipt<AccountId, BlockNumber>, Vec<u8>)>;
+
+		/// The receipts of `job`, in assignment order.
+		fn receipts_of_job(job: JobId) -> Vec<ReceiptId>;
+
+		/// Up to `limit` (capped at 256) receipt ids of the model file `model_hash`, after
+		/// `start_after`.
+		fn receipts_of_model(model_hash: [u8; 32], start_after: Option<ReceiptId>, limit: u32) -> Vec<ReceiptId>;
+
+		/// Up to `limit` (capped at 256) receipt ids of `provider`, after `start_after`.
+		fn receipts_of_provider(provider: AccountId, start_after: Option<ReceiptId>, limit: u32) -> Vec<ReceiptId>;
+	}
+}

@@ -1,0 +1,150 @@
+//! The offchain worker of a provider node: for every provider key in the node's keystore, run the
+//! open jobs assigned to its account through the `cairn-inference` host functions and submit
+//! signed receipts; send the provider's heartbeat when one is due.
+//!
+//! Duplicate submissions are guarded by a claim per (job, provider) in the node's persistent
+//! offchain storage, taken with compare-and-set: two offchain workers running at once (for
+//! consecutive blocks), a block imported on two forks, or a restarted node never submit twice.
+//! A claim older than [`RETRY_AFTER`] blocks whose job is still waiting for that receipt on
+//! chain (the transaction was dropped) is taken again.
+
+use super::*;
+use alloc::vec::Vec;
+use cairn_inference::TensorSet;
+use codec::{Decode, Encode};
+use frame_system::{
+	offchain::{AppCrypto, SendSignedTransaction, Signer},
+	pallet_prelude::BlockNumberFor,
+};
+use pallet_compute_registry::ProviderInspect;
+use sp_runtime::{
+	offchain::StorageKind,
+	traits::{IdentifyAccount, Saturating},
+	RuntimeAppPublic,
+};
+
+/// Blocks after which a claim whose receipt never landed is retried.
+pub const RETRY_AFTER: u32 = 10;
+
+/// Prefix of the persistent offchain storage keys of claims.
+pub const CLAIM_PREFIX: &[u8] = b"cairn::inference::claim::";
+
+/// Prefix of the persistent offchain storage key of the last heartbeat sent per provider.
+pub const HEARTBEAT_PREFIX: &[u8] = b"cairn::inference::heartbeat::";
+
+const LOG_TARGET: &str = "runtime::inference";
+
+/// The claim key of `job` for `provider`.
+pub fn claim_key<AccountId: Encode>(job: JobId, provider: &AccountId) -> Vec<u8> {
+	(CLAIM_PREFIX, job, provider).encode()
+}
+
+/// Takes the claim of `job` for `provider` at block `now`: when there is none, or the one there
+/// is at least [`RETRY_AFTER`] blocks old. Whether this worker now holds it.
+fn take_claim<T: Config>(job: JobId, provider: &T::AccountId, now: BlockNumberFor<T>) -> bool {
+	let key = claim_key(job, provider);
+	let kind = StorageKind::PERSISTENT;
+	let current = sp_io::offchain::local_storage_get(kind, &key);
+	if let Some(bytes) = &current {
+		match BlockNumberFor::<T>::decode(&mut &bytes[..]) {
+			Ok(at) if now.saturating_sub(at) < RETRY_AFTER.into() => return false,
+			_ => {},
+		}
+	}
+	sp_io::offchain::local_storage_compare_and_set(kind, &key, current, &now.encode())
+}
+
+/// The accounts of this node's provider keys, with the keys' public parts.
+fn local_providers<T: Config>() -> Vec<(T::AccountId, T::Public)> {
+	<<T::AuthorityId as AppCrypto<T::Public, T::Signature>>::RuntimeAppPublic as RuntimeAppPublic>::all()
+		.into_iter()
+		.map(|key| {
+			let generic: <T::AuthorityId as AppCrypto<T::Public, T::Signature>>::GenericPublic =
+				key.into();
+			let public: T::Public = generic.into();
+			(public.clone().into_account(), public)
+		})
+		.collect()
+}
+
+/// Runs the work of block `now` for every local provider key.
+pub fn run<T: Config>(now: BlockNumberFor<T>) {
+	for (account, public) in local_providers::<T>() {
+		let signer = Signer::<T, T::AuthorityId>::any_account().with_filter(alloc::vec![public]);
+		let jobs: Vec<JobId> = AssignedJobs::<T>::iter_key_prefix(&account).collect();
+		for job in jobs {
+			if take_claim::<T>(job, &account, now) {
+				run_job::<T>(job, &signer);
+			}
+		}
+		send_heartbeat_if_due::<T>(&account, now, &signer);
+	}
+}
+
+/// Runs `job` and submits the receipt with `signer`.
+fn run_job<T: Config>(
+	job_id: JobId,
+	signer: &Signer<T, T::AuthorityId, frame_system::offchain::ForAny>,
+) {
+	let (Some(job), Some(input)) = (Jobs::<T>::get(job_id), JobInputs::<T>::get(job_id)) else {
+		return;
+	};
+	let Ok(input) = TensorSet::decode_canonical(&input) else {
+		log::warn!(target: LOG_TARGET, "job {job_id}: stored input does not decode");
+		return;
+	};
+	let output = match cairn_inference::run_model(&job.model_hash, &input) {
+		Ok(output) => output,
+		Err(error) => {
+			log::warn!(target: LOG_TARGET, "job {job_id}: inference failed: {}", error.name());
+			return;
+		},
+	};
+	let Ok(outputs) = EncodedOutputs::try_from(output.outputs.encode()) else {
+		log::warn!(target: LOG_TARGET, "job {job_id}: outputs exceed {MAX_OUTPUT_BYTES} bytes");
+		return;
+	};
+	let result = signer.send_signed_transaction(|_| Call::submit_receipt {
+		job: job_id,
+		output_hash: output.output_hash,
+		outputs: outputs.clone(),
+		execution_provider: output.execution_provider,
+		runtime_version: output.runtime_version.clone(),
+		elapsed_micros: output.elapsed_micros,
+	});
+	match result {
+		Some((_, Ok(()))) => log::info!(
+			target: LOG_TARGET,
+			"job {job_id}: receipt submitted ({} µs on {})",
+			output.elapsed_micros,
+			output.execution_provider.name()
+		),
+		_ => log::warn!(target: LOG_TARGET, "job {job_id}: could not submit the receipt"),
+	}
+}
+
+/// Sends a heartbeat for `account` when its registry says one is due and none was sent in the
+/// last [`RETRY_AFTER`] blocks.
+fn send_heartbeat_if_due<T: Config>(
+	account: &T::AccountId,
+	now: BlockNumberFor<T>,
+	signer: &Signer<T, T::AuthorityId, frame_system::offchain::ForAny>,
+) {
+	if !T::Providers::heartbeat_due(account) {
+		return;
+	}
+	let key = (HEARTBEAT_PREFIX, account).encode();
+	let kind = StorageKind::PERSISTENT;
+	let current = sp_io::offchain::local_storage_get(kind, &key);
+	if let Some(at) = current.as_ref().and_then(|b| BlockNumberFor::<T>::decode(&mut &b[..]).ok()) {
+		if now.saturating_sub(at) < RETRY_AFTER.into() {
+			return;
+		}
+	}
+	if !sp_io::offchain::local_storage_compare_and_set(kind, &key, current, &now.encode()) {
+		return;
+	}
+	if !matches!(signer.send_signed_transaction(|_| Call::heartbeat {}), Some((_, Ok(())))) {
+		log::warn!(target: LOG_TARGET, "could not submit a heartbeat");
+	}
+}

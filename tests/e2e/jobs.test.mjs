@@ -1,0 +1,159 @@
+// Cairn's core loop on a real node with the real ONNX Runtime: a job is requested, the provider
+// node's offchain worker runs the bundled tiny model and submits a signed receipt within two
+// blocks, settlement pays the provider and the royalties up the lineage, and every balance
+// changes exactly; the same with two providers; a job on a model whose training license was
+// revoked is refused by name.
+
+import assert from 'node:assert/strict';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { Keyring } from '@polkadot/api';
+import { u8aToHex } from '@polkadot/util';
+import { CairnNode, runToExit, tempDir } from '../lib/node.mjs';
+import { sendAndFinalize } from '../lib/tx.mjs';
+import {
+  collectInferenceEvents,
+  decodeTensorSet,
+  ensureDemoLineage,
+  eventOf,
+  f32Tensors,
+  f32Values,
+  feeOf,
+  jobSpec,
+  tinyModelPath,
+  UNIT,
+} from '../lib/jobs.mjs';
+
+const cache = process.env.CAIRN_CACHE ?? path.join(os.homedir(), '.cache/cairn');
+const library = process.env.ORT_DYLIB_PATH ?? path.join(cache, 'onnxruntime/1.31.1-cpu/libonnxruntime.so.1.31.1');
+
+let node;
+let api;
+let lineage;
+const keyring = new Keyring({ type: 'sr25519' });
+const [alice, bob, charlie, dave, eve] = ['//Alice', '//Bob', '//Charlie', '//Dave', '//Eve'].map((u) => keyring.addFromUri(u));
+
+before(async () => {
+  const store = tempDir('cairn-jobs-store-');
+  const imported = await runToExit(['model', 'import', tinyModelPath, '--model-store', store, '--onnxruntime-lib', library]);
+  assert.equal(imported.code, 0, imported.output);
+  node = new CairnNode({
+    args: ['--dev', '--sealing', 'instant', '--rpc-methods', 'unsafe', '--model-store', store, '--onnxruntime-lib', library],
+  });
+  await node.start();
+  api = await node.api();
+  lineage = await ensureDemoLineage(api, { dataOwner: dave, modelOwner: charlie, contentByte: 'e7' });
+});
+
+after(async () => {
+  await node?.stop();
+});
+
+const free = async (who) => (await api.query.system.account(who.address ?? who)).data.free.toBigInt();
+
+/** Requests a job from `requester` and waits for its settlement; returns what happened. */
+async function runJob(requester, spec) {
+  const collector = await collectInferenceEvents(api);
+  try {
+    const r = await sendAndFinalize(api, api.tx.inference.requestJob(lineage.model, f32Tensors('x', [1, 4], [1, 2, 3, 4]), spec), requester);
+    const requested = eventOf(r.events, api.events.inference.JobRequested);
+    const requestBlock = (await api.rpc.chain.getHeader(r.blockHash)).number.toNumber();
+    const job = requested.data.job.toNumber();
+    const outcome = await collector.settled(job, { timeoutMs: 60_000 });
+    return { job, requested, requestBlock, requestFee: feeOf(api, r.events), ...outcome };
+  } finally {
+    collector.stop();
+  }
+}
+
+test('a job runs in the provider node and settles exactly, with royalties', { timeout: 120_000 }, async () => {
+  const accounts = [eve, alice, charlie, dave];
+  const before = await Promise.all(accounts.map(free));
+  const { job, requested, requestBlock, requestFee, settled, events } = await runJob(eve, jobSpec({ maxFee: UNIT / 10n }));
+  assert.deepEqual(requested.data.providers.map(String), [alice.address]);
+
+  // The signed receipt lands within the two blocks after the request.
+  const receiptEvent = events.find(({ event }) => event.method === 'ReceiptSubmitted');
+  assert.ok(receiptEvent, 'a receipt');
+  assert.ok(receiptEvent.block <= requestBlock + 2, `receipt in block ${receiptEvent.block}, request in ${requestBlock}`);
+  assert.equal(receiptEvent.event.data.provider.toString(), alice.address);
+  const [receipt, outputs] = (await api.call.inferenceApi.receipt(receiptEvent.event.data.receipt)).unwrap();
+  assert.deepEqual(f32Values(decodeTensorSet(api, outputs), 'y'), [27, -7.5, 11.5]);
+  assert.equal(receipt.executionProvider.type, 'Cpu');
+  assert.equal(receipt.runtimeVersion.toUtf8(), '1.31.1');
+  assert.equal(receipt.inputHash.toHex(), requested.data.inputHash.toHex());
+  const receiptIds = await api.call.inferenceApi.receiptsOfJob(job);
+  assert.deepEqual(receiptIds.map((id) => id.toNumber()), [receiptEvent.event.data.receipt.toNumber()]);
+
+  // Settlement: the provider's price, 5 % to the model owner, 2.5 % to the dataset owner.
+  assert.equal(settled.data.status.type, 'Completed');
+  const price = UNIT / 100n;
+  const paid = settled.data.paid.toBigInt();
+  const royalties = settled.data.royalties.toBigInt();
+  const refunded = settled.data.refunded.toBigInt();
+  assert.equal(paid, price);
+  assert.equal(royalties, (price * 500n) / 10_000n + (price * 250n) / 10_000n);
+  assert.equal(paid + royalties + refunded, requested.data.feeHeld.toBigInt());
+  const royaltyTo = (who) =>
+    events
+      .filter(({ event }) => event.method === 'RoyaltyPaid' && event.data.recipient.toString() === who.address)
+      .reduce((sum, { event }) => sum + event.data.amount.toBigInt(), 0n);
+  assert.equal(royaltyTo(charlie), (price * 500n) / 10_000n);
+  assert.equal(royaltyTo(dave), (price * 250n) / 10_000n);
+
+  // Balances, to the unit. The provider paid the fee of its signed receipt transaction.
+  const after = await Promise.all(accounts.map(free));
+  assert.equal(before[0] - after[0], paid + royalties + requestFee, 'requester');
+  assert.equal(after[2] - before[2], royaltyTo(charlie), 'model owner');
+  assert.equal(after[3] - before[3], royaltyTo(dave), 'dataset owner');
+  const aliceFees = await feesPaidBy(alice, [receiptEvent.block]);
+  assert.ok(aliceFees > 0n, 'the receipt was a signed, fee-paying transaction');
+  assert.equal(after[1] - before[1], paid - aliceFees, 'provider');
+});
+
+/** The transaction fees `who` paid in the given blocks. */
+async function feesPaidBy(who, blocks) {
+  let total = 0n;
+  for (const block of new Set(blocks)) {
+    const records = await (await api.at(await api.rpc.chain.getBlockHash(block))).query.system.events();
+    for (const { event } of records) {
+      if (api.events.transactionPayment.TransactionFeePaid.is(event) && event.data.who.toString() === who.address) {
+        total += event.data.actualFee.toBigInt() + event.data.tip.toBigInt();
+      }
+    }
+  }
+  return total;
+}
+
+test('a two-provider job is paid to both when their outputs agree', { timeout: 120_000 }, async () => {
+  // Bob becomes a CPU provider; his provider key goes into the node's keystore over RPC.
+  const profile = (await api.query.computeRegistry.providers(alice.address)).unwrap().profile;
+  await sendAndFinalize(api, api.tx.computeRegistry.register(profile, 1_000n * UNIT), bob);
+  const inserted = await api.rpc.author.insertKey('cinf', '//Bob', u8aToHex(bob.publicKey));
+  assert.equal(inserted.isEmpty ?? true, true);
+  const before = await Promise.all([alice, bob].map(free));
+  const { requested, settled, events } = await runJob(eve, jobSpec({ maxFee: UNIT / 10n, redundancy: 2 }));
+  assert.deepEqual(requested.data.providers.map(String).sort(), [alice.address, bob.address].sort());
+  assert.equal(settled.data.status.type, 'Completed');
+  const paidTo = events.filter(({ event }) => event.method === 'ProviderPaid').map(({ event }) => event.data.provider.toString());
+  assert.deepEqual(paidTo.sort(), [alice.address, bob.address].sort());
+  assert.equal(settled.data.paid.toBigInt(), 2n * (UNIT / 100n));
+  const after = await Promise.all([alice, bob].map(free));
+  // Each was paid the price and paid the fee of its receipt.
+  const blocks = events.filter(({ event }) => event.method === 'ReceiptSubmitted').map(({ block }) => block);
+  for (const [i, who] of [alice, bob].entries()) {
+    assert.equal(after[i] - before[i], UNIT / 100n - (await feesPaidBy(who, blocks)), who.address);
+  }
+});
+
+test('a job on a model whose training license was revoked is refused', { timeout: 60_000 }, async () => {
+  assert.ok(lineage.license !== null);
+  await sendAndFinalize(api, api.tx.dataLicensing.revokeLicense(lineage.license, 'redistributed the data'), dave);
+  await assert.rejects(
+    sendAndFinalize(api, api.tx.inference.requestJob(lineage.model, f32Tensors('x', [1, 4], [1, 2, 3, 4]), jobSpec({ maxFee: UNIT / 10n })), eve),
+    /inference\.UpstreamLicenseInvalid/,
+  );
+  const status = await api.call.provenanceApi.lineageStatus(lineage.model, null);
+  assert.equal(status.type, 'Problems');
+});

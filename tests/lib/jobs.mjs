@@ -1,0 +1,157 @@
+// The demo lineage and job helpers shared by `tests/demo/job.mjs` (what scripts/dev.sh runs) and
+// the end-to-end jobs suite: a dataset licensed for training and inference, the bundled tiny
+// model registered as trained on it, and inference jobs on that model.
+
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { u8aToHex } from '@polkadot/util';
+import { sha256AsU8a } from '@polkadot/util-crypto';
+import { sendAndFinalize } from './tx.mjs';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const tinyModelPath = path.join(repoRoot, 'offchain-workers/models/tiny_affine.onnx');
+export const tinyModelHash = u8aToHex(sha256AsU8a(readFileSync(tinyModelPath)));
+
+export const UNIT = 10n ** 12n;
+
+/** The tiny model's interface: x f32 [batch, 4] → y f32 [batch, 3], opset 17. */
+export const tinyInterface = {
+  format: 'Onnx',
+  opset: 17,
+  io: {
+    inputs: [{ name: 'x', elementType: 'F32', shape: [{ Dynamic: null }, { Fixed: 4 }] }],
+    outputs: [{ name: 'y', elementType: 'F32', shape: [{ Dynamic: null }, { Fixed: 3 }] }],
+  },
+};
+
+/** A tensor set with one f32 tensor `name` of `shape` holding `values`. */
+export function f32Tensors(name, shape, values) {
+  const data = new Uint8Array(new Float32Array(values).buffer);
+  return { tensors: [{ name, elementType: 'F32', shape, data: u8aToHex(data) }] };
+}
+
+/** Decodes SCALE-encoded tensor-set bytes (a receipt's outputs) with the metadata's own type. */
+export function decodeTensorSet(api, bytes) {
+  const entry = api.registry.lookup.types.find((t) => t.type.path.map(String).join('::') === 'cairn_inference::types::TensorSet');
+  if (!entry) throw new Error('the metadata has no cairn_inference::types::TensorSet');
+  return api.createType(api.registry.createLookupType(entry.id), bytes);
+}
+
+/** The f32 values of tensor `name` in a decoded tensor set. */
+export function f32Values(set, name) {
+  const tensor = set.tensors.find((t) => t.name.toUtf8() === name);
+  const bytes = tensor.data.toU8a(true);
+  return Array.from(new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)));
+}
+
+/** The event `check` among `events` (throws when absent). */
+export function eventOf(events, check) {
+  const found = events.find(({ event }) => check.is(event));
+  if (!found) throw new Error(`no ${check.meta.name} event`);
+  return found.event;
+}
+
+/** The fee an extrinsic's events say its signer paid. */
+export function feeOf(api, events) {
+  const paid = eventOf(events, api.events.transactionPayment.TransactionFeePaid);
+  return paid.data.actualFee.toBigInt() + paid.data.tip.toBigInt();
+}
+
+/**
+ * Registers the demo lineage unless the tiny model is registered already: `dataOwner`'s dataset
+ * (training and inference allowed, 2.5 % royalty), `modelOwner`'s training license of it, and the
+ * tiny model owned by `modelOwner` (5 % royalty) trained on it. Returns the model's id and the
+ * training license's id (null when it was registered before).
+ */
+export async function ensureDemoLineage(api, { dataOwner, modelOwner, contentByte = 'c0', log = () => {} }) {
+  const existing = await api.call.provenanceApi.modelByHash(tinyModelHash);
+  if (existing.isSome) {
+    log(`tiny model already registered as model ${existing.unwrap().toNumber()}`);
+    return { model: existing.unwrap().toNumber(), license: null };
+  }
+  const uses = { training: true, fineTuning: true, evaluation: true, inference: true, commercial: false };
+  let r = await sendAndFinalize(
+    api,
+    api.tx.dataLicensing.registerDataset(`0x${contentByte.repeat(32)}`, null, 'cairn demo corpus', 1 << 20, null, [
+      { price: UNIT, duration: null, allowedUses: uses, royaltyBps: 250, transferable: false, revocable: true, maxLicensees: null, spdx: 'CC-BY-4.0' },
+    ]),
+    dataOwner,
+  );
+  const dataset = eventOf(r.events, api.events.dataLicensing.DatasetRegistered).data.dataset.toNumber();
+  log(`dataset ${dataset} registered by ${dataOwner.address}`);
+  r = await sendAndFinalize(api, api.tx.dataLicensing.purchaseLicense(dataset, 0, UNIT), modelOwner);
+  const license = eventOf(r.events, api.events.dataLicensing.LicensePurchased).data.license.toNumber();
+  log(`training license ${license} bought by ${modelOwner.address}`);
+  r = await sendAndFinalize(
+    api,
+    api.tx.modelProvenance.registerModel(
+      { sha256: tinyModelHash, cid: null, sizeBytes: readFileSync(tinyModelPath).length },
+      'cairn tiny affine',
+      tinyInterface,
+      { priceFloor: 0, royaltyBps: 500, derivatives: 'Open', requiredLicense: null },
+      [],
+      [{ dataset, license, purpose: 'Training' }],
+    ),
+    modelOwner,
+  );
+  const model = eventOf(r.events, api.events.modelProvenance.ModelRegistered).data.model.toNumber();
+  log(`tiny model registered as model ${model} (${tinyModelHash})`);
+  return { model, license };
+}
+
+/** A job spec: fee ceiling, redundancy, deadline, CPU, exact agreement. */
+export function jobSpec({ maxFee = UNIT, redundancy = 1, deadline = 20 } = {}) {
+  return {
+    maxFee,
+    redundancy,
+    deadline,
+    executionProvider: 'Cpu',
+    tolerance: { absoluteNano: 0, relativeNano: 0 },
+    usageLicense: null,
+  };
+}
+
+/**
+ * Starts collecting the inference pallet's events of every new block. `settled(job)` resolves
+ * with the job's `JobSettled` event and all its events in block order (with the block numbers);
+ * `stop()` ends the subscription. Start it before requesting the job: a receipt can land in the
+ * very next block.
+ */
+export async function collectInferenceEvents(api) {
+  const seen = [];
+  const waiters = [];
+  const check = () => {
+    for (const waiter of [...waiters]) {
+      const mine = seen.filter(({ event }) => event.data.job?.toNumber() === waiter.job);
+      const settled = mine.find(({ event }) => event.method === 'JobSettled');
+      if (settled) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        clearTimeout(waiter.timer);
+        waiter.resolve({ settled: settled.event, block: settled.block, events: mine });
+      }
+    }
+  };
+  const unsubscribe = await api.rpc.chain.subscribeNewHeads(async (header) => {
+    const at = await api.at(header.hash);
+    const records = await at.query.system.events();
+    for (const { event } of records) {
+      if (event.section === 'inference') seen.push({ event, block: header.number.toNumber() });
+    }
+    check();
+  });
+  return {
+    settled(job, { timeoutMs = 60_000 } = {}) {
+      return new Promise((resolve, reject) => {
+        const waiter = { job, resolve };
+        waiter.timer = setTimeout(() => {
+          waiters.splice(waiters.indexOf(waiter), 1);
+          reject(new Error(`job ${job} not settled within ${timeoutMs} ms`));
+        }, timeoutMs);
+        waiters.push(waiter);
+        check();
+      });
+    },
+    stop: () => unsubscribe(),
+  };
+}
