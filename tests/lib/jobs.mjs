@@ -132,13 +132,23 @@ export async function collectInferenceEvents(api) {
       }
     }
   };
-  const unsubscribe = await api.rpc.chain.subscribeNewHeads(async (header) => {
-    const at = await api.at(header.hash);
-    const records = await at.query.system.events();
-    for (const { event } of records) {
-      if (event.section === 'inference') seen.push({ event, block: header.number.toNumber() });
+  // New-head notifications can skip blocks imported in quick succession, so each notification
+  // reads every block since the last one read, in order.
+  let lastRead = (await api.rpc.chain.getHeader()).number.toNumber();
+  let reading = Promise.resolve();
+  const readUpTo = async (head) => {
+    for (let number = lastRead + 1; number <= head; number += 1) {
+      const hash = await api.rpc.chain.getBlockHash(number);
+      const records = await (await api.at(hash)).query.system.events();
+      for (const { event } of records) {
+        if (event.section === 'inference') seen.push({ event, block: number });
+      }
+      lastRead = number;
     }
     check();
+  };
+  const unsubscribe = await api.rpc.chain.subscribeNewHeads((header) => {
+    reading = reading.then(() => readUpTo(header.number.toNumber())).catch(() => {});
   });
   return {
     settled(job, { timeoutMs = 60_000 } = {}) {
