@@ -39,19 +39,19 @@ pub fn claim_key<AccountId: Encode>(job: JobId, provider: &AccountId) -> Vec<u8>
 	(CLAIM_PREFIX, job, provider).encode()
 }
 
-/// Takes the claim of `job` for `provider` at block `now`: when there is none, or the one there
-/// is at least [`RETRY_AFTER`] blocks old. Whether this worker now holds it.
-fn take_claim<T: Config>(job: JobId, provider: &T::AccountId, now: BlockNumberFor<T>) -> bool {
-	let key = claim_key(job, provider);
+/// Takes the slot stored under `key` at block `now`: when there is none, or the one there is at
+/// least [`RETRY_AFTER`] blocks old. A compare-and-set, so of workers racing for it one wins.
+/// Whether this worker now holds it.
+fn take_slot<T: Config>(key: &[u8], now: BlockNumberFor<T>) -> bool {
 	let kind = StorageKind::PERSISTENT;
-	let current = sp_io::offchain::local_storage_get(kind, &key);
+	let current = sp_io::offchain::local_storage_get(kind, key);
 	if let Some(bytes) = &current {
 		match BlockNumberFor::<T>::decode(&mut &bytes[..]) {
 			Ok(at) if now.saturating_sub(at) < RETRY_AFTER.into() => return false,
 			_ => {},
 		}
 	}
-	sp_io::offchain::local_storage_compare_and_set(kind, &key, current, &now.encode())
+	sp_io::offchain::local_storage_compare_and_set(kind, key, current, &now.encode())
 }
 
 /// The accounts of this node's provider keys, with the keys' public parts.
@@ -73,7 +73,7 @@ pub fn run<T: Config>(now: BlockNumberFor<T>) {
 		let signer = Signer::<T, T::AuthorityId>::any_account().with_filter(alloc::vec![public]);
 		let jobs: Vec<JobId> = AssignedJobs::<T>::iter_key_prefix(&account).collect();
 		for job in jobs {
-			if take_claim::<T>(job, &account, now) {
+			if take_slot::<T>(&claim_key(job, &account), now) {
 				run_job::<T>(job, &signer);
 			}
 		}
@@ -133,15 +133,7 @@ fn send_heartbeat_if_due<T: Config>(
 	if !T::Providers::heartbeat_due(account) {
 		return;
 	}
-	let key = (HEARTBEAT_PREFIX, account).encode();
-	let kind = StorageKind::PERSISTENT;
-	let current = sp_io::offchain::local_storage_get(kind, &key);
-	if let Some(at) = current.as_ref().and_then(|b| BlockNumberFor::<T>::decode(&mut &b[..]).ok()) {
-		if now.saturating_sub(at) < RETRY_AFTER.into() {
-			return;
-		}
-	}
-	if !sp_io::offchain::local_storage_compare_and_set(kind, &key, current, &now.encode()) {
+	if !take_slot::<T>(&(HEARTBEAT_PREFIX, account).encode(), now) {
 		return;
 	}
 	if !matches!(signer.send_signed_transaction(|_| Call::heartbeat {}), Some((_, Ok(())))) {
