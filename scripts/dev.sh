@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Runs a Cairn development chain that does real work: installs what is missing, builds the node
-# once, imports the bundled tiny ONNX model into the node's model store, starts `cairn-node --dev`
-# (Alice validates and is the genesis CPU provider) with a persistent base path, then runs the
-# demo (tests/demo/job.mjs): a licensed dataset and the tiny model trained on it are registered,
-# a job is posted, Alice's offchain worker runs the model with ONNX Runtime and submits a signed
-# receipt, and the settlement (her pay, the royalties, the refund) is printed. The node keeps
+# once, imports the bundled tiny ONNX model and its fine-tune into the node's model store, starts
+# `cairn-node --dev` (Alice validates and is the genesis CPU provider; genesis registers a
+# licensed dataset, the tiny model trained on it and the fine-tune) with a persistent base path,
+# then runs the demo (tests/demo/job.mjs): a job is posted on the fine-tune, Alice's offchain
+# worker runs it with ONNX Runtime and submits a signed receipt, and the settlement (her pay, the
+# royalties up the lineage, the refund) is printed. The node keeps
 # running until Ctrl-C. Extra arguments go to the node (e.g. `scripts/dev.sh --sealing 500`);
 # CAIRN_DEV_DEMO=0 skips the demo.
 
@@ -18,8 +19,10 @@ ensure_onnxruntime
 build_node
 [ "${CAIRN_DEV_DEMO:-1}" = 0 ] || ensure_npm_packages
 
-# The bundled tiny model goes into the node's model store (a no-op when it is there).
-"$CAIRN_NODE_BIN" model import "$CAIRN_ROOT/offchain-workers/models/tiny_affine.onnx"
+# The bundled models go into the node's model store (a no-op when they are there).
+for model in tiny_affine tiny_affine_tuned; do
+	"$CAIRN_NODE_BIN" model import "$CAIRN_ROOT/offchain-workers/models/$model.onnx"
+done
 
 mkdir -p "$BASE_PATH"
 say "chain data: $BASE_PATH (delete it, or run '$CAIRN_NODE_BIN purge-chain --dev --base-path $BASE_PATH', to start over)"
@@ -40,7 +43,7 @@ for _ in $(seq 1 120); do
 	kill -0 "$node_pid" 2>/dev/null || { wait "$node_pid"; exit $?; }
 	sleep 0.5
 done
-say "demo: a job on the bundled tiny model (tests/demo/job.mjs)"
+say "demo: a job on the bundled fine-tune (tests/demo/job.mjs)"
 (cd "$CAIRN_ROOT/tests" && node demo/job.mjs "ws://127.0.0.1:$RPC_PORT") || warn "the demo failed (the node keeps running)"
 say "the node keeps running; Ctrl-C stops it"
 wait "$node_pid"

@@ -1,10 +1,12 @@
-"""Writes tiny_affine.onnx: y = x · W + b, with small integer weights so outputs are exact.
+"""Writes tiny_affine.onnx and its fine-tune tiny_affine_tuned.onnx: y = x · W + b, with small
+weights so outputs are exact.
 
 x: float32 [batch, 4] (batch is dynamic); W: 4x3; b: 3; y: float32 [batch, 3].
-For x = [[1, 2, 3, 4]], y = [[27, -7.5, 11.5]].
+For x = [[1, 2, 3, 4]]: tiny_affine gives y = [[27, -7.5, 11.5]], tiny_affine_tuned (the same
+graph with three weights and one bias adjusted, as a fine-tune would) y = [[27.5, -6, 12.5]].
 
 Regenerate with `python3 offchain-workers/models/make_tiny_model.py` (needs the `onnx` package);
-the output is byte-for-byte reproducible, and the tests pin its SHA-256.
+the output is byte-for-byte reproducible, and the tests pin both SHA-256s.
 """
 
 import os
@@ -18,19 +20,24 @@ WEIGHTS = np.array(
 )
 BIAS = np.array([1, 0.5, 0], dtype=np.float32)
 
+TUNED_WEIGHTS = np.array(
+    [[1, 0, 2], [2, -1, 0.5], [3, 0.5, 0.5], [3, -1.5, 2]], dtype=np.float32
+)
+TUNED_BIAS = np.array([1.5, 0.5, 0], dtype=np.float32)
 
-def build() -> onnx.ModelProto:
+
+def build(name: str, weights: np.ndarray, bias: np.ndarray) -> onnx.ModelProto:
     graph = helper.make_graph(
         nodes=[
             helper.make_node("MatMul", ["x", "W"], ["xW"]),
             helper.make_node("Add", ["xW", "b"], ["y"]),
         ],
-        name="tiny_affine",
+        name=name,
         inputs=[helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 4])],
         outputs=[helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 3])],
         initializer=[
-            numpy_helper.from_array(WEIGHTS, "W"),
-            numpy_helper.from_array(BIAS, "b"),
+            numpy_helper.from_array(weights, "W"),
+            numpy_helper.from_array(bias, "b"),
         ],
     )
     model = helper.make_model(
@@ -44,7 +51,12 @@ def build() -> onnx.ModelProto:
 
 
 if __name__ == "__main__":
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tiny_affine.onnx")
-    onnx.save(build(), path)
+    here = os.path.dirname(os.path.abspath(__file__))
     x = np.array([[1, 2, 3, 4]], dtype=np.float32)
-    print(path, "y =", x @ WEIGHTS + BIAS)
+    for name, weights, bias in [
+        ("tiny_affine", WEIGHTS, BIAS),
+        ("tiny_affine_tuned", TUNED_WEIGHTS, TUNED_BIAS),
+    ]:
+        path = os.path.join(here, f"{name}.onnx")
+        onnx.save(build(name, weights, bias), path)
+        print(path, "y =", x @ weights + bias)

@@ -111,41 +111,67 @@ struct CacheEntry {
 	last_used: u64,
 }
 
-/// Sessions by model, least recently used first out once over budget.
+/// The most (model, execution provider) pairs remembered as refused.
+const MAX_REFUSED: usize = 256;
+
+/// Sessions by model and execution provider, least recently used first out once over budget;
+/// and the (model, provider) pairs a provider refused, so that a fallback is not retried on
+/// every run.
 #[derive(Default)]
 struct SessionCache {
 	entries: Vec<CacheEntry>,
+	refused: Vec<(ModelHash, ExecutionProvider)>,
 	clock: u64,
 }
 
 impl SessionCache {
-	fn get(&mut self, model: &ModelHash) -> Option<Arc<LoadedModel>> {
+	fn get(&mut self, model: &ModelHash, provider: ExecutionProvider) -> Option<Arc<LoadedModel>> {
 		self.clock += 1;
 		let clock = self.clock;
-		self.entries.iter_mut().find(|entry| entry.model == *model).map(|entry| {
-			entry.last_used = clock;
-			entry.loaded.clone()
-		})
+		self.entries
+			.iter_mut()
+			.find(|entry| entry.model == *model && entry.loaded.provider == provider)
+			.map(|entry| {
+				entry.last_used = clock;
+				entry.loaded.clone()
+			})
 	}
 
 	fn insert(&mut self, model: ModelHash, loaded: Arc<LoadedModel>, budget: u64) {
 		self.clock += 1;
-		self.entries.retain(|entry| entry.model != model);
+		let provider = loaded.provider;
+		self.entries.retain(|entry| !(entry.model == model && entry.loaded.provider == provider));
 		self.entries.push(CacheEntry { model, loaded, last_used: self.clock });
 		while self.entries.len() > 1 && self.bytes() > budget {
 			let Some(oldest) = self
 				.entries
 				.iter()
 				.enumerate()
-				.filter(|(_, entry)| entry.model != model)
+				.filter(|(_, entry)| !(entry.model == model && entry.loaded.provider == provider))
 				.min_by_key(|(_, entry)| entry.last_used)
 				.map(|(index, _)| index)
 			else {
 				break;
 			};
 			let evicted = self.entries.swap_remove(oldest);
-			log::debug!(target: LOG_TARGET, "session cache: evicted {}", to_hex(&evicted.model));
+			log::debug!(
+				target: LOG_TARGET,
+				"session cache: evicted {} on {}",
+				to_hex(&evicted.model),
+				evicted.loaded.provider.name()
+			);
 		}
+	}
+
+	fn is_refused(&self, model: &ModelHash, provider: ExecutionProvider) -> bool {
+		self.refused.contains(&(*model, provider))
+	}
+
+	fn refuse(&mut self, model: ModelHash, provider: ExecutionProvider) {
+		if self.refused.len() >= MAX_REFUSED {
+			self.refused.remove(0);
+		}
+		self.refused.push((model, provider));
 	}
 
 	fn bytes(&self) -> u64 {
@@ -269,69 +295,103 @@ impl OrtEngine {
 		})
 	}
 
-	/// A session on the first provider that accepts the model, CPU last.
+	/// A session of the model bytes on `provider`. A provider that cannot run them is
+	/// `ExecutionProviderUnavailable`, except CPU, whose refusal means the model is invalid.
 	fn create_session(
 		&self,
 		runtime: &Runtime,
 		bytes: &[u8],
-	) -> Result<(Session, ExecutionProvider), InferenceError> {
-		for provider in &runtime.providers {
-			match provider {
-				ExecutionProvider::Cuda => {
-					let cuda = ort::ep::CUDA::default().build().error_on_failure();
-					let session = self
-						.builder(runtime)?
-						.with_execution_providers([cuda])
-						.map_err(|error| error.to_string())
-						.and_then(|mut builder| {
-							builder.commit_from_memory(bytes).map_err(|error| error.to_string())
-						});
-					match session {
-						Ok(session) => return Ok((session, ExecutionProvider::Cuda)),
-						Err(error) => log::warn!(
+		provider: ExecutionProvider,
+	) -> Result<Session, InferenceError> {
+		match provider {
+			ExecutionProvider::Cpu => self.commit_on_cpu(runtime, bytes),
+			ExecutionProvider::Cuda => {
+				let cuda = ort::ep::CUDA::default().build().error_on_failure();
+				self.builder(runtime)?
+					.with_execution_providers([cuda])
+					.map_err(|error| error.to_string())
+					.and_then(|mut builder| {
+						builder.commit_from_memory(bytes).map_err(|error| error.to_string())
+					})
+					.map_err(|error| {
+						log::warn!(
 							target: LOG_TARGET,
-							"CUDA execution provider failed for this model ({error}); falling back"
-						),
-					}
-				},
-				ExecutionProvider::Cpu => {
-					return self
-						.commit_on_cpu(runtime, bytes)
-						.map(|session| (session, ExecutionProvider::Cpu))
-				},
-				_ => {},
-			}
+							"CUDA execution provider failed for this model ({error})"
+						);
+						InferenceError::ExecutionProviderUnavailable
+					})
+			},
+			_ => Err(InferenceError::ExecutionProviderUnavailable),
 		}
-		Err(InferenceError::InvalidModel)
 	}
 
-	/// The session for a model: from the cache, or loaded from verified bytes.
+	/// The session for a model on `required`, or on the first usable provider in preference
+	/// order (CPU last) when `None`: from the cache, or loaded from verified bytes.
 	fn load(
 		&self,
 		runtime: &Runtime,
 		model: &ModelHash,
+		required: Option<ExecutionProvider>,
 	) -> Result<Arc<LoadedModel>, InferenceError> {
-		if let Some(loaded) = self.cache().get(model) {
+		let candidates = match required {
+			Some(provider) if runtime.providers.contains(&provider) => vec![provider],
+			Some(_) => return Err(InferenceError::ExecutionProviderUnavailable),
+			None => runtime.providers.clone(),
+		};
+		let mut bytes = None;
+		let mut last_error = InferenceError::ExecutionProviderUnavailable;
+		for provider in candidates {
+			let refused = {
+				let mut cache = self.cache();
+				if let Some(loaded) = cache.get(model, provider) {
+					return Ok(loaded);
+				}
+				cache.is_refused(model, provider)
+			};
+			if refused {
+				continue;
+			}
+			if bytes.is_none() {
+				bytes = Some(self.store.read_verified(model, self.config.limits.max_model_bytes)?);
+			}
+			let bytes = bytes.as_deref().unwrap_or_default();
+			let session = match self.create_session(runtime, bytes, provider) {
+				Ok(session) => session,
+				Err(InferenceError::ExecutionProviderUnavailable) => {
+					self.cache().refuse(*model, provider);
+					if required.is_none() {
+						log::warn!(
+							target: LOG_TARGET,
+							"model {}: {} refused it; falling back",
+							to_hex(model),
+							provider.name()
+						);
+					}
+					continue;
+				},
+				Err(error) => {
+					last_error = error;
+					break;
+				},
+			};
+			let io = model_io(&session)?;
+			log::info!(
+				target: LOG_TARGET,
+				"loaded model {} ({} bytes) on {}",
+				to_hex(model),
+				bytes.len(),
+				provider.name()
+			);
+			let loaded = Arc::new(LoadedModel {
+				session: Mutex::new(session),
+				io,
+				provider,
+				bytes: bytes.len() as u64,
+			});
+			self.cache().insert(*model, loaded.clone(), self.config.session_cache_bytes);
 			return Ok(loaded);
 		}
-		let bytes = self.store.read_verified(model, self.config.limits.max_model_bytes)?;
-		let (session, provider) = self.create_session(runtime, &bytes)?;
-		let io = model_io(&session)?;
-		log::info!(
-			target: LOG_TARGET,
-			"loaded model {} ({} bytes) on {}",
-			to_hex(model),
-			bytes.len(),
-			provider.name()
-		);
-		let loaded = Arc::new(LoadedModel {
-			session: Mutex::new(session),
-			io,
-			provider,
-			bytes: bytes.len() as u64,
-		});
-		self.cache().insert(*model, loaded.clone(), self.config.session_cache_bytes);
-		Ok(loaded)
+		Err(last_error)
 	}
 
 	fn cache(&self) -> MutexGuard<'_, SessionCache> {
@@ -342,13 +402,14 @@ impl OrtEngine {
 		&self,
 		model: &ModelHash,
 		input: &TensorSet,
+		required: Option<ExecutionProvider>,
 	) -> Result<(InferenceOutput, Duration), InferenceError> {
 		let runtime = self.runtime()?;
 		input.validate()?;
 		if input.data_bytes() > self.config.limits.max_input_bytes {
 			return Err(InferenceError::InputTooLarge);
 		}
-		let loaded = self.load(runtime, model)?;
+		let loaded = self.load(runtime, model, required)?;
 		loaded.io.check_inputs(input)?;
 		let values = input
 			.tensors
@@ -403,9 +464,15 @@ impl OrtEngine {
 	}
 }
 
-impl Engine for OrtEngine {
-	fn run(&self, model: &ModelHash, input: &TensorSet) -> Result<InferenceOutput, InferenceError> {
-		let result = self.run_checked(model, input);
+impl OrtEngine {
+	/// Runs and records the run or its failure in the metrics.
+	fn run_recorded(
+		&self,
+		model: &ModelHash,
+		input: &TensorSet,
+		required: Option<ExecutionProvider>,
+	) -> Result<InferenceOutput, InferenceError> {
+		let result = self.run_checked(model, input, required);
 		match &result {
 			Ok((output, elapsed)) => {
 				if let Some(metrics) = &self.metrics {
@@ -420,6 +487,21 @@ impl Engine for OrtEngine {
 			},
 		}
 		result.map(|(output, _)| output)
+	}
+}
+
+impl Engine for OrtEngine {
+	fn run(&self, model: &ModelHash, input: &TensorSet) -> Result<InferenceOutput, InferenceError> {
+		self.run_recorded(model, input, None)
+	}
+
+	fn run_on(
+		&self,
+		model: &ModelHash,
+		input: &TensorSet,
+		provider: ExecutionProvider,
+	) -> Result<InferenceOutput, InferenceError> {
+		self.run_recorded(model, input, Some(provider))
 	}
 
 	fn capabilities(&self) -> Capabilities {

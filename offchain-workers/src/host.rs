@@ -7,20 +7,40 @@
 
 #[cfg(feature = "std")]
 use crate::types::TensorSet;
-use crate::types::{Capabilities, InferenceError, InferenceOutput, ModelHash};
+use crate::types::{Capabilities, ExecutionProvider, InferenceError, InferenceOutput, ModelHash};
 use alloc::vec::Vec;
 #[cfg(feature = "std")]
 use sp_externalities::ExternalitiesExt;
 use sp_runtime_interface::{
-	pass_by::{AllocateAndReturnByCodec, PassFatPointerAndRead, PassPointerAndReadCopy},
+	pass_by::{
+		AllocateAndReturnByCodec, PassFatPointerAndDecode, PassFatPointerAndRead,
+		PassPointerAndReadCopy,
+	},
 	runtime_interface,
 };
 
 /// A native inference engine, as the host functions see it.
 #[cfg(feature = "std")]
 pub trait Engine: Send + Sync {
-	/// Runs a model from the store on a canonical tensor set.
+	/// Runs a model from the store on a canonical tensor set, on the first execution provider
+	/// in the node's preference order that accepts it.
 	fn run(&self, model: &ModelHash, input: &TensorSet) -> Result<InferenceOutput, InferenceError>;
+	/// Runs a model on exactly `provider`, with no fallback. By default: [`Engine::run`], refused
+	/// with `ExecutionProviderUnavailable` when another provider ran it.
+	fn run_on(
+		&self,
+		model: &ModelHash,
+		input: &TensorSet,
+		provider: ExecutionProvider,
+	) -> Result<InferenceOutput, InferenceError> {
+		self.run(model, input).and_then(|output| {
+			if output.execution_provider == provider {
+				Ok(output)
+			} else {
+				Err(InferenceError::ExecutionProviderUnavailable)
+			}
+		})
+	}
 	/// What this engine can do now.
 	fn capabilities(&self) -> Capabilities;
 	/// Whether the model store holds the model (not yet verified: that happens at first load).
@@ -58,6 +78,22 @@ pub trait Inference {
 		engine.run(&model, &input)
 	}
 
+	/// Runs the model with this SHA-256 on a SCALE-encoded canonical [`TensorSet`] on exactly
+	/// this execution provider (what a job requires): never falls back to another.
+	fn run_on(
+		&mut self,
+		model: PassPointerAndReadCopy<ModelHash, 32>,
+		input: PassFatPointerAndRead<&[u8]>,
+		provider: PassFatPointerAndDecode<ExecutionProvider>,
+	) -> AllocateAndReturnByCodec<Result<InferenceOutput, InferenceError>> {
+		let engine = match self.extension::<InferenceExt>() {
+			Some(InferenceExt(engine)) => engine.clone(),
+			None => return Err(InferenceError::NoInferenceContext),
+		};
+		let input = TensorSet::decode_canonical(input)?;
+		engine.run_on(&model, &input, provider)
+	}
+
 	/// Reports ONNX Runtime's availability and version, the execution providers and the models
 	/// in the store.
 	fn capabilities(&mut self) -> AllocateAndReturnByCodec<Result<Capabilities, InferenceError>> {
@@ -79,11 +115,23 @@ pub trait Inference {
 	}
 }
 
-/// Runs a model on a tensor set through the host function (runtime side convenience).
+/// Runs a model on a tensor set through the host function (runtime side convenience), on the
+/// node's preferred execution provider.
 pub fn run_model(
 	model: &ModelHash,
 	input: &crate::types::TensorSet,
 ) -> Result<InferenceOutput, InferenceError> {
 	let encoded: Vec<u8> = codec::Encode::encode(input);
 	inference::run(*model, &encoded)
+}
+
+/// Runs a model on a tensor set on exactly `provider` through the host function (runtime side
+/// convenience): what an offchain worker runs a job with.
+pub fn run_model_on(
+	model: &ModelHash,
+	input: &crate::types::TensorSet,
+	provider: ExecutionProvider,
+) -> Result<InferenceOutput, InferenceError> {
+	let encoded: Vec<u8> = codec::Encode::encode(input);
+	inference::run_on(*model, &encoded, provider)
 }

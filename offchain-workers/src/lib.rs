@@ -29,7 +29,7 @@ pub mod metrics;
 pub mod store;
 
 pub use agreement::{outputs_agree, Disagreement, Tolerance};
-pub use host::{inference, run_model};
+pub use host::{inference, run_model, run_model_on};
 pub use types::*;
 
 /// The host functions a node must provide for a runtime that uses this crate.

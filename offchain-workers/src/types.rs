@@ -387,7 +387,17 @@ pub enum Dim {
 
 /// Name, element type and shape of a model input or output.
 #[derive(
-	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+	Clone,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	Serialize,
+	Deserialize,
 )]
 pub struct TensorSpec {
 	/// Input or output name.
@@ -419,7 +429,17 @@ impl TensorSpec {
 
 /// A model's inputs and outputs, in the model's order.
 #[derive(
-	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+	Clone,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	Serialize,
+	Deserialize,
 )]
 pub struct ModelIo {
 	/// Inputs the model takes.
@@ -548,11 +568,15 @@ pub enum InferenceError {
 	/// The model store could not be read.
 	#[codec(index = 16)]
 	StoreUnavailable,
+	/// The execution provider asked for is not usable on this node, or cannot run this model
+	/// (no fallback is taken when one is asked for by name).
+	#[codec(index = 17)]
+	ExecutionProviderUnavailable,
 }
 
 impl InferenceError {
 	/// Every error, in index order.
-	pub const ALL: [InferenceError; 17] = [
+	pub const ALL: [InferenceError; 18] = [
 		InferenceError::NoInferenceContext,
 		InferenceError::RuntimeUnavailable,
 		InferenceError::UnknownModel,
@@ -570,6 +594,7 @@ impl InferenceError {
 		InferenceError::TimedOut,
 		InferenceError::ExecutionFailed,
 		InferenceError::StoreUnavailable,
+		InferenceError::ExecutionProviderUnavailable,
 	];
 
 	/// The variant name, for logs and metric labels.
@@ -592,6 +617,7 @@ impl InferenceError {
 			InferenceError::TimedOut => "TimedOut",
 			InferenceError::ExecutionFailed => "ExecutionFailed",
 			InferenceError::StoreUnavailable => "StoreUnavailable",
+			InferenceError::ExecutionProviderUnavailable => "ExecutionProviderUnavailable",
 		}
 	}
 }

@@ -93,6 +93,43 @@ fn cuda_requested_without_a_gpu_falls_back_to_cpu_and_says_so() {
 }
 
 #[test]
+fn a_run_on_a_named_provider_never_falls_back() {
+	let test = test_engine(|config| {
+		config.execution_providers = vec![ExecutionProvider::Cuda, ExecutionProvider::Cpu]
+	});
+	let input = tiny_input(1);
+	// No GPU here: CUDA by name is refused, CPU by name runs, and agrees with the preferred run.
+	assert_eq!(
+		test.engine.run_on(&test.tiny, &input, ExecutionProvider::Cuda),
+		Err(InferenceError::ExecutionProviderUnavailable)
+	);
+	assert_eq!(
+		test.engine.run_on(&test.tiny, &input, ExecutionProvider::OpenVino),
+		Err(InferenceError::ExecutionProviderUnavailable)
+	);
+	let on_cpu = test.engine.run_on(&test.tiny, &input, ExecutionProvider::Cpu).unwrap();
+	assert_eq!(on_cpu.execution_provider, ExecutionProvider::Cpu);
+	assert_eq!(on_cpu.output_hash, test.engine.run(&test.tiny, &input).unwrap().output_hash);
+	// Errors of the model or the input come before the provider's.
+	assert_eq!(
+		test.engine.run_on(&[9; 32], &input, ExecutionProvider::Cpu),
+		Err(InferenceError::UnknownModel)
+	);
+	let mut ext = sp_io::TestExternalities::default();
+	let engine: Arc<dyn Engine> = Arc::new(test.engine);
+	ext.register_extension(InferenceExt::new(engine));
+	ext.execute_with(|| {
+		let output =
+			cairn_inference::run_model_on(&test.tiny, &input, ExecutionProvider::Cpu).unwrap();
+		assert_eq!(output.output_hash, on_cpu.output_hash);
+		assert_eq!(
+			cairn_inference::run_model_on(&test.tiny, &input, ExecutionProvider::Cuda),
+			Err(InferenceError::ExecutionProviderUnavailable)
+		);
+	});
+}
+
+#[test]
 fn capabilities_report_the_runtime_and_the_store() {
 	let test = test_engine(|_| {});
 	let capabilities = test.engine.capabilities();

@@ -342,7 +342,7 @@ impl_runtime_apis! {
 
 		fn receipts_of_job(job: pallet_inference::JobId) -> Vec<pallet_inference::ReceiptId> {
 			pallet_inference::Jobs::<Runtime>::get(job)
-				.map(|j| j.assigned.iter().filter_map(|a| a.receipt).collect())
+				.map(|j| j.receipts().collect())
 				.unwrap_or_default()
 		}
 

@@ -1,11 +1,18 @@
 //! Genesis presets: `development` (one validator, Alice) and `local_testnet` (four validators).
 
 use crate::{
-	AccountId, BalancesConfig, ComputeRegistryConfig, RuntimeGenesisConfig, SudoConfig, UNIT,
+	AccountId, BalancesConfig, ComputeRegistryConfig, DataLicensingConfig, ModelProvenanceConfig,
+	RuntimeGenesisConfig, SudoConfig, UNIT,
 };
 use alloc::{vec, vec::Vec};
+use cairn_inference::{Dim, ElementType, ModelIo, TensorSpec};
 use frame_support::build_struct_json_patch;
 use pallet_compute_registry::{ExecutionProvider, ProviderProfile};
+use pallet_data_licensing::{AllowedUses, LicenseTerms};
+use pallet_model_provenance::{
+	DataPurpose, DataUse, DerivativePolicy, EdgeKind, InferenceTerms, ModelFile, ModelFormat,
+	ModelInterface, ParentEdge,
+};
 use serde_json::Value;
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
 use sp_consensus_grandpa::AuthorityId as GrandpaId;
@@ -35,14 +42,121 @@ pub fn dev_cpu_provider_profile() -> ProviderProfile<crate::Balance> {
 	}
 }
 
+/// The bundled demo model (`offchain-workers/models/tiny_affine.onnx`): y = x · W + b.
+pub const DEMO_MODEL: &[u8] = include_bytes!("../../offchain-workers/models/tiny_affine.onnx");
+
+/// Its bundled fine-tune (`offchain-workers/models/tiny_affine_tuned.onnx`).
+pub const DEMO_TUNED_MODEL: &[u8] =
+	include_bytes!("../../offchain-workers/models/tiny_affine_tuned.onnx");
+
+/// Content hash of the development chain's demo dataset.
+pub const DEMO_DATASET_HASH: [u8; 32] = [0xc0; 32];
+
+/// The interface of both demo models: `x` f32 `[batch, 4]` → `y` f32 `[batch, 3]`, opset 17.
+fn demo_interface() -> ModelInterface {
+	let spec = |name: &[u8], width: u64| TensorSpec {
+		name: name.to_vec().try_into().unwrap_or_default(),
+		element_type: ElementType::F32,
+		shape: vec![Dim::Dynamic, Dim::Fixed(width)].try_into().unwrap_or_default(),
+	};
+	ModelInterface {
+		format: ModelFormat::Onnx,
+		opset: 17,
+		io: ModelIo {
+			inputs: vec![spec(b"x", 4)].try_into().unwrap_or_default(),
+			outputs: vec![spec(b"y", 3)].try_into().unwrap_or_default(),
+		},
+	}
+}
+
+/// A model file record of `bytes`.
+fn demo_file(bytes: &[u8]) -> ModelFile {
+	ModelFile {
+		sha256: sp_crypto_hashing::sha2_256(bytes),
+		cid: None,
+		size_bytes: bytes.len() as u64,
+	}
+}
+
+/// The demo lineage of the development chain: Dave's dataset `cairn demo corpus` (dataset 0)
+/// with one offer (1 CAIRN, training, fine-tuning, evaluation and inference, 2.5 % royalty,
+/// revocable); Charlie's training license (license 0) and Eve's fine-tuning license (license 1),
+/// granted by Dave; Charlie's tiny model trained on it (model 0, 5 % royalty) and Eve's
+/// fine-tune of it (model 1, 10 % royalty).
+fn demo_lineage() -> (DataLicensingConfig, ModelProvenanceConfig) {
+	let (charlie, dave, eve) = (
+		Sr25519Keyring::Charlie.to_account_id(),
+		Sr25519Keyring::Dave.to_account_id(),
+		Sr25519Keyring::Eve.to_account_id(),
+	);
+	let offer = LicenseTerms {
+		price: UNIT,
+		duration: None,
+		allowed_uses: AllowedUses {
+			training: true,
+			fine_tuning: true,
+			evaluation: true,
+			inference: true,
+			commercial: false,
+		},
+		royalty_bps: 250,
+		transferable: false,
+		revocable: true,
+		max_licensees: None,
+		spdx: b"CC-BY-4.0".to_vec().try_into().unwrap_or_default(),
+	};
+	let data = DataLicensingConfig {
+		datasets: vec![(
+			dave,
+			DEMO_DATASET_HASH,
+			b"cairn demo corpus".to_vec(),
+			1 << 20,
+			vec![offer],
+		)],
+		licenses: vec![(0, 0, charlie.clone()), (0, 0, eve.clone())],
+	};
+	let terms = |royalty_bps| InferenceTerms {
+		price_floor: 0,
+		royalty_bps,
+		derivatives: DerivativePolicy::Open,
+		required_license: None,
+	};
+	let models = ModelProvenanceConfig {
+		models: vec![
+			(
+				charlie,
+				demo_file(DEMO_MODEL),
+				b"cairn tiny affine".to_vec(),
+				demo_interface(),
+				terms(500),
+				vec![],
+				vec![DataUse { dataset: 0, license: 0, purpose: DataPurpose::Training }],
+			),
+			(
+				eve,
+				demo_file(DEMO_TUNED_MODEL),
+				b"cairn tiny affine, fine-tuned".to_vec(),
+				demo_interface(),
+				terms(1_000),
+				vec![ParentEdge { parent: 0, kind: EdgeKind::FineTunedFrom }],
+				vec![DataUse { dataset: 0, license: 1, purpose: DataPurpose::FineTuning }],
+			),
+		],
+	};
+	(data, models)
+}
+
 /// The genesis state of a chain with the given validators, sudo key, prefunded accounts and
-/// compute providers.
+/// compute providers, and the demo lineage when `demo` is set.
 fn testnet_genesis(
 	initial_authorities: Vec<(AuraId, GrandpaId)>,
 	endowed_accounts: Vec<AccountId>,
 	root: AccountId,
 	providers: Vec<AccountId>,
+	demo: bool,
 ) -> Value {
+	let (data_licensing, model_provenance) =
+		if demo { demo_lineage() } else { (Default::default(), Default::default()) };
 	build_struct_json_patch!(RuntimeGenesisConfig {
 		balances: BalancesConfig {
 			balances: endowed_accounts.iter().cloned().map(|k| (k, ENDOWMENT)).collect::<Vec<_>>(),
@@ -60,6 +174,8 @@ fn testnet_genesis(
 				.map(|who| (who, GENESIS_PROVIDER_BOND, dev_cpu_provider_profile()))
 				.collect::<Vec<_>>(),
 		},
+		data_licensing,
+		model_provenance,
 	})
 }
 
@@ -73,13 +189,15 @@ fn dev_accounts() -> Vec<AccountId> {
 	Sr25519Keyring::iter().map(|k| k.to_account_id()).collect()
 }
 
-/// `development`: Alice authors, finalizes, holds the sudo key and is a CPU compute provider.
+/// `development`: Alice authors, finalizes, holds the sudo key and is a CPU compute provider;
+/// the demo lineage (a licensed dataset, the bundled tiny model and its fine-tune) is registered.
 pub fn development_config_genesis() -> Value {
 	testnet_genesis(
 		vec![authority_keys(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
 		dev_accounts(),
 		Sr25519Keyring::Alice.to_account_id(),
 		vec![Sr25519Keyring::Alice.to_account_id()],
+		true,
 	)
 }
 
@@ -95,6 +213,7 @@ pub fn local_config_genesis() -> Value {
 		dev_accounts(),
 		Sr25519Keyring::Alice.to_account_id(),
 		Vec::new(),
+		false,
 	)
 }
 

@@ -11,7 +11,7 @@ use crate::{
 	genesis_config_presets::{
 		dev_cpu_provider_profile, get_preset, preset_names, ENDOWMENT, GENESIS_PROVIDER_BOND,
 	},
-	Aura, Balances, Grandpa, Runtime, RuntimeGenesisConfig, System, EXISTENTIAL_DEPOSIT,
+	AccountId, Aura, Balances, Grandpa, Runtime, RuntimeGenesisConfig, System, EXISTENTIAL_DEPOSIT,
 };
 
 /// Merges a preset's JSON patch over the default genesis config, as the node does.
@@ -128,4 +128,53 @@ fn authorize_call_is_the_first_transaction_extension() {
 	assert_eq!(identifiers.first(), Some(&"AuthorizeCall"));
 	assert!(identifiers.contains(&"CheckMetadataHash"));
 	assert!(identifiers.contains(&"ChargeTransactionPayment"));
+}
+
+#[test]
+fn development_preset_registers_the_demo_lineage() {
+	use crate::genesis_config_presets::{DEMO_DATASET_HASH, DEMO_MODEL, DEMO_TUNED_MODEL};
+	use pallet_data_licensing::{LicenseInspect, LicenseUse};
+	use pallet_model_provenance::{EdgeKind, LineageStatus, ModelInspect};
+	genesis_of("development").execute_with(|| {
+		let [charlie, dave, eve] =
+			[Sr25519Keyring::Charlie, Sr25519Keyring::Dave, Sr25519Keyring::Eve]
+				.map(|k| k.to_account_id());
+		let dataset = pallet_data_licensing::Datasets::<Runtime>::get(0).expect("dataset 0");
+		assert_eq!((dataset.owner.clone(), dataset.content_hash), (dave, DEMO_DATASET_HASH));
+		for (license, holder, purpose) in
+			[(0, &charlie, LicenseUse::Training), (1, &eve, LicenseUse::FineTuning)]
+		{
+			assert!(crate::DataLicensing::is_valid(license, holder, purpose, 0));
+			assert!(crate::DataLicensing::is_valid(license, holder, LicenseUse::Inference, 0));
+		}
+		let by_hash = |bytes: &[u8]| {
+			pallet_model_provenance::ModelByHash::<Runtime>::get(sp_crypto_hashing::sha2_256(bytes))
+		};
+		let (base, tuned) = (by_hash(DEMO_MODEL), by_hash(DEMO_TUNED_MODEL));
+		assert_eq!((base, tuned), (Some(0), Some(1)));
+		let model = pallet_model_provenance::Models::<Runtime>::get(1).expect("model 1");
+		assert_eq!(model.owner, eve);
+		assert_eq!(model.parents[0].parent, 0);
+		assert_eq!(model.parents[0].kind, EdgeKind::FineTunedFrom);
+		assert_eq!(crate::ModelProvenance::lineage_status(1, 0), LineageStatus::Clean);
+		assert_eq!(
+			<crate::ModelProvenance as ModelInspect<_, _, _>>::upstream_problem(
+				1,
+				LicenseUse::Inference,
+				0
+			),
+			None
+		);
+		// Royalties of a job on the fine-tune: Eve 10 %, Charlie 5 %, Dave 2.5 % (once, though
+		// both licenses are of his dataset).
+		let royalties: Vec<(AccountId, u32)> =
+			<crate::ModelProvenance as ModelInspect<_, _, _>>::royalty_recipients(1)
+				.into_iter()
+				.map(|r| (r.account, r.bps))
+				.collect();
+		assert_eq!(
+			royalties,
+			vec![(eve, 1_000u32), (charlie, 500), (Sr25519Keyring::Dave.to_account_id(), 250)]
+		);
+	});
 }

@@ -1,12 +1,12 @@
-// The development chain's demo, run by scripts/dev.sh once the node is up: registers the demo
-// lineage (a licensed dataset and the bundled tiny model trained on it) unless it is there,
-// posts an inference job, and prints the signed receipt from Alice's offchain worker and the
-// settlement: her pay, the royalties up the lineage and the refund.
+// The development chain's demo, run by scripts/dev.sh once the node is up: posts an inference job
+// on the genesis demo lineage's fine-tune (Eve's fine-tune of Charlie's tiny model, trained and
+// fine-tuned on Dave's licensed dataset), and prints the signed receipt from Alice's offchain
+// worker and the settlement: her pay, the royalties up the lineage and the refund.
 //
 //   node tests/demo/job.mjs [ws://127.0.0.1:9944]
 
 import { ApiPromise, Keyring, WsProvider } from '@polkadot/api';
-import { collectInferenceEvents, decodeTensorSet, ensureDemoLineage, eventOf, f32Tensors, f32Values, jobSpec, UNIT } from '../lib/jobs.mjs';
+import { collectInferenceEvents, decodeTensorSet, demoLineage, eventOf, f32Tensors, f32Values, jobSpec, UNIT } from '../lib/jobs.mjs';
 import { sendAndFinalize } from '../lib/tx.mjs';
 
 const url = process.argv[2] ?? 'ws://127.0.0.1:9944';
@@ -16,8 +16,12 @@ const cairn = (amount) => `${(Number(amount) / Number(UNIT)).toFixed(6)} CAIRN`;
 const api = await ApiPromise.create({ provider: new WsProvider(url), noInitWarn: true, throwOnConnect: true });
 try {
   const keyring = new Keyring({ type: 'sr25519' });
-  const [alice, charlie, dave, ferdie] = ['//Alice', '//Charlie', '//Dave', '//Ferdie'].map((u) => keyring.addFromUri(u));
-  const { model } = await ensureDemoLineage(api, { dataOwner: dave, modelOwner: charlie, log: say });
+  const [alice, charlie, dave, eve, ferdie] = ['//Alice', '//Charlie', '//Dave', '//Eve', '//Ferdie'].map((u) => keyring.addFromUri(u));
+  const names = new Map([alice, charlie, dave, eve, ferdie].map((who, i) => [who.address, ['Alice', 'Charlie', 'Dave', 'Eve', 'Ferdie'][i]]));
+  const name = (account) => names.get(account.toString()) ?? account.toString();
+  const demo = await demoLineage(api);
+  const model = demo.tuned;
+  say(`genesis lineage: dataset 0 (Dave) → model ${demo.base} (Charlie, trained under license ${demo.trainingLicense}) → model ${model} (Eve's fine-tune, license ${demo.fineTuningLicense})`);
 
   const collector = await collectInferenceEvents(api);
   const x = [1, 2, 3, 4];
@@ -28,8 +32,8 @@ try {
   );
   const requested = eventOf(r.events, api.events.inference.JobRequested);
   const job = requested.data.job.toNumber();
-  say(`job ${job} posted by Ferdie on model ${model}: x = [${x.join(', ')}], fee held ${cairn(requested.data.feeHeld.toBigInt())}`);
-  say(`assigned to ${requested.data.providers.map((p) => (p.toString() === alice.address ? 'Alice' : p.toString())).join(', ')}`);
+  say(`job ${job} posted by Ferdie on model ${model}: x = [${x.join(', ')}], fee held ${cairn(requested.data.feeHeld.toBigInt())}, storage deposit ${cairn(requested.data.deposit.toBigInt())} (returned when the job is pruned)`);
+  say(`assigned to ${requested.data.providers.map(name).join(', ')}`);
 
   const { settled, events } = await collector.settled(job, { timeoutMs: 120_000 });
   collector.stop();
@@ -39,7 +43,7 @@ try {
       case 'ReceiptSubmitted': {
         const [receipt, outputs] = (await api.call.inferenceApi.receipt(d.receipt)).unwrap();
         const decoded = decodeTensorSet(api, outputs);
-        say(`#${block} receipt ${d.receipt} signed by ${d.provider.toString() === alice.address ? 'Alice' : d.provider}:`);
+        say(`#${block} receipt ${d.receipt} signed by ${name(d.provider)}:`);
         say(`    model ${receipt.modelHash.toHex()}`);
         say(`    input ${receipt.inputHash.toHex()}`);
         say(`    output ${receipt.outputHash.toHex()}`);
@@ -48,10 +52,10 @@ try {
         break;
       }
       case 'ProviderPaid':
-        say(`#${block} provider ${d.provider} paid ${cairn(d.amount.toBigInt())}`);
+        say(`#${block} provider ${name(d.provider)} paid ${cairn(d.amount.toBigInt())}`);
         break;
       case 'RoyaltyPaid':
-        say(`#${block} royalty ${cairn(d.amount.toBigInt())} to ${d.recipient}`);
+        say(`#${block} royalty ${cairn(d.amount.toBigInt())} to ${name(d.recipient)}`);
         break;
       default:
         break;

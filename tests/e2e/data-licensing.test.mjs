@@ -41,8 +41,8 @@ test('register, purchase, expire and revoke licenses on a running node', { timeo
   await node.start();
   const api = await node.api();
   const keyring = new Keyring({ type: 'sr25519' });
-  const owner = keyring.addFromUri('//Dave');
-  const buyer = keyring.addFromUri('//Eve');
+  const owner = keyring.addFromUri('//Ferdie');
+  const buyer = keyring.addFromUri('//Bob');
   const account = async (who) => (await api.query.system.account(who.address)).data;
 
   const contentHash = `0x${'5a'.repeat(32)}`;

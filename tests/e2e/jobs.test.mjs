@@ -15,7 +15,7 @@ import { sendAndFinalize } from '../lib/tx.mjs';
 import {
   collectInferenceEvents,
   decodeTensorSet,
-  ensureDemoLineage,
+  demoLineage,
   eventOf,
   f32Tensors,
   f32Values,
@@ -45,7 +45,9 @@ before(async () => {
   });
   await node.start();
   api = await node.api();
-  lineage = await ensureDemoLineage(api, { dataOwner: dave, modelOwner: charlie, contentByte: 'e7' });
+  // The genesis demo lineage: jobs run on Charlie's tiny model, trained under Dave's license.
+  const demo = await demoLineage(api);
+  lineage = { model: demo.base, license: demo.trainingLicense };
 });
 
 after(async () => {
@@ -129,7 +131,10 @@ test('a job runs in the provider node and settles exactly, with royalties', { ti
   // Balances, to the unit. The provider paid the fee of its signed receipt transaction.
   const end = await snapshot(accounts);
   const after = end.free;
-  assert.equal(before[0] - after[0], paid + royalties + requestFee, 'requester');
+  // The job's storage deposit stays held until the job is pruned (after the retention period).
+  const deposit = requested.data.deposit.toBigInt();
+  assert.ok(deposit > 0n, 'a storage deposit is held');
+  assert.equal(before[0] - after[0], paid + royalties + requestFee + deposit, 'requester');
   assert.equal(after[2] - before[2], royaltyTo(charlie), 'model owner');
   assert.equal(after[3] - before[3], royaltyTo(dave), 'dataset owner');
   const aliceFees = await feesPaidBy(alice, start.number, end.number);

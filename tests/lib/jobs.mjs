@@ -1,17 +1,18 @@
 // The demo lineage and job helpers shared by `tests/demo/job.mjs` (what scripts/dev.sh runs) and
-// the end-to-end jobs suite: a dataset licensed for training and inference, the bundled tiny
-// model registered as trained on it, and inference jobs on that model.
+// the end-to-end jobs suite: the development genesis's licensed dataset, the bundled tiny model
+// trained on it and its fine-tune, and inference jobs on them.
 
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { u8aToHex } from '@polkadot/util';
 import { sha256AsU8a } from '@polkadot/util-crypto';
-import { sendAndFinalize } from './tx.mjs';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const tinyModelPath = path.join(repoRoot, 'offchain-workers/models/tiny_affine.onnx');
 export const tinyModelHash = u8aToHex(sha256AsU8a(readFileSync(tinyModelPath)));
+export const tunedModelPath = path.join(repoRoot, 'offchain-workers/models/tiny_affine_tuned.onnx');
+export const tunedModelHash = u8aToHex(sha256AsU8a(readFileSync(tunedModelPath)));
 
 export const UNIT = 10n ** 12n;
 
@@ -59,45 +60,19 @@ export function feeOf(api, events) {
 }
 
 /**
- * Registers the demo lineage unless the tiny model is registered already: `dataOwner`'s dataset
- * (training and inference allowed, 2.5 % royalty), `modelOwner`'s training license of it, and the
- * tiny model owned by `modelOwner` (5 % royalty) trained on it. Returns the model's id and the
- * training license's id (null when it was registered before).
+ * The development chain's genesis demo lineage (`runtime/src/genesis_config_presets.rs`): Dave's
+ * dataset, Charlie's training license and tiny model trained on it (5 % royalty), Eve's
+ * fine-tuning license and fine-tune of it (10 % royalty). Throws when the chain lacks it (not a
+ * `--dev` chain, or one started by an older node: purge it).
  */
-export async function ensureDemoLineage(api, { dataOwner, modelOwner, contentByte = 'c0', log = () => {} }) {
-  const existing = await api.call.provenanceApi.modelByHash(tinyModelHash);
-  if (existing.isSome) {
-    log(`tiny model already registered as model ${existing.unwrap().toNumber()}`);
-    return { model: existing.unwrap().toNumber(), license: null };
+export async function demoLineage(api) {
+  const [base, tuned] = await Promise.all([tinyModelHash, tunedModelHash].map((hash) => api.call.provenanceApi.modelByHash(hash)));
+  if (base.isNone || tuned.isNone) {
+    throw new Error('the demo lineage is not in this chain\'s genesis: start a fresh `cairn-node --dev` (purge-chain --dev)');
   }
-  const uses = { training: true, fineTuning: true, evaluation: true, inference: true, commercial: false };
-  let r = await sendAndFinalize(
-    api,
-    api.tx.dataLicensing.registerDataset(`0x${contentByte.repeat(32)}`, null, 'cairn demo corpus', 1 << 20, null, [
-      { price: UNIT, duration: null, allowedUses: uses, royaltyBps: 250, transferable: false, revocable: true, maxLicensees: null, spdx: 'CC-BY-4.0' },
-    ]),
-    dataOwner,
-  );
-  const dataset = eventOf(r.events, api.events.dataLicensing.DatasetRegistered).data.dataset.toNumber();
-  log(`dataset ${dataset} registered by ${dataOwner.address}`);
-  r = await sendAndFinalize(api, api.tx.dataLicensing.purchaseLicense(dataset, 0, UNIT), modelOwner);
-  const license = eventOf(r.events, api.events.dataLicensing.LicensePurchased).data.license.toNumber();
-  log(`training license ${license} bought by ${modelOwner.address}`);
-  r = await sendAndFinalize(
-    api,
-    api.tx.modelProvenance.registerModel(
-      { sha256: tinyModelHash, cid: null, sizeBytes: readFileSync(tinyModelPath).length },
-      'cairn tiny affine',
-      tinyInterface,
-      { priceFloor: 0, royaltyBps: 500, derivatives: 'Open', requiredLicense: null },
-      [],
-      [{ dataset, license, purpose: 'Training' }],
-    ),
-    modelOwner,
-  );
-  const model = eventOf(r.events, api.events.modelProvenance.ModelRegistered).data.model.toNumber();
-  log(`tiny model registered as model ${model} (${tinyModelHash})`);
-  return { model, license };
+  const license = async (model) => (await api.call.provenanceApi.model(model)).unwrap().data[0].license.toNumber();
+  const [baseId, tunedId] = [base.unwrap().toNumber(), tuned.unwrap().toNumber()];
+  return { base: baseId, tuned: tunedId, trainingLicense: await license(baseId), fineTuningLicense: await license(tunedId) };
 }
 
 /** A job spec: fee ceiling, redundancy, deadline, CPU, exact agreement. */

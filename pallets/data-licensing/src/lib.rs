@@ -62,6 +62,15 @@ pub type DatasetOffersOf<T> = frame_support::BoundedVec<
 	MaxOffers,
 >;
 
+/// A dataset registered at genesis: owner, content hash, name, size in bytes, offers.
+pub type GenesisDatasetOf<T> = (
+	<T as frame_system::Config>::AccountId,
+	ContentHash,
+	alloc::vec::Vec<u8>,
+	u64,
+	alloc::vec::Vec<LicenseTermsOf<T>>,
+);
+
 /// The offers a registration or update lists.
 pub type OffersOf<T> = frame_support::BoundedVec<LicenseTermsOf<T>, MaxOffers>;
 
@@ -289,6 +298,49 @@ pub mod pallet {
 		SelfTransfer,
 		/// The id counter is exhausted.
 		IdsExhausted,
+	}
+
+	/// Datasets and licenses registered at genesis (a development chain's demo data).
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// `(owner, content hash, name, size in bytes, offers)` of each dataset, registered in
+		/// order (ids from 0); each owner must be able to hold the dataset deposit.
+		pub datasets: alloc::vec::Vec<GenesisDatasetOf<T>>,
+		/// `(dataset, offer, holder)` of each license the dataset's owner grants at genesis,
+		/// numbered in order (ids from 0).
+		pub licenses: alloc::vec::Vec<(DatasetId, u32, T::AccountId)>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			// A genesis that cannot be built must not start a chain: failures panic, by name.
+			for (owner, content_hash, name, size_bytes, offers) in &self.datasets {
+				let name = name.clone().try_into().unwrap_or_default();
+				let offers = offers.clone().try_into().unwrap_or_default();
+				if let Err(error) = Pallet::<T>::do_register_dataset(
+					owner.clone(),
+					*content_hash,
+					None,
+					name,
+					*size_bytes,
+					None,
+					offers,
+				) {
+					panic!("data licensing genesis: dataset {content_hash:?}: {error:?}");
+				}
+			}
+			for (dataset, offer, holder) in &self.licenses {
+				let owner = Datasets::<T>::get(dataset).map(|d| d.owner);
+				let granted = owner.ok_or(Error::<T>::UnknownDataset.into()).and_then(|owner| {
+					Pallet::<T>::do_grant_license(owner, *dataset, *offer, holder.clone())
+				});
+				if let Err(error) = granted {
+					panic!("data licensing genesis: license of dataset {dataset}: {error:?}");
+				}
+			}
+		}
 	}
 
 	#[pallet::hooks]

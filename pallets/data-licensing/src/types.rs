@@ -3,6 +3,7 @@
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{pallet_prelude::ConstU32, BoundedVec};
 use scale_info::TypeInfo;
+use serde::{Deserialize, Serialize};
 
 /// Identifier of a dataset (assigned in registration order).
 pub type DatasetId = u64;
@@ -70,6 +71,8 @@ pub enum LicenseUse {
 	MaxEncodedLen,
 	TypeInfo,
 	Debug,
+	Serialize,
+	Deserialize,
 )]
 pub struct AllowedUses {
 	/// Training allowed.
@@ -104,7 +107,17 @@ impl AllowedUses {
 
 /// The terms of a license offer; a license keeps a snapshot of the terms it was created under.
 #[derive(
-	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+	Clone,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	Serialize,
+	Deserialize,
 )]
 pub struct LicenseTerms<Balance, BlockNumber> {
 	/// Price of one license, paid to the dataset's owner.

@@ -1,7 +1,8 @@
 //! Benchmarks of the inference pallet at their worst cases: requests scanning `p` registered
 //! providers for a model with a deep, licensed lineage and the largest input; the receipt that
 //! completes a five-provider job with the largest outputs agreeing only under the tolerance;
-//! deadline settlement of `n` such jobs.
+//! deadline settlement of `n` such jobs; a dispute opened over `p` providers, and resolved with
+//! eight receipts; pruning a job with eight receipts.
 
 use super::*;
 use alloc::{vec, vec::Vec};
@@ -59,17 +60,21 @@ fn open_job<T: Config>(model: ModelId) -> Result<(JobId, T::AccountId), Benchmar
 		spec::<T>(MAX_REDUNDANCY),
 	)
 	.map_err(|_| BenchmarkError::Stop("setup job refused"))?;
-	Ok((id, who))
+	Ok((id.0, who))
 }
 
-/// Submits receipts for the first `count` assigned providers of `job`, the outputs of each
-/// slightly different from the previous (agreeing only under the tolerance).
-fn answer<T: Config>(job: JobId, count: usize) -> Result<(), BenchmarkError> {
-	let assigned = Jobs::<T>::get(job).ok_or(BenchmarkError::Stop("no job"))?.assigned;
-	for (i, a) in assigned.iter().take(count).enumerate() {
-		let outputs = tensors("y", OUTPUT_LEN, 1.0 + i as f32 * 1e-7, 0.25);
+/// Submits receipts for the first `count` of `providers` for `job`, the outputs of the `i`-th
+/// `1.0 + group(i)` plus `i · 1e-7` (agreeing within a group only under the tolerance).
+fn answer_as<T: Config>(
+	job: JobId,
+	providers: &[T::AccountId],
+	count: usize,
+	group: impl Fn(usize) -> f32,
+) -> Result<(), BenchmarkError> {
+	for (i, provider) in providers.iter().take(count).enumerate() {
+		let outputs = tensors("y", OUTPUT_LEN, 1.0 + group(i) + i as f32 * 1e-7, 0.25);
 		Pallet::<T>::do_submit_receipt(
-			a.provider.clone(),
+			provider.clone(),
 			job,
 			outputs.hash(),
 			outputs.encode().try_into().unwrap_or_default(),
@@ -80,6 +85,55 @@ fn answer<T: Config>(job: JobId, count: usize) -> Result<(), BenchmarkError> {
 		.map_err(|_| BenchmarkError::Stop("setup receipt refused"))?;
 	}
 	Ok(())
+}
+
+/// The assigned providers of `job`.
+fn assigned<T: Config>(job: JobId) -> Result<Vec<T::AccountId>, BenchmarkError> {
+	let job = Jobs::<T>::get(job).ok_or(BenchmarkError::Stop("no job"))?;
+	Ok(job.assigned.iter().map(|a| a.provider.clone()).collect())
+}
+
+/// The referees of `job`.
+fn referees<T: Config>(job: JobId) -> Result<Vec<T::AccountId>, BenchmarkError> {
+	let job = Jobs::<T>::get(job).ok_or(BenchmarkError::Stop("no job"))?;
+	Ok(job.referees.iter().map(|a| a.provider.clone()).collect())
+}
+
+/// Submits receipts for the first `count` assigned providers of `job`, all agreeing only under
+/// the tolerance.
+fn answer<T: Config>(job: JobId, count: usize) -> Result<(), BenchmarkError> {
+	answer_as::<T>(job, &assigned::<T>(job)?, count, |_| 0.0)
+}
+
+/// Answers all five providers of `job` in groups {0, 1}, {2, 3}, {4} (each pair agreeing only
+/// under the tolerance, so that every comparison reads whole outputs, and no majority).
+fn answer_split<T: Config>(job: JobId) -> Result<(), BenchmarkError> {
+	answer_as::<T>(job, &assigned::<T>(job)?, MAX_REDUNDANCY as usize, |i| (i / 2) as f32)
+}
+
+/// A five-provider job in dispute whose referees all answered alike (the reference), ready to be
+/// resolved.
+fn answered_dispute<T: Config>() -> Result<JobId, BenchmarkError> {
+	for seed in 0..MAX_REDUNDANCY + MAX_REFEREES {
+		T::BenchmarkHelper::provider(seed, PRICE.into());
+	}
+	let model = T::BenchmarkHelper::model(INPUT_LEN, OUTPUT_LEN);
+	let job = disputed_job::<T>(model)?;
+	let referees = referees::<T>(job)?;
+	answer_as::<T>(job, &referees, referees.len(), |_| 0.0)?;
+	Ok(job)
+}
+
+/// A five-provider job in dispute, with all referees assigned and no referee answer yet.
+fn disputed_job<T: Config>(model: ModelId) -> Result<JobId, BenchmarkError> {
+	let (job, _) = open_job::<T>(model)?;
+	answer_split::<T>(job)?;
+	Pallet::<T>::settle_due(job);
+	let record = Jobs::<T>::get(job).ok_or(BenchmarkError::Stop("no job"))?;
+	if record.status != JobStatus::Disputed {
+		return Err(BenchmarkError::Stop("setup dispute not opened"));
+	}
+	Ok(job)
 }
 
 #[benchmarks]
@@ -175,6 +229,61 @@ mod benchmarks {
 		assert!(jobs
 			.iter()
 			.all(|j| Jobs::<T>::get(j).is_some_and(|j| j.status != JobStatus::Open)));
+		Ok(())
+	}
+
+	/// A dispute opened over a five-provider job whose largest outputs form no majority (pairs
+	/// agreeing only under the tolerance): five outputs decoded and compared, `p` CPU providers
+	/// scanned for the referees, royalties computed twice.
+	#[benchmark]
+	fn open_dispute(
+		p: Linear<{ MAX_REDUNDANCY + MAX_REFEREES }, { T::MaxCandidates::get() }>,
+	) -> Result<(), BenchmarkError> {
+		for seed in 0..p {
+			T::BenchmarkHelper::provider(seed, PRICE.into());
+		}
+		let model = T::BenchmarkHelper::model(INPUT_LEN, OUTPUT_LEN);
+		let (job, _) = open_job::<T>(model)?;
+		answer_split::<T>(job)?;
+
+		#[block]
+		{
+			Pallet::<T>::settle_due(job);
+		}
+
+		assert!(Jobs::<T>::get(job).is_some_and(|j| j.status == JobStatus::Disputed));
+		Ok(())
+	}
+
+	/// A dispute resolved by its referees: five provider and three referee receipts with the
+	/// largest outputs decoded, the referees agreeing only under the tolerance, each provider
+	/// compared with the reference; providers paid and slashed, referees paid, royalties paid.
+	#[benchmark]
+	fn resolve_dispute() -> Result<(), BenchmarkError> {
+		let job = answered_dispute::<T>()?;
+
+		#[block]
+		{
+			Pallet::<T>::settle_due(job);
+		}
+
+		assert!(Jobs::<T>::get(job).is_some_and(|j| j.status == JobStatus::Completed));
+		Ok(())
+	}
+
+	/// Pruning a job with five provider and three referee receipts.
+	#[benchmark]
+	fn prune_job() -> Result<(), BenchmarkError> {
+		let job = answered_dispute::<T>()?;
+		Pallet::<T>::settle_due(job);
+		let now = frame_system::Pallet::<T>::block_number();
+		frame_system::Pallet::<T>::set_block_number(now.saturating_add(T::RetentionPeriod::get()));
+		let caller: T::AccountId = whitelisted_caller();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), job);
+
+		assert!(Jobs::<T>::get(job).is_none());
 		Ok(())
 	}
 

@@ -30,8 +30,47 @@ type Chosen<T> = Vec<(<T as frame_system::Config>::AccountId, BalanceOf<T>)>;
 /// Bytes in a mebibyte.
 const MIB: u64 = 1024 * 1024;
 
+/// Consecutive blocks tried for a dispute's deadline when the first is full.
+const DEADLINE_TRIES: u32 = 4;
+
+/// What settling a due job did, for the hook's weight.
+pub(crate) enum SettleStep {
+	/// The job was settled.
+	Settled,
+	/// A dispute was opened, after scanning this many providers.
+	DisputeOpened {
+		/// Providers scanned for referees.
+		scanned: u32,
+	},
+	/// No dispute could be opened (the job ended unresolved), after scanning this many providers.
+	DisputeFailed {
+		/// Providers scanned for referees.
+		scanned: u32,
+	},
+	/// A dispute was resolved.
+	DisputeResolved,
+	/// The job was no longer live.
+	Nothing,
+}
+
+/// How a job ends for one provider or referee.
+struct Verdict {
+	/// The result.
+	result: ProviderResult,
+	/// Whether its job slot is still reserved (freed now).
+	release_slot: bool,
+}
+
+impl Verdict {
+	/// A result for a provider still holding its slot.
+	fn settled(result: ProviderResult) -> Self {
+		Verdict { result, release_slot: true }
+	}
+}
+
 impl<T: Config> Pallet<T> {
-	/// Checks, assigns and records a job of `requester`; returns its id.
+	/// Checks, assigns and records a job of `requester`; returns its id and the number of
+	/// providers scanned.
 	///
 	/// # Errors
 	/// The model errors of [`Self::check_model`], [`Error::InputNotCanonical`],
@@ -43,7 +82,7 @@ impl<T: Config> Pallet<T> {
 		model: ModelId,
 		input: TensorSet,
 		spec: JobSpecOf<T>,
-	) -> Result<JobId, DispatchError> {
+	) -> Result<(JobId, u32), DispatchError> {
 		let now = frame_system::Pallet::<T>::block_number();
 		let interface = Self::check_model(&requester, model, &spec, now)?;
 		input.validate().map_err(|_| Error::<T>::InputNotCanonical)?;
@@ -58,18 +97,34 @@ impl<T: Config> Pallet<T> {
 		let deadline_at = now.saturating_add(spec.deadline);
 
 		let id = NextJobId::<T>::get();
-		let size = T::Models::size_bytes(model).unwrap_or_default();
-		let memory_mib = u32::try_from(size.div_ceil(MIB)).unwrap_or(u32::MAX);
-		let chosen = Self::assign(id, memory_mib, interface.opset, &spec)?;
+		let (memory_mib, opset) = Self::model_needs(model);
+		let (chosen, scanned) = Self::choose(
+			b"cairn/assign",
+			id,
+			spec.execution_provider,
+			memory_mib,
+			opset,
+			spec.max_fee / BalanceOf::<T>::from(spec.redundancy),
+			spec.redundancy,
+			&[],
+		);
+		let chosen = chosen.ok_or(Error::<T>::NotEnoughProviders)?;
 		let quote = chosen
 			.iter()
 			.fold(BalanceOf::<T>::zero(), |sum, (_, price)| sum.saturating_add(*price));
-		let royalties = Self::royalty_shares(model, quote);
-		let total_royalties =
-			royalties.iter().fold(BalanceOf::<T>::zero(), |s, (_, a)| s.saturating_add(*a));
-		ensure!(quote.saturating_add(total_royalties) <= spec.max_fee, Error::<T>::FeeTooLow);
+		let royalties = Self::total(&Self::royalty_shares(model, quote));
+		ensure!(quote.saturating_add(royalties) <= spec.max_fee, Error::<T>::FeeTooLow);
 
+		let receipts =
+			spec.redundancy + if spec.redundancy > 1 { Self::referee_count() } else { 0 };
+		let deposit = T::JobDepositBase::get()
+			.saturating_add(
+				T::JobDepositPerByte::get().saturating_mul((encoded.len() as u32).into()),
+			)
+			.saturating_add(T::ReceiptRecordFee::get().saturating_mul(receipts.into()));
 		T::Currency::hold(&HoldReason::JobFee.into(), &requester, spec.max_fee)
+			.map_err(|_| Error::<T>::CannotHoldFee)?;
+		T::Currency::hold(&HoldReason::JobDeposit.into(), &requester, deposit)
 			.map_err(|_| Error::<T>::CannotHoldFee)?;
 		NextJobId::<T>::put(id.checked_add(1).ok_or(Error::<T>::IdsExhausted)?);
 		Deadlines::<T>::try_mutate(deadline_at, |jobs| jobs.try_push(id))
@@ -92,6 +147,7 @@ impl<T: Config> Pallet<T> {
 			input_hash,
 			providers,
 			fee_held: spec.max_fee,
+			deposit,
 		});
 		Jobs::<T>::insert(
 			id,
@@ -103,12 +159,15 @@ impl<T: Config> Pallet<T> {
 				fee_held: spec.max_fee,
 				spec,
 				assigned,
+				referees: BoundedVec::new(),
 				requested_at: now,
 				deadline_at,
 				status: JobStatus::Open,
+				deposit,
+				settled_at: None,
 			},
 		);
-		Ok(id)
+		Ok((id, scanned))
 	}
 
 	/// Checks that `model` may serve `requester` at `now`; returns its interface.
@@ -146,48 +205,58 @@ impl<T: Config> Pallet<T> {
 		T::Models::interface(model).ok_or_else(|| Error::<T>::UnknownModel.into())
 	}
 
-	/// The `spec.redundancy` providers job `job` goes to, with their prices.
+	/// The memory (MiB, from the file size) and opset a model needs.
+	fn model_needs(model: ModelId) -> (u32, u32) {
+		let size = T::Models::size_bytes(model).unwrap_or_default();
+		let memory_mib = u32::try_from(size.div_ceil(MIB)).unwrap_or(u32::MAX);
+		(memory_mib, T::Models::interface(model).map(|i| i.opset).unwrap_or_default())
+	}
+
+	/// `count` providers for job `job`, with their prices, and how many providers were scanned;
+	/// `None` when fewer are eligible.
 	///
-	/// Eligible: offering the execution provider, live, a free job slot, memory for the model,
-	/// the model's opset in range and a price at most the fee ceiling's share (`max_fee / k`). Among them the `k` with the lowest
-	/// `blake2_256("cairn/assign" ‖ parent hash ‖ job id ‖ account)` win. The parent hash is fixed
-	/// before the block is built, and the job id before the request is sent, so neither the block
-	/// author nor the requester picks providers beyond choosing when to act (see `docs/jobs.md`).
-	///
-	/// # Errors
-	/// [`Error::NotEnoughProviders`].
-	pub(crate) fn assign(
+	/// Eligible: offering `ep`, live, a free job slot, `memory_mib` for the model, `opset` in
+	/// range, a price of at most `share`, and not in `exclude`. Among them the `count` with the
+	/// lowest `blake2_256(salt ‖ parent hash ‖ job id ‖ account)` win. For assignment the parent
+	/// hash is fixed before the block is built, and the job id before the request is sent, so
+	/// neither the block author nor the requester picks providers beyond choosing when to act
+	/// (see `docs/jobs.md`).
+	#[allow(clippy::too_many_arguments)]
+	pub(crate) fn choose(
+		salt: &[u8],
 		job: JobId,
+		ep: ExecutionProvider,
 		memory_mib: u32,
 		opset: u32,
-		spec: &JobSpecOf<T>,
-	) -> Result<Chosen<T>, DispatchError> {
-		let ep = spec.execution_provider;
-		let share = spec.max_fee / BalanceOf::<T>::from(spec.redundancy.max(1));
+		share: BalanceOf<T>,
+		count: u32,
+		exclude: &[T::AccountId],
+	) -> (Option<Chosen<T>>, u32) {
 		let seed = frame_system::Pallet::<T>::parent_hash();
-		let mut scored: Vec<([u8; 32], T::AccountId, BalanceOf<T>)> =
-			T::Providers::providers_offering(ep)
-				.into_iter()
-				.filter(|who| T::Providers::is_eligible(who, ep, memory_mib))
-				.filter_map(|who| {
-					let profile = T::Providers::profile(&who)?;
-					let opsets = u32::from(profile.min_opset)..=u32::from(profile.max_opset);
-					let price = profile.price_per_job;
-					(price <= share && opsets.contains(&opset)).then(|| {
-						let score = sp_io::hashing::blake2_256(
-							&(b"cairn/assign", seed, job, &who).encode(),
-						);
-						(score, who, price)
-					})
-				})
-				.collect();
-		ensure!(scored.len() as u32 >= spec.redundancy, Error::<T>::NotEnoughProviders);
-		scored.sort_by_key(|a| a.0);
-		Ok(scored
+		let candidates = T::Providers::providers_offering(ep);
+		let scanned = candidates.len() as u32;
+		let mut scored: Vec<([u8; 32], T::AccountId, BalanceOf<T>)> = candidates
 			.into_iter()
-			.take(spec.redundancy as usize)
-			.map(|(_, who, price)| (who, price))
-			.collect())
+			.filter(|who| !exclude.contains(who) && T::Providers::is_eligible(who, ep, memory_mib))
+			.filter_map(|who| {
+				let profile = T::Providers::profile(&who)?;
+				let opsets = u32::from(profile.min_opset)..=u32::from(profile.max_opset);
+				let price = profile.price_per_job;
+				(price <= share && opsets.contains(&opset)).then(|| {
+					let mut preimage = salt.to_vec();
+					(seed, job, &who).encode_to(&mut preimage);
+					let score = sp_io::hashing::blake2_256(&preimage);
+					(score, who, price)
+				})
+			})
+			.collect();
+		if (scored.len() as u32) < count {
+			return (None, scanned);
+		}
+		scored.sort_by_key(|a| a.0);
+		let chosen =
+			scored.into_iter().take(count as usize).map(|(_, who, price)| (who, price)).collect();
+		(Some(chosen), scanned)
 	}
 
 	/// The royalties owed on `paid` provider pay for a job on `model`: each recipient's basis
@@ -214,11 +283,13 @@ impl<T: Config> Pallet<T> {
 		shares
 	}
 
-	/// Records a receipt of `provider` for `job`; settles the job with its last receipt.
+	/// Records a receipt of `provider` for `job`: an assigned provider's while the job is open,
+	/// a referee's (on CPU) while it is in dispute. The last receipt expected settles the job when
+	/// a majority agrees, and otherwise brings its dispute step forward to the next block.
 	///
 	/// # Errors
-	/// [`Error::UnknownJob`], [`Error::JobClosed`], [`Error::NotAssigned`],
-	/// [`Error::DuplicateReceipt`], [`Error::WrongExecutionProvider`],
+	/// [`Error::UnknownJob`], [`Error::JobClosed`], [`Error::InDispute`],
+	/// [`Error::NotAssigned`], [`Error::DuplicateReceipt`], [`Error::WrongExecutionProvider`],
 	/// [`Error::OutputsNotCanonical`], [`Error::OutputHashMismatch`] and [`Error::IdsExhausted`].
 	pub(crate) fn do_submit_receipt(
 		provider: T::AccountId,
@@ -230,23 +301,31 @@ impl<T: Config> Pallet<T> {
 		elapsed_micros: u64,
 	) -> Result<ReceiptId, DispatchError> {
 		let mut job = Jobs::<T>::get(job_id).ok_or(Error::<T>::UnknownJob)?;
-		ensure!(job.status == JobStatus::Open, Error::<T>::JobClosed);
-		let slot = job
-			.assigned
-			.iter()
-			.position(|a| a.provider == provider)
+		let disputed = match job.status {
+			JobStatus::Open => false,
+			JobStatus::Disputed => true,
+			_ => Err(Error::<T>::JobClosed)?,
+		};
+		let (assignments, required) = if disputed {
+			ensure!(!job.assigned.iter().any(|a| a.provider == provider), Error::<T>::InDispute);
+			(&mut job.referees[..], ExecutionProvider::Cpu)
+		} else {
+			(&mut job.assigned[..], job.spec.execution_provider)
+		};
+		let assignment = assignments
+			.iter_mut()
+			.find(|a| a.provider == provider)
 			.ok_or(Error::<T>::NotAssigned)?;
-		ensure!(job.assigned[slot].receipt.is_none(), Error::<T>::DuplicateReceipt);
-		ensure!(
-			execution_provider == job.spec.execution_provider,
-			Error::<T>::WrongExecutionProvider
-		);
+		ensure!(assignment.receipt.is_none(), Error::<T>::DuplicateReceipt);
+		ensure!(execution_provider == required, Error::<T>::WrongExecutionProvider);
 		let decoded =
 			TensorSet::decode_canonical(&outputs).map_err(|_| Error::<T>::OutputsNotCanonical)?;
 		ensure!(decoded.hash() == output_hash, Error::<T>::OutputHashMismatch);
 
 		let id = NextReceiptId::<T>::get();
 		NextReceiptId::<T>::put(id.checked_add(1).ok_or(Error::<T>::IdsExhausted)?);
+		assignment.receipt = Some(id);
+		let complete = assignments.iter().all(|a| a.receipt.is_some());
 		let now = frame_system::Pallet::<T>::block_number();
 		Receipts::<T>::insert(
 			id,
@@ -268,77 +347,302 @@ impl<T: Config> Pallet<T> {
 		AssignedJobs::<T>::remove(&provider, job_id);
 		// Answering is a sign of life.
 		let _ = T::Providers::heartbeat(&provider);
-		if let Some(assignment) = job.assigned.get_mut(slot) {
-			assignment.receipt = Some(id);
-		}
 		Self::deposit_event(Event::ReceiptSubmitted {
 			receipt: id,
 			job: job_id,
 			provider,
 			output_hash,
 		});
-		if job.assigned.iter().all(|a| a.receipt.is_some()) {
-			Deadlines::<T>::mutate(job.deadline_at, |jobs| jobs.retain(|j| *j != job_id));
-			Self::settle(job_id, job);
-		} else {
-			Jobs::<T>::insert(job_id, job);
+		if complete && !disputed {
+			if let Some(majority) = Self::majority(&job.assigned, &job.spec) {
+				Deadlines::<T>::mutate(job.deadline_at, |jobs| jobs.retain(|j| *j != job_id));
+				Self::settle_with_majority(job_id, job, majority);
+				return Ok(id);
+			}
 		}
+		if complete {
+			Self::bring_forward(job_id, &mut job, now);
+		}
+		Jobs::<T>::insert(job_id, job);
 		Ok(id)
 	}
 
-	/// Settles job `job_id` at its deadline, if still open.
-	pub(crate) fn settle_due(job_id: JobId) {
-		if let Some(job) = Jobs::<T>::get(job_id).filter(|j| j.status == JobStatus::Open) {
-			Self::settle(job_id, job);
+	/// Moves the deadline of `job` to `now`, so that the next block takes its next step, when
+	/// that block has room; otherwise the step waits for the deadline it has.
+	fn bring_forward(job_id: JobId, job: &mut JobOf<T>, now: BlockNumberFor<T>) {
+		if job.deadline_at > now
+			&& Deadlines::<T>::try_mutate(now, |jobs| jobs.try_push(job_id)).is_ok()
+		{
+			Deadlines::<T>::mutate(job.deadline_at, |jobs| jobs.retain(|j| *j != job_id));
+			job.deadline_at = now;
 		}
 	}
 
-	/// The assignments whose receipts form the majority: more than half of the redundancy
-	/// agreeing under the job's tolerance. Each receipt's outputs are decoded once.
-	fn majority(job: &JobOf<T>) -> Option<(Vec<usize>, TensorSetHash)> {
-		let answered: Vec<(usize, TensorSetHash, TensorSet)> = job
-			.assigned
+	/// Takes the next step of job `job_id` at its deadline: settles an open job (or opens its
+	/// dispute), resolves a dispute.
+	pub(crate) fn settle_due(job_id: JobId) -> SettleStep {
+		match Jobs::<T>::get(job_id) {
+			Some(job) if job.status == JobStatus::Open => Self::settle(job_id, job),
+			Some(job) if job.status == JobStatus::Disputed => {
+				Self::resolve_dispute(job_id, job);
+				SettleStep::DisputeResolved
+			},
+			_ => SettleStep::Nothing,
+		}
+	}
+
+	/// The answers among `assignments`: (index, output hash, decoded outputs).
+	fn answers(assignments: &[AssignmentOf<T>]) -> Vec<(usize, TensorSetHash, TensorSet)> {
+		assignments
 			.iter()
 			.enumerate()
-			.filter_map(|(slot, a)| {
+			.filter_map(|(index, a)| {
 				let receipt = a.receipt?;
 				let hash = Receipts::<T>::get(receipt)?.output_hash;
 				let outputs =
 					TensorSet::decode_canonical(&ReceiptOutputs::<T>::get(receipt)?).ok()?;
-				Some((slot, hash, outputs))
+				Some((index, hash, outputs))
 			})
-			.collect();
-		let needed = job.spec.redundancy / 2 + 1;
-		answered.iter().find_map(|(_, hash, outputs)| {
-			let agreeing: Vec<usize> = answered
+			.collect()
+	}
+
+	/// The first answer that more than half of `of` answers agree with under `spec`'s tolerance:
+	/// the indexes agreeing with it and its position in `answers`.
+	fn agreeing_majority(
+		answers: &[(usize, TensorSetHash, TensorSet)],
+		of: u32,
+		spec: &JobSpecOf<T>,
+	) -> Option<(Vec<usize>, usize)> {
+		let needed = of / 2 + 1;
+		answers.iter().enumerate().find_map(|(position, (_, hash, outputs))| {
+			let agreeing: Vec<usize> = answers
 				.iter()
 				.filter(|(_, other_hash, other)| {
-					other_hash == hash || outputs_agree(outputs, other, &job.spec.tolerance).is_ok()
+					other_hash == hash || outputs_agree(outputs, other, &spec.tolerance).is_ok()
 				})
-				.map(|(slot, _, _)| *slot)
+				.map(|(index, _, _)| *index)
 				.collect();
-			(agreeing.len() as u32 >= needed).then_some((agreeing, *hash))
+			(agreeing.len() as u32 >= needed).then_some((agreeing, position))
 		})
 	}
 
-	/// Pays the majority and the royalties, slashes the outvoted, refunds the rest, frees the
-	/// providers' slots and records their outcomes. held = paid + royalties + refunded.
-	pub(crate) fn settle(job_id: JobId, mut job: JobOf<T>) {
-		let reason: T::RuntimeHoldReason = HoldReason::JobFee.into();
-		let majority = Self::majority(&job);
-		let mut paid = BalanceOf::<T>::zero();
-		let mut royalties_paid = BalanceOf::<T>::zero();
-		for (slot, assignment) in job.assigned.iter().enumerate() {
-			let result = match (&majority, assignment.receipt) {
-				(_, None) => ProviderResult::Missed,
-				(Some((winners, _)), Some(_)) if winners.contains(&slot) => ProviderResult::Paid,
-				(Some(_), Some(_)) => ProviderResult::Outvoted,
-				(None, Some(_)) => ProviderResult::Undecided,
+	/// The assigned providers whose receipts form the majority: more than half of the redundancy
+	/// agreeing under the job's tolerance, and the majority's output hash. Each receipt's
+	/// outputs are decoded once.
+	fn majority(
+		assigned: &[AssignmentOf<T>],
+		spec: &JobSpecOf<T>,
+	) -> Option<(Vec<usize>, TensorSetHash)> {
+		let answers = Self::answers(assigned);
+		Self::agreeing_majority(&answers, spec.redundancy, spec)
+			.map(|(agreeing, position)| (agreeing, answers[position].1))
+	}
+
+	/// Settles an open job at its deadline: pays a majority, expires a job nobody answered, and
+	/// otherwise opens a dispute (or, when none can be opened, ends it unresolved).
+	pub(crate) fn settle(job_id: JobId, job: JobOf<T>) -> SettleStep {
+		if let Some(majority) = Self::majority(&job.assigned, &job.spec) {
+			Self::settle_with_majority(job_id, job, majority);
+			return SettleStep::Settled;
+		}
+		let verdicts: Vec<Verdict> = job
+			.assigned
+			.iter()
+			.map(|a| match a.receipt {
+				None => Verdict::settled(ProviderResult::Missed),
+				Some(_) => Verdict::settled(ProviderResult::Undecided),
+			})
+			.collect();
+		if job.assigned.iter().all(|a| a.receipt.is_none()) {
+			Self::finalize(job_id, job, &verdicts, &[], None, JobStatus::Expired);
+			return SettleStep::Settled;
+		}
+		let mut job = job;
+		match Self::open_dispute(job_id, &mut job) {
+			Ok(scanned) => SettleStep::DisputeOpened { scanned },
+			Err(scanned) => {
+				Self::finalize(job_id, job, &verdicts, &[], None, JobStatus::Unresolved);
+				SettleStep::DisputeFailed { scanned }
+			},
+		}
+	}
+
+	/// Settles `job` with its `majority`: the agreeing paid, the others slashed or missed.
+	fn settle_with_majority(
+		job_id: JobId,
+		job: JobOf<T>,
+		(winners, output_hash): (Vec<usize>, TensorSetHash),
+	) {
+		let verdicts: Vec<Verdict> = job
+			.assigned
+			.iter()
+			.enumerate()
+			.map(|(index, a)| {
+				Verdict::settled(match a.receipt {
+					None => ProviderResult::Missed,
+					Some(_) if winners.contains(&index) => ProviderResult::Paid,
+					Some(_) => ProviderResult::Outvoted,
+				})
+			})
+			.collect();
+		Self::finalize(job_id, job, &verdicts, &[], Some(output_hash), JobStatus::Completed);
+	}
+
+	/// The number of referees a dispute assigns.
+	pub(crate) fn referee_count() -> u32 {
+		T::DisputeReferees::get().clamp(1, MAX_REFEREES)
+	}
+
+	/// Assigns CPU referees to `job`, which got receipts but no majority: distinct from its
+	/// providers, chosen by the assignment rule (salted `cairn/referee`, seeded by the parent
+	/// hash of the dispute's block, unknown at request time), priced so that the fee ceiling
+	/// covers every provider's and referee's price and the royalties on them. Frees the assigned
+	/// providers' slots (their outcomes are recorded at resolution) and stores the job. Returns
+	/// the providers scanned; on failure (with `job` and storage unchanged) as the error.
+	fn open_dispute(job_id: JobId, job: &mut JobOf<T>) -> Result<u32, u32> {
+		let count = Self::referee_count();
+		let quote =
+			job.assigned.iter().fold(BalanceOf::<T>::zero(), |sum, a| sum.saturating_add(a.price));
+		let royalties = Self::total(&Self::royalty_shares(job.model, quote));
+		let spare = job.spec.max_fee.saturating_sub(quote).saturating_sub(royalties);
+		let share = spare / BalanceOf::<T>::from(count);
+		let (memory_mib, opset) = Self::model_needs(job.model);
+		let exclude: Vec<T::AccountId> = job.assigned.iter().map(|a| a.provider.clone()).collect();
+		let (chosen, scanned) = Self::choose(
+			b"cairn/referee",
+			job_id,
+			ExecutionProvider::Cpu,
+			memory_mib,
+			opset,
+			share,
+			count,
+			&exclude,
+		);
+		let Some(chosen) = chosen else { return Err(scanned) };
+		let total = chosen.iter().fold(quote, |sum, (_, price)| sum.saturating_add(*price));
+		if total.saturating_add(Self::total(&Self::royalty_shares(job.model, total)))
+			> job.spec.max_fee
+		{
+			return Err(scanned);
+		}
+		let now = frame_system::Pallet::<T>::block_number();
+		let first = now.saturating_add(T::DisputePeriod::get().max(One::one()));
+		let mut deadline = None;
+		let mut candidate = first;
+		for _ in 0..DEADLINE_TRIES {
+			if Deadlines::<T>::try_mutate(candidate, |jobs| jobs.try_push(job_id)).is_ok() {
+				deadline = Some(candidate);
+				break;
+			}
+			candidate = candidate.saturating_add(One::one());
+		}
+		let Some(deadline) = deadline else { return Err(scanned) };
+		for (index, (referee, _)) in chosen.iter().enumerate() {
+			if T::Providers::reserve_job_slot(referee).is_err() {
+				for (reserved, _) in chosen.iter().take(index) {
+					let _ = T::Providers::release_job_slot(reserved);
+				}
+				Deadlines::<T>::mutate(deadline, |jobs| jobs.retain(|j| *j != job_id));
+				return Err(scanned);
+			}
+		}
+		for assignment in job.assigned.iter() {
+			let _ = T::Providers::release_job_slot(&assignment.provider);
+			AssignedJobs::<T>::remove(&assignment.provider, job_id);
+		}
+		let mut referees = BoundedVec::new();
+		for (provider, price) in chosen {
+			AssignedJobs::<T>::insert(&provider, job_id, ());
+			let _ = referees.try_push(provider.clone());
+			let _ = job.referees.try_push(Assignment { provider, price, receipt: None });
+		}
+		job.status = JobStatus::Disputed;
+		job.deadline_at = deadline;
+		Self::deposit_event(Event::DisputeOpened { job: job_id, referees, deadline });
+		Jobs::<T>::insert(job_id, &*job);
+		Ok(scanned)
+	}
+
+	/// Resolves a dispute with its referees' answers. When more than half of the referees agree,
+	/// their result is the reference: providers and referees agreeing with it are paid, those
+	/// disagreeing slashed, those silent marked missed, and the job completes with the
+	/// reference's output hash. Otherwise the job ends unresolved and is refunded.
+	pub(crate) fn resolve_dispute(job_id: JobId, job: JobOf<T>) {
+		let referee_answers = Self::answers(&job.referees);
+		let reference =
+			Self::agreeing_majority(&referee_answers, job.referees.len() as u32, &job.spec);
+		let Some((referee_winners, position)) = reference else {
+			let verdicts = |assignments: &[AssignmentOf<T>], release: bool| -> Vec<Verdict> {
+				assignments
+					.iter()
+					.map(|a| Verdict {
+						result: match a.receipt {
+							None => ProviderResult::Missed,
+							Some(_) => ProviderResult::Undecided,
+						},
+						release_slot: release,
+					})
+					.collect()
 			};
+			let providers = verdicts(&job.assigned, false);
+			let referees = verdicts(&job.referees, true);
+			Self::finalize(job_id, job, &providers, &referees, None, JobStatus::Unresolved);
+			return;
+		};
+		let (_, reference_hash, reference_outputs) = &referee_answers[position];
+		let agrees = |hash: &TensorSetHash, outputs: &TensorSet| {
+			hash == reference_hash
+				|| outputs_agree(reference_outputs, outputs, &job.spec.tolerance).is_ok()
+		};
+		let provider_answers = Self::answers(&job.assigned);
+		let providers: Vec<Verdict> = (0..job.assigned.len())
+			.map(|index| Verdict {
+				result: match provider_answers.iter().find(|(i, _, _)| *i == index) {
+					None => ProviderResult::Missed,
+					Some((_, hash, outputs)) if agrees(hash, outputs) => ProviderResult::Paid,
+					Some(_) => ProviderResult::DisputeLost,
+				},
+				release_slot: false,
+			})
+			.collect();
+		let referees: Vec<Verdict> = job
+			.referees
+			.iter()
+			.enumerate()
+			.map(|(index, a)| Verdict {
+				result: match a.receipt {
+					None => ProviderResult::Missed,
+					Some(_) if referee_winners.contains(&index) => ProviderResult::Paid,
+					Some(_) => ProviderResult::Outvoted,
+				},
+				release_slot: true,
+			})
+			.collect();
+		let output_hash = *reference_hash;
+		Self::finalize(job_id, job, &providers, &referees, Some(output_hash), JobStatus::Completed);
+	}
+
+	/// Ends a job: applies each provider's and referee's verdict (pay, slash, record the
+	/// outcome, free the slot), pays the royalties on what providers were paid, refunds the
+	/// rest of the hold. held = paid + royalties + refunded.
+	fn finalize(
+		job_id: JobId,
+		mut job: JobOf<T>,
+		providers: &[Verdict],
+		referees: &[Verdict],
+		output_hash: Option<TensorSetHash>,
+		status: JobStatus,
+	) {
+		let reason: T::RuntimeHoldReason = HoldReason::JobFee.into();
+		let mut paid = BalanceOf::<T>::zero();
+		let pairs = job.assigned.iter().zip(providers).chain(job.referees.iter().zip(referees));
+		for (assignment, verdict) in pairs {
 			let provider = &assignment.provider;
-			let _ = T::Providers::release_job_slot(provider);
+			if verdict.release_slot {
+				let _ = T::Providers::release_job_slot(provider);
+			}
 			AssignedJobs::<T>::remove(provider, job_id);
-			let outcome = match result {
+			let outcome = match verdict.result {
 				ProviderResult::Paid => {
 					if Self::pay(&reason, &job.requester, provider, assignment.price) {
 						paid = paid.saturating_add(assignment.price);
@@ -350,12 +654,18 @@ impl<T: Config> Pallet<T> {
 					}
 					Some(JobOutcome::Completed)
 				},
-				ProviderResult::Outvoted => {
+				ProviderResult::Outvoted | ProviderResult::DisputeLost => {
+					let (reason, outcome) = match verdict.result {
+						ProviderResult::DisputeLost => {
+							(SlashReason::DisputeLost, JobOutcome::DisputeLost)
+						},
+						_ => (SlashReason::WrongResult, JobOutcome::Failed),
+					};
 					let slashed = T::Providers::slash(
 						provider,
 						T::WrongResultSlash::get(),
 						Some(&job.requester),
-						SlashReason::WrongResult,
+						reason,
 					)
 					.unwrap_or_default();
 					Self::deposit_event(Event::ProviderOutvoted {
@@ -363,7 +673,7 @@ impl<T: Config> Pallet<T> {
 						provider: provider.clone(),
 						slashed,
 					});
-					Some(JobOutcome::Failed)
+					Some(outcome)
 				},
 				ProviderResult::Missed => Some(JobOutcome::Missed),
 				ProviderResult::Undecided => None,
@@ -372,6 +682,7 @@ impl<T: Config> Pallet<T> {
 				let _ = T::Providers::record_outcome(provider, outcome);
 			}
 		}
+		let mut royalties_paid = BalanceOf::<T>::zero();
 		for (recipient, amount) in Self::royalty_shares(job.model, paid) {
 			if Self::pay(&reason, &job.requester, &recipient, amount) {
 				royalties_paid = royalties_paid.saturating_add(amount);
@@ -380,22 +691,64 @@ impl<T: Config> Pallet<T> {
 		}
 		let refunded = job.fee_held.saturating_sub(paid).saturating_sub(royalties_paid);
 		let _ = T::Currency::release(&reason, &job.requester, refunded, Precision::BestEffort);
-		job.status = match (&majority, job.assigned.iter().any(|a| a.receipt.is_some())) {
-			(Some(_), _) => JobStatus::Completed,
-			(None, true) => JobStatus::Unresolved,
-			(None, false) => JobStatus::Expired,
-		};
+		job.status = status;
+		job.settled_at = Some(frame_system::Pallet::<T>::block_number());
 		JobInputs::<T>::remove(job_id);
 		Self::deposit_event(Event::JobSettled {
 			job: job_id,
-			status: job.status,
-			output_hash: majority.map(|(_, hash)| hash),
+			status,
+			output_hash,
 			paid,
 			royalties: royalties_paid,
 			refunded,
 		});
 		job.fee_held = Zero::zero();
 		Jobs::<T>::insert(job_id, job);
+	}
+
+	/// Prunes settled job `job_id` past its retention period.
+	///
+	/// # Errors
+	/// [`Error::UnknownJob`], [`Error::JobNotSettled`] and [`Error::RetentionNotOver`].
+	pub(crate) fn do_prune_job(job_id: JobId) -> DispatchResult {
+		let job = Jobs::<T>::get(job_id).ok_or(Error::<T>::UnknownJob)?;
+		let settled_at = job.settled_at.filter(|_| !job.status.is_live());
+		let settled_at = settled_at.ok_or(Error::<T>::JobNotSettled)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(
+			now >= settled_at.saturating_add(T::RetentionPeriod::get()),
+			Error::<T>::RetentionNotOver
+		);
+		let mut receipts = 0u32;
+		for receipt in job.receipts() {
+			ReceiptOutputs::<T>::remove(receipt);
+			receipts += 1;
+		}
+		let reason: T::RuntimeHoldReason = HoldReason::JobDeposit.into();
+		let fee = T::ReceiptRecordFee::get().saturating_mul(receipts.into()).min(job.deposit);
+		let burned = T::Currency::burn_held(
+			&reason,
+			&job.requester,
+			fee,
+			Precision::BestEffort,
+			Fortitude::Force,
+		)
+		.unwrap_or_default();
+		let refunded = T::Currency::release(
+			&reason,
+			&job.requester,
+			job.deposit.saturating_sub(burned),
+			Precision::BestEffort,
+		)
+		.unwrap_or_default();
+		Jobs::<T>::remove(job_id);
+		Self::deposit_event(Event::JobPruned { job: job_id, refunded, burned });
+		Ok(())
+	}
+
+	/// The sum of `shares`.
+	fn total(shares: &[(T::AccountId, BalanceOf<T>)]) -> BalanceOf<T> {
+		shares.iter().fold(BalanceOf::<T>::zero(), |sum, (_, amount)| sum.saturating_add(*amount))
 	}
 
 	/// Moves `amount` of `payer`'s held fee to `payee`; whether it moved.
@@ -456,36 +809,54 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Checks the pallet's invariants: held fees equal those of open jobs, settled jobs hold
-	/// nothing, assignments and deadlines index exactly the open jobs.
+	/// Checks the pallet's invariants: held fees equal those of live jobs and held deposits
+	/// those of unpruned jobs; settled jobs hold no fee and keep no input; assignments and
+	/// deadlines index exactly the live jobs' providers (referees, in dispute) yet to answer.
 	#[cfg(any(test, feature = "try-runtime"))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		use alloc::collections::BTreeMap;
 		use frame_support::traits::fungible::InspectHold;
-		let mut held: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+		let mut fees: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+		let mut deposits: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 		for (id, job) in Jobs::<T>::iter() {
-			if job.status == JobStatus::Open {
-				let entry = held.entry(job.requester.clone()).or_default();
-				*entry = entry.saturating_add(job.fee_held);
+			let deposit = deposits.entry(job.requester.clone()).or_default();
+			*deposit = deposit.saturating_add(job.deposit);
+			if job.status.is_live() {
+				let fee = fees.entry(job.requester.clone()).or_default();
+				*fee = fee.saturating_add(job.fee_held);
 				ensure!(
 					Deadlines::<T>::get(job.deadline_at).contains(&id),
-					"open job without deadline"
+					"live job without deadline"
 				);
-				ensure!(JobInputs::<T>::contains_key(id), "open job without input");
+				ensure!(JobInputs::<T>::contains_key(id), "live job without input");
+				let disputed = job.status == JobStatus::Disputed;
 				for a in job.assigned.iter() {
+					let waiting = !disputed && a.receipt.is_none();
 					ensure!(
-						a.receipt.is_some() != AssignedJobs::<T>::contains_key(&a.provider, id),
+						waiting == AssignedJobs::<T>::contains_key(&a.provider, id),
 						"assignment index disagrees"
 					);
 				}
+				for a in job.referees.iter() {
+					ensure!(
+						a.receipt.is_none() == AssignedJobs::<T>::contains_key(&a.provider, id),
+						"referee index disagrees"
+					);
+				}
+				ensure!(disputed != job.referees.is_empty(), "referees outside a dispute");
 			} else {
 				ensure!(job.fee_held.is_zero(), "settled job holds a fee");
+				ensure!(job.settled_at.is_some(), "settled job without its block");
 				ensure!(!JobInputs::<T>::contains_key(id), "settled job keeps its input");
 			}
 		}
-		for (who, amount) in held {
+		for (who, amount) in fees {
 			let on_hold = T::Currency::balance_on_hold(&HoldReason::JobFee.into(), &who);
-			ensure!(on_hold == amount, "held fees disagree with open jobs");
+			ensure!(on_hold == amount, "held fees disagree with live jobs");
+		}
+		for (who, amount) in deposits {
+			let on_hold = T::Currency::balance_on_hold(&HoldReason::JobDeposit.into(), &who);
+			ensure!(on_hold == amount, "held deposits disagree with unpruned jobs");
 		}
 		Ok(())
 	}

@@ -19,17 +19,6 @@ use sp_core::offchain::{
 use sp_keystore::{testing::MemoryKeystore, Keystore, KeystoreExt};
 use std::sync::Arc;
 
-/// The royalties on `paid` for the mock lineage: fine-tune owner, base owner, dataset owner.
-fn royalties(paid: Balance) -> (Balance, Balance, Balance) {
-	let share = |bps: u16| paid * u64::from(bps) / 10_000;
-	(share(TUNE_ROYALTY_BPS), share(BASE_ROYALTY_BPS), share(DATA_ROYALTY_BPS))
-}
-
-/// The error a module call failed with.
-fn err(e: Error<Test>) -> sp_runtime::DispatchError {
-	e.into()
-}
-
 #[test]
 fn a_single_provider_job_settles_on_its_receipt_with_royalties() {
 	new_test_ext().execute_with(|| {
@@ -62,9 +51,10 @@ fn a_single_provider_job_settles_on_its_receipt_with_royalties() {
 			}
 			.into(),
 		);
-		// To the unit: held = paid + royalties + refunded.
-		assert_eq!(free(&requester()), start - charged);
+		// To the unit: held = paid + royalties + refunded; the deposit stays until pruning.
+		assert_eq!(free(&requester()), start - charged - job_deposit(1));
 		assert_eq!(held_fee(&requester()), 0);
+		assert_eq!(held_deposit(&requester()), job_deposit(1));
 		assert_eq!(free(&provider), provider_start + PRICE);
 		assert_eq!(free(&model_owner()), owners[0] + tune);
 		assert_eq!(free(&acc(4)), owners[1] + base);
@@ -314,7 +304,10 @@ fn the_majority_is_paid_and_the_minority_slashed_to_the_requester() {
 		assert_eq!(free(&assigned[2]), before[2] + PRICE);
 		assert_eq!(free(&assigned[1]), before[1]);
 		assert_eq!(bond(&assigned[1]), BOND - WRONG_RESULT_SLASH);
-		assert_eq!(free(&requester()), start - paid - tune - base - data + WRONG_RESULT_SLASH);
+		assert_eq!(
+			free(&requester()),
+			start - paid - tune - base - data + WRONG_RESULT_SLASH - job_deposit(3)
+		);
 		assert_eq!(held_fee(&requester()), 0);
 		System::assert_has_event(
 			Event::ProviderOutvoted { job, provider: assigned[1], slashed: WRONG_RESULT_SLASH }
@@ -349,22 +342,6 @@ fn outputs_within_the_tolerance_agree() {
 }
 
 #[test]
-fn no_majority_refunds_everything_and_slashes_nobody() {
-	new_test_ext().execute_with(|| {
-		let (model, _) = lineage();
-		let start = free(&requester());
-		let job = request(model, 10_000, 2);
-		let assigned: Vec<AccountId> =
-			Jobs::<Test>::get(job).unwrap().assigned.iter().map(|a| a.provider).collect();
-		assert_ok!(submit(assigned[0], job, &tiny_output()));
-		assert_ok!(submit(assigned[1], job, &output([1.0, 1.0, 1.0])));
-		assert_eq!(Jobs::<Test>::get(job).unwrap().status, JobStatus::Unresolved);
-		assert_eq!(free(&requester()), start);
-		assert!(assigned.iter().all(|p| bond(p) == BOND));
-	});
-}
-
-#[test]
 fn deadlines_settle_partial_answers_and_expire_unanswered_jobs() {
 	new_test_ext().execute_with(|| {
 		let (model, _) = lineage();
@@ -376,7 +353,7 @@ fn deadlines_settle_partial_answers_and_expire_unanswered_jobs() {
 		assert_eq!(Jobs::<Test>::get(job).unwrap().status, JobStatus::Open);
 		run_to_block(12);
 		assert_eq!(Jobs::<Test>::get(job).unwrap().status, JobStatus::Expired);
-		assert_eq!(free(&requester()), start);
+		assert_eq!(free(&requester()), start - job_deposit(1));
 		assert_eq!(ComputeRegistry::capacity_left(&provider), 4);
 		assert_noop!(submit(provider, job, &tiny_output()), err(Error::JobClosed));
 
@@ -390,7 +367,10 @@ fn deadlines_settle_partial_answers_and_expire_unanswered_jobs() {
 		let record = Jobs::<Test>::get(job).unwrap();
 		assert_eq!(record.status, JobStatus::Completed);
 		let (tune, base, data) = royalties(2 * PRICE);
-		assert_eq!(free(&requester()), start - 2 * PRICE - tune - base - data);
+		assert_eq!(
+			free(&requester()),
+			start - 2 * PRICE - tune - base - data - job_deposit(1) - job_deposit(3)
+		);
 		assert_eq!(held_fee(&requester()), 0);
 	});
 }
@@ -589,5 +569,49 @@ fn the_offchain_worker_runs_the_real_tiny_model_with_onnx_runtime() {
 		assert_eq!(receipt.output_hash, tiny_output().hash());
 		assert_eq!(receipt.execution_provider, ExecutionProvider::Cpu);
 		assert_eq!(Jobs::<Test>::get(job).unwrap().status, JobStatus::Completed);
+	});
+}
+
+#[test]
+fn the_offchain_worker_answers_a_dispute_as_referee_on_cpu() {
+	let (mut ext, pool, local) = ocw_ext(Arc::new(TinyEngine));
+	ext.execute_with(|| {
+		DisputeReferees::set(&1);
+		// The local provider is too dear for a share of the job (5 000) but not for the
+		// referee's share of what is left (7 650).
+		let dear = pallet_compute_registry::ProviderProfile { price_per_job: 6_000, ..profile() };
+		assert_ok!(ComputeRegistry::update_profile(RuntimeOrigin::signed(local), dear));
+		for provider in [acc(10), acc(11)] {
+			assert_ok!(ComputeRegistry::register(RuntimeOrigin::signed(provider), profile(), BOND));
+		}
+		let (model, _) = lineage();
+		let job = request(model, 10_000, 2);
+		assert!(!assigned(job).contains(&local));
+		assert_ok!(submit(acc(10), job, &tiny_output()));
+		assert_ok!(submit(acc(11), job, &output([0.0, 0.0, 0.0])));
+		assert!(run_worker(1, &pool).is_empty(), "nothing for the local provider yet");
+		run_to_block(2);
+		assert_eq!(referees(job), vec![local]);
+
+		let calls = run_worker(2, &pool);
+		let [RuntimeCall::Inference(Call::submit_receipt {
+			job: for_job,
+			output_hash,
+			execution_provider,
+			..
+		})] = calls[..]
+		else {
+			panic!("expected one receipt, got {calls:?}");
+		};
+		assert_eq!((for_job, output_hash), (job, tiny_output().hash()));
+		assert_eq!(execution_provider, ExecutionProvider::Cpu);
+		assert!(run_worker(3, &pool).is_empty(), "answered once");
+		land_receipt(calls, local);
+		run_to_block(3);
+		assert_eq!(Jobs::<Test>::get(job).unwrap().status, JobStatus::Completed);
+		assert_eq!(bond(&acc(11)), BOND - WRONG_RESULT_SLASH);
+		System::assert_has_event(
+			Event::ProviderPaid { job, provider: local, amount: 6_000 }.into(),
+		);
 	});
 }

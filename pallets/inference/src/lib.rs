@@ -28,7 +28,10 @@ pub use weights::WeightInfo;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+#[cfg(test)]
+mod dispute_tests;
 mod functions;
+pub(crate) use functions::SettleStep;
 #[cfg(test)]
 mod job_tests;
 #[cfg(test)]
@@ -100,6 +103,9 @@ pub type JobOf<T> = Job<
 	BalanceOf<T>,
 	frame_system::pallet_prelude::BlockNumberFor<T>,
 >;
+
+/// An assignment of a runtime.
+pub type AssignmentOf<T> = Assignment<<T as frame_system::Config>::AccountId, BalanceOf<T>>;
 
 /// A job spec of a runtime.
 pub type JobSpecOf<T> = JobSpec<BalanceOf<T>, frame_system::pallet_prelude::BlockNumberFor<T>>;
@@ -173,6 +179,31 @@ pub mod pallet {
 		#[pallet::constant]
 		type WrongResultSlash: Get<BalanceOf<Self>>;
 
+		/// How many CPU referees a dispute re-runs a job on (1 to 3; their majority decides).
+		#[pallet::constant]
+		type DisputeReferees: Get<u32>;
+
+		/// Blocks the referees of a dispute have to answer.
+		#[pallet::constant]
+		type DisputePeriod: Get<BlockNumberFor<Self>>;
+
+		/// The storage deposit of a job, besides its input and receipts.
+		#[pallet::constant]
+		type JobDepositBase: Get<BalanceOf<Self>>;
+
+		/// The storage deposit per byte of a job's encoded input.
+		#[pallet::constant]
+		type JobDepositPerByte: Get<BalanceOf<Self>>;
+
+		/// What each receipt record kept after its job is pruned costs: reserved in the job
+		/// deposit for every receipt the job can get, burned for those it got when pruned.
+		#[pallet::constant]
+		type ReceiptRecordFee: Get<BalanceOf<Self>>;
+
+		/// Blocks a settled job is kept, with its receipts' outputs, before it may be pruned.
+		#[pallet::constant]
+		type RetentionPeriod: Get<BlockNumberFor<Self>>;
+
 		/// Weights of this pallet's calls and hooks.
 		type WeightInfo: WeightInfo;
 
@@ -187,6 +218,9 @@ pub mod pallet {
 		/// A job's fee ceiling, until settlement.
 		#[codec(index = 0)]
 		JobFee,
+		/// A job's storage deposit, until the job is pruned.
+		#[codec(index = 1)]
+		JobDeposit,
 	}
 
 	/// The next job id.
@@ -201,16 +235,18 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Jobs<T: Config> = StorageMap<_, Twox64Concat, JobId, JobOf<T>, OptionQuery>;
 
-	/// The input of each open job (removed at settlement; its hash stays in the job).
+	/// The input of each live job (removed at settlement; its hash stays in the job).
 	#[pallet::storage]
 	pub type JobInputs<T: Config> = StorageMap<_, Twox64Concat, JobId, EncodedInput, OptionQuery>;
 
-	/// Open jobs by assigned provider, for offchain workers to find their work.
+	/// Live jobs by assigned provider or referee that has not answered, for offchain workers to
+	/// find their work.
 	#[pallet::storage]
 	pub type AssignedJobs<T: Config> =
 		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, JobId, (), OptionQuery>;
 
-	/// Open jobs by the last block they accept receipts in; settled in the block after.
+	/// Live jobs by the last block they accept receipts in; settled (or their dispute opened or
+	/// resolved) in the block after.
 	#[pallet::storage]
 	pub type Deadlines<T: Config> = StorageMap<
 		_,
@@ -220,12 +256,12 @@ pub mod pallet {
 		ValueQuery,
 	>;
 
-	/// Receipts by id (kept: they are the provenance of every result).
+	/// Receipts by id (kept when their job is pruned: they are the provenance of every result).
 	#[pallet::storage]
 	pub type Receipts<T: Config> =
 		StorageMap<_, Twox64Concat, ReceiptId, ReceiptOf<T>, OptionQuery>;
 
-	/// The outputs of each receipt.
+	/// The outputs of each receipt (removed when its job is pruned; the output hash stays).
 	#[pallet::storage]
 	pub type ReceiptOutputs<T: Config> =
 		StorageMap<_, Twox64Concat, ReceiptId, EncodedOutputs, OptionQuery>;
@@ -272,6 +308,8 @@ pub mod pallet {
 			providers: BoundedVec<T::AccountId, ConstU32<MAX_REDUNDANCY>>,
 			/// The fee held.
 			fee_held: BalanceOf<T>,
+			/// The storage deposit held.
+			deposit: BalanceOf<T>,
 		},
 		/// A provider's signed receipt was accepted.
 		ReceiptSubmitted {
@@ -317,7 +355,8 @@ pub mod pallet {
 			/// Returned to the requester.
 			refunded: BalanceOf<T>,
 		},
-		/// A provider whose receipt disagreed with the majority was slashed to the requester.
+		/// A provider whose receipt disagreed with the majority (or with a dispute's referees)
+		/// was slashed to the requester.
 		ProviderOutvoted {
 			/// The job.
 			job: JobId,
@@ -325,6 +364,24 @@ pub mod pallet {
 			provider: T::AccountId,
 			/// The amount slashed.
 			slashed: BalanceOf<T>,
+		},
+		/// No majority agreed: CPU referees were assigned to re-run the job.
+		DisputeOpened {
+			/// The job.
+			job: JobId,
+			/// The referees.
+			referees: BoundedVec<T::AccountId, ConstU32<MAX_REFEREES>>,
+			/// The last block their receipts are accepted in.
+			deadline: BlockNumberFor<T>,
+		},
+		/// A settled job past its retention period was pruned; its receipt records stay.
+		JobPruned {
+			/// The job.
+			job: JobId,
+			/// The deposit returned to the requester.
+			refunded: BalanceOf<T>,
+			/// The receipt record fees burned from the deposit.
+			burned: BalanceOf<T>,
 		},
 	}
 
@@ -359,7 +416,7 @@ pub mod pallet {
 		NotEnoughProviders,
 		/// The fee ceiling does not cover the assigned providers' prices and the royalties.
 		FeeTooLow,
-		/// The requester cannot hold the fee.
+		/// The requester cannot hold the fee ceiling and the job deposit.
 		CannotHoldFee,
 		/// No such job.
 		UnknownJob,
@@ -373,25 +430,44 @@ pub mod pallet {
 		OutputsNotCanonical,
 		/// The outputs do not hash to the receipt's output hash.
 		OutputHashMismatch,
-		/// The receipt names another execution provider than the job requires.
+		/// The receipt names another execution provider than the job requires (CPU, for a
+		/// referee).
 		WrongExecutionProvider,
+		/// The job is in dispute: only its referees submit receipts now.
+		InDispute,
 		/// The caller is not a registered provider.
 		NotProvider,
 		/// An id counter is exhausted.
 		IdsExhausted,
+		/// The job is not settled yet, so it cannot be pruned.
+		JobNotSettled,
+		/// The job settled less than `RetentionPeriod` blocks ago.
+		RetentionNotOver,
 	}
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
-		/// Settles the jobs whose deadline was the previous block.
+		/// Settles the jobs whose deadline was the previous block: pays a majority, opens a
+		/// dispute where none formed, or resolves a dispute by its referees' answers.
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
 			let due = now.saturating_sub(One::one());
 			let jobs = Deadlines::<T>::take(due);
-			let count = jobs.len() as u32;
+			let mut settled = 0u32;
+			let mut weight = Weight::zero();
 			for job in jobs {
-				Self::settle_due(job);
+				match Self::settle_due(job) {
+					SettleStep::Settled => settled += 1,
+					SettleStep::DisputeOpened { scanned }
+					| SettleStep::DisputeFailed { scanned } => {
+						weight.saturating_accrue(T::WeightInfo::open_dispute(scanned))
+					},
+					SettleStep::DisputeResolved => {
+						weight.saturating_accrue(T::WeightInfo::resolve_dispute())
+					},
+					SettleStep::Nothing => {},
+				}
 			}
-			T::WeightInfo::on_initialize(count)
+			weight.saturating_add(T::WeightInfo::on_initialize(settled))
 		}
 
 		/// Runs the jobs assigned to this node's provider keys and answers a pending node probe.
@@ -432,15 +508,16 @@ pub mod pallet {
 			spec: JobSpecOf<T>,
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			let scanned = T::Providers::providers_offering(spec.execution_provider).len() as u32;
-			Self::do_request_job(who, model, input, spec)?;
+			let (_, scanned) = Self::do_request_job(who, model, input, spec)?;
 			Ok(Some(T::WeightInfo::request_job(scanned.min(T::MaxCandidates::get()))).into())
 		}
 
-		/// Submit a signed receipt for a job the caller is assigned to; settles the job when it
-		/// is the last receipt expected. Counts as the provider's heartbeat.
+		/// Submit a signed receipt for a job the caller is assigned to (or a referee of); settles
+		/// the job when it is the last receipt expected and a majority agrees (otherwise the next
+		/// block opens or resolves the dispute). Counts as the provider's heartbeat.
 		///
-		/// Origin must be signed by an assigned provider that has not answered yet.
+		/// Origin must be signed by an assigned provider of an open job, or a referee of a job in
+		/// dispute (whose receipt must name CPU), that has not answered yet.
 		///
 		/// - `output_hash`: SHA-256 of the canonical `outputs`.
 		/// - `outputs`: the canonical encoded outputs, at most 16 KiB.
@@ -484,6 +561,22 @@ pub mod pallet {
 		pub fn heartbeat(origin: OriginFor<T>) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			T::Providers::heartbeat(&who).map_err(|_| Error::<T>::NotProvider.into())
+		}
+
+		/// Prune a settled job whose retention period is over: its record and its receipts'
+		/// outputs are removed, the requester's deposit is returned less the receipt record fee
+		/// of each receipt, which stays (with its hashes and indexes) as provenance.
+		///
+		/// Origin must be signed; anyone may prune.
+		///
+		/// Emits `JobPruned`.
+		///
+		/// Weight: O(1), at the most receipts a job can have.
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::prune_job())]
+		pub fn prune_job(origin: OriginFor<T>, job: JobId) -> DispatchResult {
+			ensure_signed(origin)?;
+			Self::do_prune_job(job)
 		}
 	}
 

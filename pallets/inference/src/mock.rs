@@ -72,6 +72,18 @@ pub const WRONG_RESULT_SLASH: Balance = 5_000;
 pub const FUNDS: Balance = 100_000_000;
 /// Blocks a heartbeat keeps a provider live.
 pub const HEARTBEAT_INTERVAL: u64 = 100;
+/// Storage deposit of a job besides its input and receipts.
+pub const JOB_DEPOSIT_BASE: Balance = 200;
+/// Storage deposit per input byte.
+pub const JOB_DEPOSIT_PER_BYTE: Balance = 1;
+/// Fee of each receipt record kept after pruning.
+pub const RECEIPT_RECORD_FEE: Balance = 7;
+/// Referees of a dispute, unless a test sets [`DisputeReferees`].
+pub const DISPUTE_REFEREES: u32 = 3;
+/// Blocks referees have.
+pub const DISPUTE_PERIOD: u64 = 5;
+/// Blocks a settled job is kept.
+pub const RETENTION_PERIOD: u64 = 50;
 
 parameter_types! {
 	pub const MinBond: Balance = 10_000;
@@ -81,6 +93,10 @@ parameter_types! {
 	pub const DepositPerByte: Balance = 1;
 	pub const EvaluationDeposit: Balance = 50;
 	pub const WrongResultSlash: Balance = WRONG_RESULT_SLASH;
+	pub const JobDepositBase: Balance = JOB_DEPOSIT_BASE;
+	pub const ReceiptRecordFee: Balance = RECEIPT_RECORD_FEE;
+	/// Referees of a dispute; tests may change it.
+	pub storage DisputeReferees: u32 = DISPUTE_REFEREES;
 }
 
 impl pallet_compute_registry::Config for Test {
@@ -142,6 +158,12 @@ impl pallet_inference::Config for Test {
 	type MaxCandidates = ConstU32<64>;
 	type MaxDeadline = ConstU64<100>;
 	type WrongResultSlash = WrongResultSlash;
+	type DisputeReferees = DisputeReferees;
+	type DisputePeriod = ConstU64<DISPUTE_PERIOD>;
+	type JobDepositBase = JobDepositBase;
+	type JobDepositPerByte = ConstU64<JOB_DEPOSIT_PER_BYTE>;
+	type ReceiptRecordFee = ReceiptRecordFee;
+	type RetentionPeriod = ConstU64<RETENTION_PERIOD>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = MockBenchmarkHelper;
@@ -489,17 +511,9 @@ pub fn request(model: ModelId, max_fee: Balance, k: u32) -> JobId {
 	id
 }
 
-/// Submits `outputs` for `job` as `provider`.
+/// Submits `outputs` for `job` as `provider`, on CPU.
 pub fn submit(provider: AccountId, job: JobId, outputs: &TensorSet) -> sp_runtime::DispatchResult {
-	Inference::submit_receipt(
-		RuntimeOrigin::signed(provider),
-		job,
-		outputs.hash(),
-		codec::Encode::encode(outputs).try_into().unwrap(),
-		ExecutionProvider::Cpu,
-		b"1.31.1".to_vec().try_into().unwrap(),
-		42,
-	)
+	submit_on(provider, job, outputs, ExecutionProvider::Cpu)
 }
 
 /// Free balance of `who`.
@@ -513,11 +527,64 @@ pub fn held_fee(who: &AccountId) -> Balance {
 	Balances::balance_on_hold(&RuntimeHoldReason::Inference(HoldReason::JobFee), who)
 }
 
+/// Held job deposits of `who`.
+pub fn held_deposit(who: &AccountId) -> Balance {
+	use frame_support::traits::fungible::InspectHold;
+	Balances::balance_on_hold(&RuntimeHoldReason::Inference(HoldReason::JobDeposit), who)
+}
+
+/// The deposit of a job with the test input (`[1, 2, 3, 4]`) and redundancy `k`.
+pub fn job_deposit(k: u32) -> Balance {
+	let input_len = codec::Encode::encoded_size(&input([1.0, 2.0, 3.0, 4.0])) as Balance;
+	let referees: u32 = DisputeReferees::get();
+	let receipts = Balance::from(k) + if k > 1 { Balance::from(referees) } else { 0 };
+	JOB_DEPOSIT_BASE + JOB_DEPOSIT_PER_BYTE * input_len + RECEIPT_RECORD_FEE * receipts
+}
+
 /// Bond of provider `who`.
 pub fn bond(who: &AccountId) -> Balance {
 	use frame_support::traits::fungible::InspectHold;
 	Balances::balance_on_hold(
 		&RuntimeHoldReason::ComputeRegistry(pallet_compute_registry::HoldReason::ProviderBond),
 		who,
+	)
+}
+
+/// The royalties on `paid` for the mock lineage: fine-tune owner, base owner, dataset owner.
+pub fn royalties(paid: Balance) -> (Balance, Balance, Balance) {
+	let share = |bps: u16| paid * u64::from(bps) / 10_000;
+	(share(TUNE_ROYALTY_BPS), share(BASE_ROYALTY_BPS), share(DATA_ROYALTY_BPS))
+}
+
+/// The error a module call failed with.
+pub fn err(e: Error<Test>) -> sp_runtime::DispatchError {
+	e.into()
+}
+
+/// The assigned providers of `job`.
+pub fn assigned(job: JobId) -> Vec<AccountId> {
+	Jobs::<Test>::get(job).unwrap().assigned.iter().map(|a| a.provider).collect()
+}
+
+/// The referees of `job`.
+pub fn referees(job: JobId) -> Vec<AccountId> {
+	Jobs::<Test>::get(job).unwrap().referees.iter().map(|a| a.provider).collect()
+}
+
+/// Submits `outputs` for `job` as `provider`, naming execution provider `ep`.
+pub fn submit_on(
+	provider: AccountId,
+	job: JobId,
+	outputs: &TensorSet,
+	ep: ExecutionProvider,
+) -> sp_runtime::DispatchResult {
+	Inference::submit_receipt(
+		RuntimeOrigin::signed(provider),
+		job,
+		outputs.hash(),
+		codec::Encode::encode(outputs).try_into().unwrap(),
+		ep,
+		b"1.31.1".to_vec().try_into().unwrap(),
+		42,
 	)
 }

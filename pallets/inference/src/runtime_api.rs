@@ -18,10 +18,11 @@ sp_api::decl_runtime_apis! {
 		/// The job with id `job`.
 		fn job(job: JobId) -> Option<Job<AccountId, Balance, BlockNumber>>;
 
-		/// The receipt with id `receipt` and its encoded outputs.
+		/// The receipt with id `receipt` and its encoded outputs (empty once its job is pruned).
 		fn receipt(receipt: ReceiptId) -> Option<(Receipt<AccountId, BlockNumber>, Vec<u8>)>;
 
-		/// The receipts of `job`, in assignment order.
+		/// The receipts of `job`: its providers' in assignment order, then its referees' (none
+		/// once the job is pruned; its receipts stay, by model and by provider).
 		fn receipts_of_job(job: JobId) -> Vec<ReceiptId>;
 
 		/// Up to `limit` (capped at 256) receipt ids of the model file `model_hash`, after

@@ -8,7 +8,7 @@ use scale_info::TypeInfo;
 /// Identifier of a job (assigned in request order).
 pub type JobId = u64;
 
-/// Identifier of a receipt (assigned in submission order; receipts are never pruned).
+/// Identifier of a receipt (assigned in submission order; receipt records are never pruned).
 pub type ReceiptId = u64;
 
 /// Identifier of a model, as model provenance numbers them.
@@ -22,6 +22,9 @@ pub const MAX_INPUT_BYTES: u32 = 64 * 1024;
 
 /// The longest encoded output a receipt carries, in bytes (16 KiB).
 pub const MAX_OUTPUT_BYTES: u32 = 16 * 1024;
+
+/// The most referees one dispute re-runs a job on.
+pub const MAX_REFEREES: u32 = 3;
 
 /// The most jobs whose deadline falls in one block.
 pub const MAX_JOBS_PER_DEADLINE: u32 = 32;
@@ -87,9 +90,21 @@ pub enum JobStatus {
 	/// No receipts arrived by the deadline: refunded.
 	#[codec(index = 2)]
 	Expired,
-	/// Receipts arrived but no majority agreed: refunded, nobody paid.
+	/// No majority agreed, and no dispute settled it (no referees could be assigned or paid
+	/// for, or they did not agree among themselves): refunded, nobody paid or slashed.
 	#[codec(index = 3)]
 	Unresolved,
+	/// Receipts arrived but no majority agreed: referees re-run the job on CPU, and their
+	/// agreeing result decides who was right.
+	#[codec(index = 4)]
+	Disputed,
+}
+
+impl JobStatus {
+	/// Whether the job still takes receipts (open or in dispute).
+	pub fn is_live(self) -> bool {
+		matches!(self, JobStatus::Open | JobStatus::Disputed)
+	}
 }
 
 /// An inference job.
@@ -107,14 +122,28 @@ pub struct Job<AccountId, Balance, BlockNumber> {
 	pub spec: JobSpec<Balance, BlockNumber>,
 	/// The providers assigned, in assignment order.
 	pub assigned: BoundedVec<Assignment<AccountId, Balance>, ConstU32<MAX_REDUNDANCY>>,
+	/// The referees of a dispute (CPU), in assignment order; empty unless one was opened.
+	pub referees: BoundedVec<Assignment<AccountId, Balance>, ConstU32<MAX_REFEREES>>,
 	/// Block of the request.
 	pub requested_at: BlockNumber,
-	/// Last block receipts are accepted in.
+	/// Last block receipts are accepted in (of the referees, once in dispute).
 	pub deadline_at: BlockNumber,
 	/// Where it stands.
 	pub status: JobStatus,
 	/// The fee held from the requester (`spec.max_fee`) until settlement.
 	pub fee_held: Balance,
+	/// The storage deposit held from the requester until the job is pruned.
+	pub deposit: Balance,
+	/// Block of settlement; the job may be pruned `RetentionPeriod` blocks later.
+	pub settled_at: Option<BlockNumber>,
+}
+
+impl<AccountId, Balance, BlockNumber> Job<AccountId, Balance, BlockNumber> {
+	/// Every receipt of the job: the assigned providers' in assignment order, then the
+	/// referees'.
+	pub fn receipts(&self) -> impl Iterator<Item = ReceiptId> + '_ {
+		self.assigned.iter().chain(self.referees.iter()).filter_map(|a| a.receipt)
+	}
 }
 
 /// A signed inference receipt: what a provider's node ran and what came out.
@@ -140,7 +169,7 @@ pub struct Receipt<AccountId, BlockNumber> {
 	pub submitted_at: BlockNumber,
 }
 
-/// How a job ended for one assigned provider.
+/// How a job ended for one assigned provider or referee.
 #[derive(
 	Clone,
 	Copy,
@@ -154,16 +183,20 @@ pub struct Receipt<AccountId, BlockNumber> {
 	Debug,
 )]
 pub enum ProviderResult {
-	/// In the majority: paid its price.
+	/// In the majority (or agreeing with the referees): paid its price.
 	#[codec(index = 0)]
 	Paid,
-	/// Disagreed with the majority: slashed to the requester.
+	/// Disagreed with the majority (or the referees): slashed to the requester.
 	#[codec(index = 1)]
 	Outvoted,
 	/// No receipt by the deadline.
 	#[codec(index = 2)]
 	Missed,
-	/// No majority formed: not paid, not slashed.
+	/// No majority formed and no dispute decided: not paid, not slashed.
 	#[codec(index = 3)]
 	Undecided,
+	/// Its receipt disagreed with the result of a dispute's referees: slashed to the requester,
+	/// recorded as a lost dispute.
+	#[codec(index = 4)]
+	DisputeLost,
 }

@@ -24,13 +24,17 @@ pub trait WeightInfo {
 	fn heartbeat() -> Weight;
 	/// Weight of `on_initialize`.
 	fn on_initialize(n: u32, ) -> Weight;
+	/// Weight of `open_dispute`.
+	fn open_dispute(p: u32, ) -> Weight;
+	/// Weight of `resolve_dispute`.
+	fn resolve_dispute() -> Weight;
+	/// Weight of `prune_job`.
+	fn prune_job() -> Weight;
 }
 
 /// Weights measured for `pallet_inference`, with the runtime's database weights.
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
-	/// Storage: `ComputeRegistry::ProvidersByExecutionProvider` (r:1 w:0)
-	/// Proof: `ComputeRegistry::ProvidersByExecutionProvider` (`max_values`: None, `max_size`: Some(16395), added: 18870, mode: `MaxEncodedLen`)
 	/// Storage: `ModelProvenance::Models` (r:64 w:0)
 	/// Proof: `ModelProvenance::Models` (`max_values`: None, `max_size`: Some(7385), added: 9860, mode: `MaxEncodedLen`)
 	/// Storage: `ModelProvenance::Upstreams` (r:1 w:0)
@@ -43,45 +47,47 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `System::ParentHash` (r:1 w:0)
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `ComputeRegistry::ProvidersByExecutionProvider` (r:1 w:0)
+	/// Proof: `ComputeRegistry::ProvidersByExecutionProvider` (`max_values`: None, `max_size`: Some(16395), added: 18870, mode: `MaxEncodedLen`)
 	/// Storage: `ComputeRegistry::Providers` (r:512 w:5)
 	/// Proof: `ComputeRegistry::Providers` (`max_values`: None, `max_size`: Some(547), added: 3022, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Deadlines` (r:1 w:1)
 	/// Proof: `Inference::Deadlines` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Jobs` (r:0 w:1)
-	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(473), added: 2948, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(666), added: 3141, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::AssignedJobs` (r:0 w:5)
 	/// Proof: `Inference::AssignedJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::JobInputs` (r:0 w:1)
 	/// Proof: `Inference::JobInputs` (`max_values`: None, `max_size`: Some(65556), added: 68031, mode: `MaxEncodedLen`)
 	/// The range of component `p` is `[5, 512]`.
 	fn request_job(p: u32, ) -> Weight {
-		// Proof size: measured `42514`, estimated `632030` bytes.
-		// Minimum execution time: 5_427_371_000 picoseconds.
-		Weight::from_parts(8_274_411_946, 632030)
-			.saturating_add(Weight::from_parts(37_214_199, 0).saturating_mul(p.into()))
+		// Proof size: measured `42849`, estimated `632030` bytes.
+		// Minimum execution time: 5_583_093_000 picoseconds.
+		Weight::from_parts(5_674_976_536, 632030)
+			.saturating_add(Weight::from_parts(26_097_650, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(198_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(16_u64))
 			.saturating_add(Weight::from_parts(0, 3019).saturating_mul(p.into()))
 	}
 	/// Storage: `Inference::Jobs` (r:1 w:1)
-	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(473), added: 2948, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(666), added: 3141, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::NextReceiptId` (r:1 w:1)
 	/// Proof: `Inference::NextReceiptId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `ComputeRegistry::Providers` (r:5 w:5)
 	/// Proof: `ComputeRegistry::Providers` (`max_values`: None, `max_size`: Some(547), added: 3022, mode: `MaxEncodedLen`)
-	/// Storage: `Inference::Deadlines` (r:1 w:1)
-	/// Proof: `Inference::Deadlines` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Receipts` (r:4 w:1)
 	/// Proof: `Inference::Receipts` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::ReceiptOutputs` (r:4 w:1)
 	/// Proof: `Inference::ReceiptOutputs` (`max_values`: None, `max_size`: Some(16404), added: 18879, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Deadlines` (r:1 w:1)
+	/// Proof: `Inference::Deadlines` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:70 w:70)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `ModelProvenance::Models` (r:1 w:0)
@@ -102,10 +108,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::ReceiptsByProvider` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `o` is `[64, 16384]`.
 	fn submit_receipt(o: u32, ) -> Weight {
-		// Proof size: measured `99461`, estimated `232011` bytes.
-		// Minimum execution time: 6_013_521_000 picoseconds.
-		Weight::from_parts(9_653_208_832, 232011)
-			.saturating_add(Weight::from_parts(5_399, 0).saturating_mul(o.into()))
+		// Proof size: measured `99965`, estimated `232011` bytes.
+		// Minimum execution time: 6_360_992_000 picoseconds.
+		Weight::from_parts(10_823_579_940, 232011)
+			.saturating_add(Weight::from_parts(21_366, 0).saturating_mul(o.into()))
 			.saturating_add(T::DbWeight::get().reads(216_u64))
 			.saturating_add(T::DbWeight::get().writes(90_u64))
 	}
@@ -113,15 +119,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ComputeRegistry::Providers` (`max_values`: None, `max_size`: Some(547), added: 3022, mode: `MaxEncodedLen`)
 	fn heartbeat() -> Weight {
 		// Proof size: measured `275`, estimated `4012` bytes.
-		// Minimum execution time: 25_248_000 picoseconds.
-		Weight::from_parts(43_902_000, 4012)
+		// Minimum execution time: 25_108_000 picoseconds.
+		Weight::from_parts(47_138_000, 4012)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Inference::Deadlines` (r:1 w:1)
 	/// Proof: `Inference::Deadlines` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Jobs` (r:32 w:32)
-	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(473), added: 2948, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(666), added: 3141, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Receipts` (r:128 w:0)
 	/// Proof: `Inference::Receipts` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::ReceiptOutputs` (r:128 w:0)
@@ -129,7 +135,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `ComputeRegistry::Providers` (r:46 w:46)
 	/// Proof: `ComputeRegistry::Providers` (`max_values`: None, `max_size`: Some(547), added: 3022, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:109 w:109)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `ModelProvenance::Models` (r:1 w:0)
@@ -146,46 +152,145 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::JobInputs` (`max_values`: None, `max_size`: Some(65556), added: 68031, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 32]`.
 	fn on_initialize(n: u32, ) -> Weight {
-		// Proof size: measured `98148`, estimated `232011` bytes.
-		// Minimum execution time: 17_253_000 picoseconds.
-		Weight::from_parts(34_209_278_461, 232011)
-			.saturating_add(Weight::from_parts(6_456_770_718, 0).saturating_mul(n.into()))
+		// Proof size: measured `98601`, estimated `232011` bytes.
+		// Minimum execution time: 14_487_000 picoseconds.
+		Weight::from_parts(15_389_000, 232011)
+			.saturating_add(Weight::from_parts(7_791_433_828, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(137_u64))
 			.saturating_add(T::DbWeight::get().reads((15_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(52_u64))
 			.saturating_add(T::DbWeight::get().writes((11_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 75516).saturating_mul(n.into()))
 	}
+	/// Storage: `Inference::Jobs` (r:1 w:1)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(666), added: 3141, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Receipts` (r:5 w:0)
+	/// Proof: `Inference::Receipts` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::ReceiptOutputs` (r:5 w:0)
+	/// Proof: `Inference::ReceiptOutputs` (`max_values`: None, `max_size`: Some(16404), added: 18879, mode: `MaxEncodedLen`)
+	/// Storage: `ModelProvenance::Models` (r:1 w:0)
+	/// Proof: `ModelProvenance::Models` (`max_values`: None, `max_size`: Some(7385), added: 9860, mode: `MaxEncodedLen`)
+	/// Storage: `ModelProvenance::Upstreams` (r:1 w:0)
+	/// Proof: `ModelProvenance::Upstreams` (`max_values`: None, `max_size`: Some(6420), added: 8895, mode: `MaxEncodedLen`)
+	/// Storage: `DataLicensing::Licenses` (r:63 w:0)
+	/// Proof: `DataLicensing::Licenses` (`max_values`: None, `max_size`: Some(353), added: 2828, mode: `MaxEncodedLen`)
+	/// Storage: `DataLicensing::Datasets` (r:63 w:0)
+	/// Proof: `DataLicensing::Datasets` (`max_values`: None, `max_size`: Some(1192), added: 3667, mode: `MaxEncodedLen`)
+	/// Storage: `System::ParentHash` (r:1 w:0)
+	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `ComputeRegistry::ProvidersByExecutionProvider` (r:1 w:0)
+	/// Proof: `ComputeRegistry::ProvidersByExecutionProvider` (`max_values`: None, `max_size`: Some(16395), added: 18870, mode: `MaxEncodedLen`)
+	/// Storage: `ComputeRegistry::Providers` (r:512 w:8)
+	/// Proof: `ComputeRegistry::Providers` (`max_values`: None, `max_size`: Some(547), added: 3022, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Deadlines` (r:1 w:1)
+	/// Proof: `Inference::Deadlines` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::AssignedJobs` (r:0 w:8)
+	/// Proof: `Inference::AssignedJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// The range of component `p` is `[8, 512]`.
+	fn open_dispute(p: u32, ) -> Weight {
+		// Proof size: measured `93035`, estimated `232011` bytes.
+		// Minimum execution time: 2_198_534_000 picoseconds.
+		Weight::from_parts(2_926_802_985, 232011)
+			.saturating_add(Weight::from_parts(23_892_430, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(143_u64))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
+			.saturating_add(T::DbWeight::get().writes(18_u64))
+			.saturating_add(Weight::from_parts(0, 3019).saturating_mul(p.into()))
+	}
+	/// Storage: `Inference::Jobs` (r:1 w:1)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(666), added: 3141, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Receipts` (r:8 w:0)
+	/// Proof: `Inference::Receipts` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::ReceiptOutputs` (r:8 w:0)
+	/// Proof: `Inference::ReceiptOutputs` (`max_values`: None, `max_size`: Some(16404), added: 18879, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:4 w:4)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:73 w:73)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `ComputeRegistry::Providers` (r:8 w:8)
+	/// Proof: `ComputeRegistry::Providers` (`max_values`: None, `max_size`: Some(547), added: 3022, mode: `MaxEncodedLen`)
+	/// Storage: `ModelProvenance::Models` (r:1 w:0)
+	/// Proof: `ModelProvenance::Models` (`max_values`: None, `max_size`: Some(7385), added: 9860, mode: `MaxEncodedLen`)
+	/// Storage: `ModelProvenance::Upstreams` (r:1 w:0)
+	/// Proof: `ModelProvenance::Upstreams` (`max_values`: None, `max_size`: Some(6420), added: 8895, mode: `MaxEncodedLen`)
+	/// Storage: `DataLicensing::Licenses` (r:63 w:0)
+	/// Proof: `DataLicensing::Licenses` (`max_values`: None, `max_size`: Some(353), added: 2828, mode: `MaxEncodedLen`)
+	/// Storage: `DataLicensing::Datasets` (r:63 w:0)
+	/// Proof: `DataLicensing::Datasets` (`max_values`: None, `max_size`: Some(1192), added: 3667, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::AssignedJobs` (r:0 w:8)
+	/// Proof: `Inference::AssignedJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::JobInputs` (r:0 w:1)
+	/// Proof: `Inference::JobInputs` (`max_values`: None, `max_size`: Some(65556), added: 68031, mode: `MaxEncodedLen`)
+	fn resolve_dispute() -> Weight {
+		// Proof size: measured `117810`, estimated `232011` bytes.
+		// Minimum execution time: 6_919_730_000 picoseconds.
+		Weight::from_parts(11_533_114_000, 232011)
+			.saturating_add(T::DbWeight::get().reads(230_u64))
+			.saturating_add(T::DbWeight::get().writes(95_u64))
+	}
+	/// Storage: `Inference::Jobs` (r:1 w:1)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(666), added: 3141, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::ReceiptOutputs` (r:0 w:8)
+	/// Proof: `Inference::ReceiptOutputs` (`max_values`: None, `max_size`: Some(16404), added: 18879, mode: `MaxEncodedLen`)
+	fn prune_job() -> Weight {
+		// Proof size: measured `1826`, estimated `4131` bytes.
+		// Minimum execution time: 204_002_000 picoseconds.
+		Weight::from_parts(345_458_000, 4131)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(11_u64))
+	}
 }
 
 /// The same weights with RocksDB-like database weights, for tests and other runtimes' defaults.
 impl WeightInfo for () {
 	fn request_job(p: u32, ) -> Weight {
-		Weight::from_parts(8_274_411_946, 632030)
-			.saturating_add(Weight::from_parts(37_214_199, 0).saturating_mul(p.into()))
+		Weight::from_parts(5_674_976_536, 632030)
+			.saturating_add(Weight::from_parts(26_097_650, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(198_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(RocksDbWeight::get().writes(16_u64))
 			.saturating_add(Weight::from_parts(0, 3019).saturating_mul(p.into()))
 	}
 	fn submit_receipt(o: u32, ) -> Weight {
-		Weight::from_parts(9_653_208_832, 232011)
-			.saturating_add(Weight::from_parts(5_399, 0).saturating_mul(o.into()))
+		Weight::from_parts(10_823_579_940, 232011)
+			.saturating_add(Weight::from_parts(21_366, 0).saturating_mul(o.into()))
 			.saturating_add(RocksDbWeight::get().reads(216_u64))
 			.saturating_add(RocksDbWeight::get().writes(90_u64))
 	}
 	fn heartbeat() -> Weight {
-		Weight::from_parts(43_902_000, 4012)
+		Weight::from_parts(47_138_000, 4012)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn on_initialize(n: u32, ) -> Weight {
-		Weight::from_parts(34_209_278_461, 232011)
-			.saturating_add(Weight::from_parts(6_456_770_718, 0).saturating_mul(n.into()))
+		Weight::from_parts(15_389_000, 232011)
+			.saturating_add(Weight::from_parts(7_791_433_828, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(137_u64))
 			.saturating_add(RocksDbWeight::get().reads((15_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(52_u64))
 			.saturating_add(RocksDbWeight::get().writes((11_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 75516).saturating_mul(n.into()))
+	}
+	fn open_dispute(p: u32, ) -> Weight {
+		Weight::from_parts(2_926_802_985, 232011)
+			.saturating_add(Weight::from_parts(23_892_430, 0).saturating_mul(p.into()))
+			.saturating_add(RocksDbWeight::get().reads(143_u64))
+			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(p.into())))
+			.saturating_add(RocksDbWeight::get().writes(18_u64))
+			.saturating_add(Weight::from_parts(0, 3019).saturating_mul(p.into()))
+	}
+	fn resolve_dispute() -> Weight {
+		Weight::from_parts(11_533_114_000, 232011)
+			.saturating_add(RocksDbWeight::get().reads(230_u64))
+			.saturating_add(RocksDbWeight::get().writes(95_u64))
+	}
+	fn prune_job() -> Weight {
+		Weight::from_parts(345_458_000, 4131)
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
+			.saturating_add(RocksDbWeight::get().writes(11_u64))
 	}
 }

@@ -1,6 +1,7 @@
 //! The offchain worker of a provider node: for every provider key in the node's keystore, run the
-//! open jobs assigned to its account through the `cairn-inference` host functions and submit
-//! signed receipts; send the provider's heartbeat when one is due.
+//! live jobs assigned to its account (as provider, or as referee of a dispute) through the
+//! `cairn-inference` host functions, on exactly the execution provider the job requires (CPU for
+//! a referee), and submit signed receipts; send the provider's heartbeat when one is due.
 //!
 //! Duplicate submissions are guarded by a claim per (job, provider) in the node's persistent
 //! offchain storage, taken with compare-and-set: two offchain workers running at once (for
@@ -74,26 +75,47 @@ pub fn run<T: Config>(now: BlockNumberFor<T>) {
 		let jobs: Vec<JobId> = AssignedJobs::<T>::iter_key_prefix(&account).collect();
 		for job in jobs {
 			if take_slot::<T>(&claim_key(job, &account), now) {
-				run_job::<T>(job, &signer);
+				run_job::<T>(job, &account, &signer);
 			}
 		}
 		send_heartbeat_if_due::<T>(&account, now, &signer);
 	}
 }
 
-/// Runs `job` and submits the receipt with `signer`.
+/// The execution provider `account` must run `job` on: the job's, or CPU for a referee of its
+/// dispute; `None` when it has nothing to answer.
+pub fn required_provider<T: Config>(
+	job: &JobOf<T>,
+	account: &T::AccountId,
+) -> Option<cairn_inference::ExecutionProvider> {
+	let waiting = |assignments: &[AssignmentOf<T>]| {
+		assignments.iter().any(|a| a.provider == *account && a.receipt.is_none())
+	};
+	match job.status {
+		JobStatus::Open if waiting(&job.assigned) => Some(job.spec.execution_provider),
+		JobStatus::Disputed if waiting(&job.referees) => {
+			Some(cairn_inference::ExecutionProvider::Cpu)
+		},
+		_ => None,
+	}
+}
+
+/// Runs `job` for `account` and submits the receipt with `signer`.
 fn run_job<T: Config>(
 	job_id: JobId,
+	account: &T::AccountId,
 	signer: &Signer<T, T::AuthorityId, frame_system::offchain::ForAny>,
 ) {
 	let (Some(job), Some(input)) = (Jobs::<T>::get(job_id), JobInputs::<T>::get(job_id)) else {
 		return;
 	};
+	let Some(provider) = required_provider::<T>(&job, account) else { return };
 	let Ok(input) = TensorSet::decode_canonical(&input) else {
 		log::warn!(target: LOG_TARGET, "job {job_id}: stored input does not decode");
 		return;
 	};
-	let output = match cairn_inference::run_model(&job.model_hash, &input) {
+	// Exactly the required provider: a fallback's receipt would be refused on chain.
+	let output = match cairn_inference::run_model_on(&job.model_hash, &input, provider) {
 		Ok(output) => output,
 		Err(error) => {
 			log::warn!(target: LOG_TARGET, "job {job_id}: inference failed: {}", error.name());

@@ -66,6 +66,17 @@ pub type EvaluationOf<T> = Evaluation<
 /// Inference terms of a runtime.
 pub type TermsOf<T> = InferenceTerms<BalanceOf<T>>;
 
+/// A model registered at genesis: owner, file, name, interface, terms, parents, data.
+pub type GenesisModelOf<T> = (
+	<T as frame_system::Config>::AccountId,
+	ModelFile,
+	alloc::vec::Vec<u8>,
+	ModelInterface,
+	TermsOf<T>,
+	alloc::vec::Vec<ParentEdge>,
+	alloc::vec::Vec<DataUse>,
+);
+
 /// Model provenance: models by content hash with typed, license-checked lineage, evaluations,
 /// deprecation and revocation, and the lineage queries other pallets and researchers use.
 #[frame_support::pallet]
@@ -317,6 +328,44 @@ pub mod pallet {
 		CannotHoldDeposit,
 		/// An id counter is exhausted.
 		IdsExhausted,
+	}
+
+	/// Models registered at genesis (a development chain's demo lineage).
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// `(owner, file, name, interface, terms, parents, data)` of each model, registered in
+		/// order (ids from 0) with every check and deposit of `register_model`; parents must
+		/// come earlier in the list.
+		pub models: alloc::vec::Vec<GenesisModelOf<T>>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			for (owner, file, name, interface, terms, parents, data) in &self.models {
+				let (Ok(parents), Ok(data)) = (parents.clone().try_into(), data.clone().try_into())
+				else {
+					panic!(
+						"model provenance genesis: model {:?}: too many parents or data",
+						file.sha256
+					);
+				};
+				let registered = Pallet::<T>::do_register_model(
+					owner.clone(),
+					file.clone(),
+					name.clone().try_into().unwrap_or_default(),
+					interface.clone(),
+					terms.clone(),
+					parents,
+					data,
+				);
+				if let Err(error) = registered {
+					// A genesis that cannot be built must not start a chain.
+					panic!("model provenance genesis: model {:?}: {error:?}", file.sha256);
+				}
+			}
+		}
 	}
 
 	#[pallet::hooks]

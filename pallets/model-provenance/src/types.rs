@@ -5,6 +5,7 @@ use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{pallet_prelude::ConstU32, BoundedVec};
 use pallet_data_licensing::{Cid, DatasetId, LicenseId, LicenseStatus, LicenseUse};
 use scale_info::TypeInfo;
+use serde::{Deserialize, Serialize};
 
 /// Identifier of a model (assigned in registration order, so parents always have smaller ids).
 pub type ModelId = u64;
@@ -53,7 +54,17 @@ pub type RevocationReason = BoundedVec<u8, MaxReasonLength>;
 
 /// The file a model record names.
 #[derive(
-	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+	Clone,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	Serialize,
+	Deserialize,
 )]
 pub struct ModelFile {
 	/// SHA-256 of the file's bytes.
@@ -76,6 +87,8 @@ pub struct ModelFile {
 	MaxEncodedLen,
 	TypeInfo,
 	Debug,
+	Serialize,
+	Deserialize,
 )]
 pub enum ModelFormat {
 	/// ONNX, run by ONNX Runtime.
@@ -85,7 +98,17 @@ pub enum ModelFormat {
 
 /// What a model takes and produces: its format, operator set and tensors.
 #[derive(
-	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+	Clone,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	Serialize,
+	Deserialize,
 )]
 pub struct ModelInterface {
 	/// File format.
@@ -108,6 +131,8 @@ pub struct ModelInterface {
 	MaxEncodedLen,
 	TypeInfo,
 	Debug,
+	Serialize,
+	Deserialize,
 )]
 pub enum DerivativePolicy {
 	/// Anyone, with any edge.
@@ -124,7 +149,17 @@ pub enum DerivativePolicy {
 /// The owner's terms for inference with, and derivatives of, a model. Fixed at registration:
 /// derivatives were registered under them.
 #[derive(
-	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+	Clone,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	Serialize,
+	Deserialize,
 )]
 pub struct InferenceTerms<Balance> {
 	/// The least the owner receives from each paid inference job (zero for none).
@@ -152,6 +187,8 @@ pub struct InferenceTerms<Balance> {
 	MaxEncodedLen,
 	TypeInfo,
 	Debug,
+	Serialize,
+	Deserialize,
 )]
 pub enum EdgeKind {
 	/// Further training of the parent's weights (at most one such parent).
@@ -195,7 +232,17 @@ impl EdgeKind {
 
 /// One parent of a model.
 #[derive(
-	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+	Clone,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	Serialize,
+	Deserialize,
 )]
 pub struct ParentEdge {
 	/// The parent model.
@@ -216,6 +263,8 @@ pub struct ParentEdge {
 	MaxEncodedLen,
 	TypeInfo,
 	Debug,
+	Serialize,
+	Deserialize,
 )]
 pub enum DataPurpose {
 	/// Training (needs a license allowing `Training`).
@@ -247,7 +296,17 @@ impl DataPurpose {
 
 /// A dataset used in making a model, under a license of the registrant.
 #[derive(
-	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+	Clone,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	Serialize,
+	Deserialize,
 )]
 pub struct DataUse {
 	/// The dataset.

@@ -23,7 +23,7 @@ use super::{
 	AccountId, Aura, Balance, Balances, Block, BlockNumber, ComputeRegistry, DataLicensing, Hash,
 	Inference, ModelProvenance, Nonce, PalletInfo, Runtime, RuntimeCall, RuntimeEvent,
 	RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask, System, DAYS,
-	EXISTENTIAL_DEPOSIT, MINUTES, SLOT_DURATION, UNIT, VERSION,
+	EXISTENTIAL_DEPOSIT, MILLI_UNIT, MINUTES, SLOT_DURATION, UNIT, VERSION,
 };
 
 /// Share of a block's weight and length available to normal (non-operational) extrinsics.
@@ -258,6 +258,14 @@ impl pallet_model_provenance::traits::BenchmarkHelper<AccountId> for ProvenanceB
 parameter_types! {
 	/// What a provider whose receipt disagrees with the majority loses: 10 CAIRN.
 	pub const WrongResultSlash: Balance = 10 * UNIT;
+	/// A job's storage deposit besides its input: 0.1 CAIRN, covering the job record and its
+	/// receipts' outputs (at most eight of 16 KiB) for the retention period. Returned at pruning.
+	pub const JobDepositBase: Balance = UNIT / 10;
+	/// A job's storage deposit per byte of input: 1 µCAIRN (64 KiB: 0.065 CAIRN). Returned at
+	/// pruning.
+	pub const JobDepositPerByte: Balance = UNIT / 1_000_000;
+	/// The one-time fee of a receipt record kept for good: 0.001 CAIRN, burned at pruning.
+	pub const ReceiptRecordFee: Balance = MILLI_UNIT;
 }
 
 /// `pallet_inference`: jobs, receipts and settlement.
@@ -271,6 +279,12 @@ impl pallet_inference::Config for Runtime {
 	type MaxCandidates = ConstU32<512>;
 	type MaxDeadline = ConstU32<{ 10 * MINUTES }>;
 	type WrongResultSlash = WrongResultSlash;
+	type DisputeReferees = ConstU32<3>;
+	type DisputePeriod = ConstU32<{ MINUTES }>;
+	type JobDepositBase = JobDepositBase;
+	type JobDepositPerByte = JobDepositPerByte;
+	type ReceiptRecordFee = ReceiptRecordFee;
+	type RetentionPeriod = ConstU32<{ 7 * DAYS }>;
 	type WeightInfo = pallet_inference::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = InferenceBenchmarkHelper;
