@@ -109,9 +109,9 @@ fn demo_lineage() -> (DataLicensingConfig, ModelProvenanceConfig) {
 		datasets: vec![(
 			dave,
 			DEMO_DATASET_HASH,
-			b"cairn demo corpus".to_vec(),
+			b"cairn demo corpus".to_vec().try_into().unwrap_or_default(),
 			1 << 20,
-			vec![offer],
+			vec![offer].try_into().unwrap_or_default(),
 		)],
 		licenses: vec![(0, 0, charlie.clone()), (0, 0, eve.clone())],
 	};
@@ -126,20 +126,26 @@ fn demo_lineage() -> (DataLicensingConfig, ModelProvenanceConfig) {
 			(
 				charlie,
 				demo_file(DEMO_MODEL),
-				b"cairn tiny affine".to_vec(),
+				b"cairn tiny affine".to_vec().try_into().unwrap_or_default(),
 				demo_interface(),
 				terms(500),
-				vec![],
-				vec![DataUse { dataset: 0, license: 0, purpose: DataPurpose::Training }],
+				Default::default(),
+				vec![DataUse { dataset: 0, license: 0, purpose: DataPurpose::Training }]
+					.try_into()
+					.unwrap_or_default(),
 			),
 			(
 				eve,
 				demo_file(DEMO_TUNED_MODEL),
-				b"cairn tiny affine, fine-tuned".to_vec(),
+				b"cairn tiny affine, fine-tuned".to_vec().try_into().unwrap_or_default(),
 				demo_interface(),
 				terms(1_000),
-				vec![ParentEdge { parent: 0, kind: EdgeKind::FineTunedFrom }],
-				vec![DataUse { dataset: 0, license: 1, purpose: DataPurpose::FineTuning }],
+				vec![ParentEdge { parent: 0, kind: EdgeKind::FineTunedFrom }]
+					.try_into()
+					.unwrap_or_default(),
+				vec![DataUse { dataset: 0, license: 1, purpose: DataPurpose::FineTuning }]
+					.try_into()
+					.unwrap_or_default(),
 			),
 		],
 	};

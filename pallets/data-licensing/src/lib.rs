@@ -66,9 +66,9 @@ pub type DatasetOffersOf<T> = frame_support::BoundedVec<
 pub type GenesisDatasetOf<T> = (
 	<T as frame_system::Config>::AccountId,
 	ContentHash,
-	alloc::vec::Vec<u8>,
+	frame_support::BoundedVec<u8, MaxNameLength>,
 	u64,
-	alloc::vec::Vec<LicenseTermsOf<T>>,
+	OffersOf<T>,
 );
 
 /// The offers a registration or update lists.
@@ -317,16 +317,14 @@ pub mod pallet {
 		fn build(&self) {
 			// A genesis that cannot be built must not start a chain: failures panic, by name.
 			for (owner, content_hash, name, size_bytes, offers) in &self.datasets {
-				let name = name.clone().try_into().unwrap_or_default();
-				let offers = offers.clone().try_into().unwrap_or_default();
 				if let Err(error) = Pallet::<T>::do_register_dataset(
 					owner.clone(),
 					*content_hash,
 					None,
-					name,
+					name.clone(),
 					*size_bytes,
 					None,
-					offers,
+					offers.clone(),
 				) {
 					panic!("data licensing genesis: dataset {content_hash:?}: {error:?}");
 				}

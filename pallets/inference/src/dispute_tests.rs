@@ -258,7 +258,6 @@ fn the_fewest_referees_allowed_decide_alone() {
 		assert_eq!(Inference::referee_count(), 1);
 		DisputeReferees::set(&0);
 		assert_eq!(Inference::referee_count(), 1, "at least one referee");
-		DisputeReferees::set(&DISPUTE_REFEREES);
 	});
 }
 

@@ -37,13 +37,9 @@ const DEADLINE_TRIES: u32 = 4;
 pub(crate) enum SettleStep {
 	/// The job was settled.
 	Settled,
-	/// A dispute was opened, after scanning this many providers.
-	DisputeOpened {
-		/// Providers scanned for referees.
-		scanned: u32,
-	},
-	/// No dispute could be opened (the job ended unresolved), after scanning this many providers.
-	DisputeFailed {
+	/// Referees were looked for among this many providers: a dispute was opened, or the job
+	/// ended unresolved.
+	RefereesSought {
 		/// Providers scanned for referees.
 		scanned: u32,
 	},
@@ -97,13 +93,12 @@ impl<T: Config> Pallet<T> {
 		let deadline_at = now.saturating_add(spec.deadline);
 
 		let id = NextJobId::<T>::get();
-		let (memory_mib, opset) = Self::model_needs(model);
 		let (chosen, scanned) = Self::choose(
 			b"cairn/assign",
 			id,
 			spec.execution_provider,
-			memory_mib,
-			opset,
+			Self::memory_mib(model),
+			interface.opset,
 			spec.max_fee / BalanceOf::<T>::from(spec.redundancy),
 			spec.redundancy,
 			&[],
@@ -205,11 +200,10 @@ impl<T: Config> Pallet<T> {
 		T::Models::interface(model).ok_or_else(|| Error::<T>::UnknownModel.into())
 	}
 
-	/// The memory (MiB, from the file size) and opset a model needs.
-	fn model_needs(model: ModelId) -> (u32, u32) {
+	/// The memory a model needs, in MiB (from its file size).
+	fn memory_mib(model: ModelId) -> u32 {
 		let size = T::Models::size_bytes(model).unwrap_or_default();
-		let memory_mib = u32::try_from(size.div_ceil(MIB)).unwrap_or(u32::MAX);
-		(memory_mib, T::Models::interface(model).map(|i| i.opset).unwrap_or_default())
+		u32::try_from(size.div_ceil(MIB)).unwrap_or(u32::MAX)
 	}
 
 	/// `count` providers for job `job`, with their prices, and how many providers were scanned;
@@ -445,26 +439,33 @@ impl<T: Config> Pallet<T> {
 			Self::settle_with_majority(job_id, job, majority);
 			return SettleStep::Settled;
 		}
-		let verdicts: Vec<Verdict> = job
-			.assigned
-			.iter()
-			.map(|a| match a.receipt {
-				None => Verdict::settled(ProviderResult::Missed),
-				Some(_) => Verdict::settled(ProviderResult::Undecided),
-			})
-			.collect();
 		if job.assigned.iter().all(|a| a.receipt.is_none()) {
+			let verdicts = Self::undecided(&job.assigned, true);
 			Self::finalize(job_id, job, &verdicts, &[], None, JobStatus::Expired);
 			return SettleStep::Settled;
 		}
 		let mut job = job;
-		match Self::open_dispute(job_id, &mut job) {
-			Ok(scanned) => SettleStep::DisputeOpened { scanned },
-			Err(scanned) => {
-				Self::finalize(job_id, job, &verdicts, &[], None, JobStatus::Unresolved);
-				SettleStep::DisputeFailed { scanned }
-			},
-		}
+		let scanned = Self::open_dispute(job_id, &mut job).unwrap_or_else(|scanned| {
+			let verdicts = Self::undecided(&job.assigned, true);
+			Self::finalize(job_id, job, &verdicts, &[], None, JobStatus::Unresolved);
+			scanned
+		});
+		SettleStep::RefereesSought { scanned }
+	}
+
+	/// The verdicts without a decision: `Missed` for the silent, `Undecided` for the answered;
+	/// `release_slot` for those whose slot is still reserved.
+	fn undecided(assignments: &[AssignmentOf<T>], release_slot: bool) -> Vec<Verdict> {
+		assignments
+			.iter()
+			.map(|a| Verdict {
+				result: match a.receipt {
+					None => ProviderResult::Missed,
+					Some(_) => ProviderResult::Undecided,
+				},
+				release_slot,
+			})
+			.collect()
 	}
 
 	/// Settles `job` with its `majority`: the agreeing paid, the others slashed or missed.
@@ -506,7 +507,8 @@ impl<T: Config> Pallet<T> {
 		let royalties = Self::total(&Self::royalty_shares(job.model, quote));
 		let spare = job.spec.max_fee.saturating_sub(quote).saturating_sub(royalties);
 		let share = spare / BalanceOf::<T>::from(count);
-		let (memory_mib, opset) = Self::model_needs(job.model);
+		let memory_mib = Self::memory_mib(job.model);
+		let opset = T::Models::interface(job.model).map(|i| i.opset).unwrap_or_default();
 		let exclude: Vec<T::AccountId> = job.assigned.iter().map(|a| a.provider.clone()).collect();
 		let (chosen, scanned) = Self::choose(
 			b"cairn/referee",
@@ -572,20 +574,9 @@ impl<T: Config> Pallet<T> {
 		let reference =
 			Self::agreeing_majority(&referee_answers, job.referees.len() as u32, &job.spec);
 		let Some((referee_winners, position)) = reference else {
-			let verdicts = |assignments: &[AssignmentOf<T>], release: bool| -> Vec<Verdict> {
-				assignments
-					.iter()
-					.map(|a| Verdict {
-						result: match a.receipt {
-							None => ProviderResult::Missed,
-							Some(_) => ProviderResult::Undecided,
-						},
-						release_slot: release,
-					})
-					.collect()
-			};
-			let providers = verdicts(&job.assigned, false);
-			let referees = verdicts(&job.referees, true);
+			// The providers' slots were freed when the dispute opened; the referees' are held.
+			let providers = Self::undecided(&job.assigned, false);
+			let referees = Self::undecided(&job.referees, true);
 			Self::finalize(job_id, job, &providers, &referees, None, JobStatus::Unresolved);
 			return;
 		};

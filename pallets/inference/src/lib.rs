@@ -457,8 +457,7 @@ pub mod pallet {
 			for job in jobs {
 				match Self::settle_due(job) {
 					SettleStep::Settled => settled += 1,
-					SettleStep::DisputeOpened { scanned }
-					| SettleStep::DisputeFailed { scanned } => {
+					SettleStep::RefereesSought { scanned } => {
 						weight.saturating_accrue(T::WeightInfo::open_dispute(scanned))
 					},
 					SettleStep::DisputeResolved => {

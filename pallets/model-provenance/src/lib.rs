@@ -70,11 +70,11 @@ pub type TermsOf<T> = InferenceTerms<BalanceOf<T>>;
 pub type GenesisModelOf<T> = (
 	<T as frame_system::Config>::AccountId,
 	ModelFile,
-	alloc::vec::Vec<u8>,
+	ModelName,
 	ModelInterface,
 	TermsOf<T>,
-	alloc::vec::Vec<ParentEdge>,
-	alloc::vec::Vec<DataUse>,
+	Parents,
+	DataUses,
 );
 
 /// Model provenance: models by content hash with typed, license-checked lineage, evaluations,
@@ -344,21 +344,14 @@ pub mod pallet {
 	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
 		fn build(&self) {
 			for (owner, file, name, interface, terms, parents, data) in &self.models {
-				let (Ok(parents), Ok(data)) = (parents.clone().try_into(), data.clone().try_into())
-				else {
-					panic!(
-						"model provenance genesis: model {:?}: too many parents or data",
-						file.sha256
-					);
-				};
 				let registered = Pallet::<T>::do_register_model(
 					owner.clone(),
 					file.clone(),
-					name.clone().try_into().unwrap_or_default(),
+					name.clone(),
 					interface.clone(),
 					terms.clone(),
-					parents,
-					data,
+					parents.clone(),
+					data.clone(),
 				);
 				if let Err(error) = registered {
 					// A genesis that cannot be built must not start a chain.
