@@ -39,6 +39,7 @@ ensure_prerequisites() {
 	command -v npm >/dev/null || missing+=(npm)
 	command -v python3 >/dev/null || missing+=(python3)
 	python3 -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)
+	python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
 	if [ ${#missing[@]} -gt 0 ]; then
 		if [ "$(id -u)" = 0 ]; then apt_install "${missing[@]}"
 		else
@@ -82,6 +83,24 @@ ensure_onnxruntime() {
 	exports="$("$CAIRN_ROOT/scripts/fetch-onnxruntime.sh" --print-env)" || return 1
 	eval "$exports"
 	say "ONNX Runtime: $ORT_DYLIB_PATH"
+}
+
+# Prepares a Python virtual environment with openlineage-python and jsonschema, pinned in
+# tests/openlineage/requirements.txt, for the OpenLineage export check of the end-to-end suite;
+# exports CAIRN_OPENLINEAGE_PYTHON.
+ensure_openlineage_python() {
+	local venv="${CAIRN_CACHE:-$HOME/.cache/cairn}/openlineage-venv"
+	local requirements="$CAIRN_ROOT/tests/openlineage/requirements.txt"
+	if [ -x "$venv/bin/python" ] && cmp -s "$requirements" "$venv/requirements.txt"; then
+		say "openlineage-python is installed ($venv)"
+	else
+		say "python3 -m venv $venv && pip install -r tests/openlineage/requirements.txt"
+		rm -rf "$venv"
+		python3 -m venv "$venv" &&
+			"$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements" &&
+			cp "$requirements" "$venv/requirements.txt" || return 1
+	fi
+	export CAIRN_OPENLINEAGE_PYTHON="$venv/bin/python"
 }
 
 # Installs the end-to-end suite's npm packages exactly as locked.

@@ -64,6 +64,7 @@ elif [ "$cargo_status" != 0 ]; then
 fi
 
 ensure_npm_packages || { failed=$((failed + 1)); failures+=("npm ci"); }
+ensure_openlineage_python || { failed=$((failed + 1)); failures+=("openlineage-python"); }
 say "end-to-end: node --test (tests/)"
 (cd tests && node --test --test-concurrency=1 --test-reporter=spec --test-reporter-destination=stdout \
 	--test-reporter=tap --test-reporter-destination="$log_dir/e2e.tap" e2e/)
@@ -76,6 +77,9 @@ if [ "$e2e_status" != 0 ]; then
 	failures+=("end-to-end")
 	[ -z "$e2e_fail" ] || [ "$e2e_fail" = 0 ] && failed=$((failed + 1))
 fi
+
+# The benchmark harness, in its quick mode (times are not asserted): keeps it working.
+check "bench harness (rpc --quick)" "$CAIRN_ROOT/scripts/bench-rpc.sh" --quick
 
 if [ ${#failures[@]} -gt 0 ]; then
 	echo "failed: ${failures[*]} (logs in $log_dir)"

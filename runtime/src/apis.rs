@@ -259,8 +259,14 @@ impl_runtime_apis! {
 		}
 	}
 
-	impl pallet_model_provenance::runtime_api::ProvenanceApi<Block, AccountId, Balance, BlockNumber>
-		for Runtime
+	impl
+		pallet_model_provenance::runtime_api::ProvenanceApi<
+			Block,
+			AccountId,
+			Balance,
+			BlockNumber,
+			pallet_inference::Receipt<AccountId, BlockNumber>,
+		> for Runtime
 	{
 		fn model(
 			model: pallet_model_provenance::ModelId,
@@ -278,9 +284,20 @@ impl_runtime_apis! {
 			model: pallet_model_provenance::ModelId,
 			direction: pallet_model_provenance::Direction,
 			max_depth: u32,
+			start: u32,
 			limit: u32,
 		) -> Vec<pallet_model_provenance::LineageEdge> {
-			ModelProvenance::lineage(model, direction, max_depth, limit)
+			ModelProvenance::lineage(model, direction, max_depth, start, limit)
+		}
+
+		fn lineage_page(
+			model: pallet_model_provenance::ModelId,
+			direction: pallet_model_provenance::Direction,
+			max_depth: u32,
+			start: u32,
+			limit: u32,
+		) -> Option<pallet_model_provenance::LineagePage> {
+			ModelProvenance::lineage_page(model, direction, max_depth, start, limit)
 		}
 
 		fn children(
@@ -320,6 +337,20 @@ impl_runtime_apis! {
 			pallet_model_provenance::Evaluation<AccountId, Balance, BlockNumber>,
 		)> {
 			ModelProvenance::evaluations(model, start_after, limit)
+		}
+
+		fn receipts(
+			model: pallet_model_provenance::ModelId,
+			start_after: Option<pallet_model_provenance::ReceiptId>,
+			limit: u32,
+		) -> Vec<(pallet_model_provenance::ReceiptId, pallet_inference::Receipt<AccountId, BlockNumber>)> {
+			let Some(record) = pallet_model_provenance::Models::<Runtime>::get(model) else {
+				return Vec::new();
+			};
+			Inference::receipts_of_model(record.file.sha256, start_after, limit)
+				.into_iter()
+				.filter_map(|id| pallet_inference::Receipts::<Runtime>::get(id).map(|r| (id, r)))
+				.collect()
 		}
 	}
 

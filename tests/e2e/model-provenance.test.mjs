@@ -120,12 +120,12 @@ test('a fine-tune lineage with licensed training data, read back with polkadot.j
   assert.equal(record.name.toUtf8(), 'cairn-base-ft');
   assert.equal(record.parents[0].kind.type, 'FineTunedFrom');
   assert.equal(record.data[0].purpose.type, 'FineTuning');
-  const edges = await api.call.provenanceApi.lineage(tuned, 'Ancestors', 10, 100);
+  const edges = await api.call.provenanceApi.lineage(tuned, 'Ancestors', 10, 0, 100);
   assert.deepEqual(
     edges.map((e) => [e.child.toNumber(), e.parent.toNumber(), e.kind.type, e.distance.toNumber()]),
     [[tuned, base, 'FineTunedFrom', 1]],
   );
-  const down = await api.call.provenanceApi.lineage(base, 'Descendants', 10, 100);
+  const down = await api.call.provenanceApi.lineage(base, 'Descendants', 10, 0, 100);
   assert.deepEqual(down.map((e) => e.child.toNumber()), [tuned]);
   const children = await api.call.provenanceApi.children(base, null, 10);
   assert.deepEqual(children.map(([id, kind]) => [id.toNumber(), kind.type]), [[tuned, 'FineTunedFrom']]);

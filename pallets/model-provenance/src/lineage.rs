@@ -16,20 +16,70 @@ pub const MAX_PAGE_SIZE: u32 = 256;
 
 impl<T: Config> Pallet<T> {
 	/// The edges found walking from `model` toward its parents or its children, breadth first,
-	/// at most `max_depth` (capped at `MaxLineageDepth`) steps and `limit` (capped at
-	/// [`MAX_PAGE_SIZE`]) edges; each edge once. Empty for an unknown model.
+	/// at most `max_depth` (capped at `MaxLineageDepth`) steps; each edge once. Of that walk's
+	/// edges, in order, the page of at most `limit` (capped at [`MAX_PAGE_SIZE`]) starting at
+	/// position `start`: the walk is deterministic for a given state, so pages read at one block
+	/// fit together. Empty for an unknown model.
 	pub fn lineage(
 		model: ModelId,
 		direction: Direction,
 		max_depth: u32,
+		start: u32,
 		limit: u32,
+	) -> Vec<LineageEdge> {
+		if !Models::<T>::contains_key(model) {
+			return Vec::new();
+		}
+		Self::walk(model, direction, max_depth, start, limit, |_, _| {})
+	}
+
+	/// A page of `model`'s lineage, as [`Self::lineage`], with the lineage's standing at the
+	/// current block, in one pass: the model records the walk reads toward the ancestors also
+	/// answer whether those ancestors are revoked. `None` for an unknown model.
+	pub fn lineage_page(
+		model: ModelId,
+		direction: Direction,
+		max_depth: u32,
+		start: u32,
+		limit: u32,
+	) -> Option<LineagePage> {
+		let record = Models::<T>::get(model)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		let mut revoked: BTreeMap<ModelId, bool> = BTreeMap::new();
+		let edges = Self::walk(model, direction, max_depth, start, limit, |id, ancestor| {
+			revoked.insert(id, Self::revoked_by(&ancestor.status, now));
+		});
+		let problems = Self::problems_of(model, &record, None, now, false, |ancestor| {
+			revoked.get(&ancestor).copied().unwrap_or_else(|| {
+				Models::<T>::get(ancestor).is_none_or(|a| Self::revoked_by(&a.status, now))
+			})
+		});
+		let status = if problems.is_empty() {
+			LineageStatus::Clean
+		} else {
+			LineageStatus::Problems(problems)
+		};
+		Some(LineagePage { edges, status })
+	}
+
+	/// The breadth-first walk behind [`Self::lineage`]; `visit` sees each model record read on
+	/// the way (toward the ancestors, every model whose parents were followed).
+	fn walk(
+		model: ModelId,
+		direction: Direction,
+		max_depth: u32,
+		start: u32,
+		limit: u32,
+		mut visit: impl FnMut(ModelId, &ModelOf<T>),
 	) -> Vec<LineageEdge> {
 		let max_depth = max_depth.min(T::MaxLineageDepth::get());
 		let limit = limit.min(MAX_PAGE_SIZE) as usize;
 		let mut edges = Vec::new();
-		if !Models::<T>::contains_key(model) {
+		if limit == 0 {
 			return edges;
 		}
+		// Edges of the walk before `start` are counted, not kept.
+		let mut skip = start as usize;
 		let mut visited = BTreeSet::from([model]);
 		let mut queue = VecDeque::from([(model, 0u32)]);
 		while let Some((current, distance)) = queue.pop_front() {
@@ -37,23 +87,32 @@ impl<T: Config> Pallet<T> {
 				continue;
 			}
 			let next = distance + 1;
+			let wanted = skip.saturating_add(limit - edges.len());
 			let neighbours: Vec<(ModelId, EdgeKind)> = match direction {
-				Direction::Ancestors => Models::<T>::get(current)
-					.map(|m| m.parents.iter().map(|e| (e.parent, e.kind)).collect())
-					.unwrap_or_default(),
-				Direction::Descendants => Children::<T>::iter_prefix(current)
-					.take(limit.saturating_sub(edges.len()))
-					.collect(),
+				Direction::Ancestors => match Models::<T>::get(current) {
+					Some(record) => {
+						visit(current, &record);
+						record.parents.iter().map(|e| (e.parent, e.kind)).collect()
+					},
+					None => Vec::new(),
+				},
+				Direction::Descendants => {
+					Children::<T>::iter_prefix(current).take(wanted).collect()
+				},
 			};
 			for (other, kind) in neighbours {
-				if edges.len() >= limit {
-					return edges;
-				}
 				let (child, parent) = match direction {
 					Direction::Ancestors => (current, other),
 					Direction::Descendants => (other, current),
 				};
-				edges.push(LineageEdge { child, parent, kind, distance: next });
+				if skip > 0 {
+					skip -= 1;
+				} else {
+					edges.push(LineageEdge { child, parent, kind, distance: next });
+					if edges.len() >= limit {
+						return edges;
+					}
+				}
 				if visited.insert(other) {
 					queue.push_back((other, next));
 				}
@@ -101,6 +160,11 @@ impl<T: Config> Pallet<T> {
 		)
 	}
 
+	/// Whether a model in `status` is revoked as of block `at`.
+	fn revoked_by(status: &ModelStatus<BlockNumberFor<T>>, at: BlockNumberFor<T>) -> bool {
+		matches!(status, ModelStatus::Revoked { at: when, .. } if *when <= at)
+	}
+
 	/// What is wrong with `model`'s lineage at block `at`: itself or an ancestor revoked by then,
 	/// an upstream license not valid then, or (with `use_`) one not allowing `use_`. Stops at the
 	/// first problem when `first_only`. `None` for an unknown model.
@@ -111,20 +175,34 @@ impl<T: Config> Pallet<T> {
 		first_only: bool,
 	) -> Option<Vec<LineageProblem>> {
 		let record = Models::<T>::get(model)?;
+		Some(Self::problems_of(model, &record, use_, at, first_only, |ancestor| {
+			Models::<T>::get(ancestor).is_none_or(|a| Self::revoked_by(&a.status, at))
+		}))
+	}
+
+	/// [`Self::problems`] of `model`, whose record is `record`; `ancestor_revoked` tells whether
+	/// an ancestor is revoked (or gone) at `at`.
+	fn problems_of(
+		model: ModelId,
+		record: &ModelOf<T>,
+		use_: Option<LicenseUse>,
+		at: BlockNumberFor<T>,
+		first_only: bool,
+		mut ancestor_revoked: impl FnMut(ModelId) -> bool,
+	) -> Vec<LineageProblem> {
 		let upstream = Upstreams::<T>::get(model).unwrap_or_default();
-		let revoked_by = |status: &ModelStatus<BlockNumberFor<T>>| matches!(status, ModelStatus::Revoked { at: when, .. } if *when <= at);
 		let mut problems = Vec::new();
-		if revoked_by(&record.status) {
+		if Self::revoked_by(&record.status, at) {
 			problems.push(LineageProblem::Revoked);
 			if first_only {
-				return Some(problems);
+				return problems;
 			}
 		}
 		for ancestor in upstream.ancestors.iter() {
-			if Models::<T>::get(ancestor.model).is_none_or(|a| revoked_by(&a.status)) {
+			if ancestor_revoked(ancestor.model) {
 				problems.push(LineageProblem::AncestorRevoked(ancestor.model));
 				if first_only {
-					return Some(problems);
+					return problems;
 				}
 			}
 		}
@@ -142,11 +220,11 @@ impl<T: Config> Pallet<T> {
 			if let Some(problem) = problem {
 				problems.push(problem);
 				if first_only {
-					return Some(problems);
+					return problems;
 				}
 			}
 		}
-		Some(problems)
+		problems
 	}
 
 	/// The standing of `model`'s lineage at block `at`: every problem, each once.

@@ -252,14 +252,14 @@ fn a_64_deep_chain_is_accepted_and_the_65th_level_refused() {
 			try_register(1, 1000, &[(tip, FineTunedFrom)], vec![]),
 			Error::<Test>::LineageTooDeep
 		);
-		let edges = ModelProvenance::lineage(tip, Direction::Ancestors, u32::MAX, u32::MAX);
+		let edges = ModelProvenance::lineage(tip, Direction::Ancestors, u32::MAX, 0, u32::MAX);
 		assert_eq!(edges.len() as u32, MAX_DEPTH);
 		assert_eq!(
 			edges[0],
 			LineageEdge { child: tip, parent: tip - 1, kind: FineTunedFrom, distance: 1 }
 		);
 		assert_eq!(edges.last().unwrap().distance, MAX_DEPTH);
-		let down = ModelProvenance::lineage(ids[0], Direction::Descendants, 3, 100);
+		let down = ModelProvenance::lineage(ids[0], Direction::Descendants, 3, 0, 100);
 		assert_eq!(down.iter().map(|e| e.child).collect::<Vec<_>>(), ids[1..4].to_vec());
 	});
 }
@@ -271,7 +271,7 @@ fn a_wide_merge_is_accepted_within_the_ancestor_bound() {
 		let list: Vec<(ModelId, EdgeKind)> = roots.iter().map(|r| (*r, MergedFrom)).collect();
 		let merged = register(1, 9, 0, &list, vec![]);
 		assert_eq!(Upstreams::<Test>::get(merged).unwrap().ancestors.len(), 8);
-		assert_eq!(ModelProvenance::lineage(merged, Direction::Ancestors, 1, 100).len(), 8);
+		assert_eq!(ModelProvenance::lineage(merged, Direction::Ancestors, 1, 0, 100).len(), 8);
 		for r in roots {
 			assert_eq!(Children::<Test>::get(r, merged), Some(MergedFrom));
 		}
@@ -529,9 +529,9 @@ fn royalties_count_each_source_once_in_a_diamond() {
 			]
 		);
 		// Diamond lineage walk: each edge once.
-		let edges = ModelProvenance::lineage(top, Direction::Ancestors, 10, 100);
+		let edges = ModelProvenance::lineage(top, Direction::Ancestors, 10, 0, 100);
 		assert_eq!(edges.len(), 4);
-		let down = ModelProvenance::lineage(base, Direction::Descendants, 10, 100);
+		let down = ModelProvenance::lineage(base, Direction::Descendants, 10, 0, 100);
 		assert_eq!(down.len(), 4);
 		assert!(ModelProvenance::royalties(99).is_empty());
 
@@ -804,10 +804,10 @@ fn balances_reconcile_to_the_unit() {
 fn lineage_queries_are_bounded_and_empty_for_unknown_models() {
 	new_test_ext().execute_with(|| {
 		let ids = chain(1, 10);
-		assert!(ModelProvenance::lineage(99, Direction::Ancestors, 10, 10).is_empty());
-		assert_eq!(ModelProvenance::lineage(ids[9], Direction::Ancestors, 3, 100).len(), 3);
-		assert_eq!(ModelProvenance::lineage(ids[9], Direction::Ancestors, 100, 2).len(), 2);
-		assert_eq!(ModelProvenance::lineage(ids[0], Direction::Descendants, 0, 100).len(), 0);
+		assert!(ModelProvenance::lineage(99, Direction::Ancestors, 10, 0, 10).is_empty());
+		assert_eq!(ModelProvenance::lineage(ids[9], Direction::Ancestors, 3, 0, 100).len(), 3);
+		assert_eq!(ModelProvenance::lineage(ids[9], Direction::Ancestors, 100, 0, 2).len(), 2);
+		assert_eq!(ModelProvenance::lineage(ids[0], Direction::Descendants, 0, 0, 100).len(), 0);
 		assert_eq!(ModelProvenance::upstream_datasets(99, 1), None);
 		assert!(ModelProvenance::children(99, None, 10).is_empty());
 		assert!(ModelProvenance::evaluations(99, None, 10).is_empty());
@@ -830,5 +830,73 @@ fn model_inspect_answers_for_other_pallets() {
 			<Inspect as ModelInspect<_, _, _>>::royalty_recipients(model),
 			vec![RoyaltyRecipient { account: 2, bps: 300 }]
 		);
+	});
+}
+
+#[test]
+fn lineage_pages_fit_together_into_the_whole_walk() {
+	new_test_ext().execute_with(|| {
+		// A diamond under a chain: two fine-tunes of one base, merged, then a chain of 5 on top.
+		let base = root(1, 1);
+		let left = register(1, 2, 0, &[(base, FineTunedFrom)], vec![]);
+		let right = register(1, 3, 0, &[(base, FineTunedFrom)], vec![]);
+		let merged = register(1, 4, 0, &[(left, MergedFrom), (right, MergedFrom)], vec![]);
+		let mut tip = merged;
+		for seed in 5..10 {
+			tip = register(1, seed, 0, &[(tip, QuantizedFrom)], vec![]);
+		}
+		for (from, direction) in [(tip, Direction::Ancestors), (base, Direction::Descendants)] {
+			let whole = ModelProvenance::lineage(from, direction, u32::MAX, 0, u32::MAX);
+			// The shared base (or merge) is reached twice but each edge appears once.
+			assert_eq!(whole.len(), 9, "{direction:?}");
+			for page in 1..=4 {
+				let mut joined = Vec::new();
+				let mut start = 0;
+				loop {
+					let got = ModelProvenance::lineage(from, direction, u32::MAX, start, page);
+					joined.extend_from_slice(&got);
+					if got.len() < page as usize {
+						break;
+					}
+					start += page;
+				}
+				assert_eq!(joined, whole, "{direction:?} in pages of {page}");
+			}
+			assert!(ModelProvenance::lineage(from, direction, u32::MAX, 9, 10).is_empty());
+			assert!(ModelProvenance::lineage(from, direction, u32::MAX, 0, 0).is_empty());
+		}
+	});
+}
+
+#[test]
+fn a_lineage_page_is_the_walk_and_the_status_in_one_pass() {
+	new_test_ext().execute_with(|| {
+		let ids = chain(1, 6);
+		let tip = *ids.last().unwrap();
+		let now = System::block_number();
+		let same = |direction, depth, start, limit| {
+			let page = ModelProvenance::lineage_page(tip, direction, depth, start, limit)
+				.expect("known model");
+			assert_eq!(page.edges, ModelProvenance::lineage(tip, direction, depth, start, limit));
+			assert_eq!(page.status, ModelProvenance::lineage_status(tip, now));
+			page.status
+		};
+		assert_eq!(same(Direction::Ancestors, 64, 0, 100), LineageStatus::Clean);
+		// An ancestor revoked: found whether or not the walk reaches it.
+		assert_ok!(ModelProvenance::revoke_model(
+			RuntimeOrigin::signed(1),
+			ids[1],
+			b"x".to_vec().try_into().unwrap()
+		));
+		let expected = LineageStatus::Problems(vec![LineageProblem::AncestorRevoked(ids[1])]);
+		for (direction, depth, start, limit) in [
+			(Direction::Ancestors, 64, 0, 100),
+			(Direction::Ancestors, 1, 0, 100),
+			(Direction::Ancestors, 64, 2, 1),
+			(Direction::Descendants, 64, 0, 100),
+		] {
+			assert_eq!(same(direction, depth, start, limit), expected);
+		}
+		assert_eq!(ModelProvenance::lineage_page(999, Direction::Ancestors, 64, 0, 10), None);
 	});
 }

@@ -518,6 +518,15 @@ pub enum LineageStatus {
 	UnknownModel,
 }
 
+/// A page of a model's lineage with the lineage's standing, read in one pass.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+pub struct LineagePage {
+	/// The page's edges, as [`crate::Pallet::lineage`] returns them.
+	pub edges: alloc::vec::Vec<LineageEdge>,
+	/// The standing of the model's lineage at the block read (never `UnknownModel`).
+	pub status: LineageStatus,
+}
+
 /// Who is owed royalties on a model's inference and how much, each recipient once.
 #[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
 pub struct RoyaltyRecipient<AccountId> {
