@@ -225,7 +225,8 @@ fn describe(error: InferenceError) -> &'static str {
 	}
 }
 
-fn element_name(element_type: ElementType) -> &'static str {
+/// The lower-case name of an element type (`f32`, `f16`, `i64`, `i32`, `u8`, `bool`).
+pub fn element_name(element_type: ElementType) -> &'static str {
 	match element_type {
 		ElementType::F32 => "f32",
 		ElementType::F16 => "f16",

@@ -507,6 +507,31 @@ impl<Ch: ProvenanceChain> Provenance<Ch> {
 		Ok(DatasetsAnswer { at: block.into(), model, datasets })
 	}
 
+	/// A page of a model's records listed by id (`listing`), read by `fetch(block, after,
+	/// limit)`: the block, the page and the cursor of the next page.
+	#[allow(clippy::type_complexity)]
+	fn id_page<T>(
+		&self,
+		listing: Listing,
+		model: ModelId,
+		page_size: Option<u32>,
+		cursor: Option<&str>,
+		at: Option<&str>,
+		fetch: impl FnOnce(BlockRef, Option<u64>, u32) -> Result<Vec<(u64, T)>, ChainError>,
+	) -> Result<(BlockRef, Vec<(u64, T)>, Option<String>), ProvenanceError> {
+		let page = page_size_of(page_size)?;
+		let (block, start_after) = self.page_start(listing, model, cursor, at)?;
+		self.known_model(block, model)?;
+		let mut found = fetch(block, start_after, page + 1)?;
+		let next_cursor = next_after(&mut found, page, |last| Cursor {
+			listing,
+			model,
+			block: block.hash.into(),
+			position: last,
+		});
+		Ok((block, found, next_cursor))
+	}
+
 	/// `provenance_evaluations`: a page of the model's evaluations.
 	pub fn evaluations(
 		&self,
@@ -515,16 +540,10 @@ impl<Ch: ProvenanceChain> Provenance<Ch> {
 		cursor: Option<&str>,
 		at: Option<&str>,
 	) -> Result<EvaluationsAnswer, ProvenanceError> {
-		let page = page_size_of(page_size)?;
-		let (block, start_after) = self.page_start(Listing::Evaluations, model, cursor, at)?;
-		self.known_model(block, model)?;
-		let mut found = self.chain.evaluations(block, model, start_after, page + 1)?;
-		let next_cursor = next_after(&mut found, page, |last| Cursor {
-			listing: Listing::Evaluations,
-			model,
-			block: block.hash.into(),
-			position: last,
-		});
+		let (block, found, next_cursor) =
+			self.id_page(Listing::Evaluations, model, page_size, cursor, at, |block, after, n| {
+				self.chain.evaluations(block, model, after, n)
+			})?;
 		Ok(EvaluationsAnswer {
 			at: block.into(),
 			model,
@@ -541,16 +560,10 @@ impl<Ch: ProvenanceChain> Provenance<Ch> {
 		cursor: Option<&str>,
 		at: Option<&str>,
 	) -> Result<ReceiptsAnswer, ProvenanceError> {
-		let page = page_size_of(page_size)?;
-		let (block, start_after) = self.page_start(Listing::Receipts, model, cursor, at)?;
-		self.known_model(block, model)?;
-		let mut found = self.chain.receipts(block, model, start_after, page + 1)?;
-		let next_cursor = next_after(&mut found, page, |last| Cursor {
-			listing: Listing::Receipts,
-			model,
-			block: block.hash.into(),
-			position: last,
-		});
+		let (block, found, next_cursor) =
+			self.id_page(Listing::Receipts, model, page_size, cursor, at, |block, after, n| {
+				self.chain.receipts(block, model, after, n)
+			})?;
 		Ok(ReceiptsAnswer {
 			at: block.into(),
 			model,

@@ -1,7 +1,7 @@
 //! The JSON the provenance RPC answers with: hex hashes, SS58 accounts, decimal-string balances,
 //! camelCase fields and enums as strings, converted from the runtime's records.
 
-use cairn_inference::{Dim, ElementType, TensorSpec};
+use cairn_inference::{Dim, TensorSpec};
 use cairn_runtime::{AccountId, Balance, BlockNumber, Hash};
 use pallet_data_licensing::{AllowedUses, LicenseStatus};
 use pallet_model_provenance::{
@@ -162,14 +162,7 @@ impl From<&TensorSpec> for TensorView {
 	fn from(spec: &TensorSpec) -> Self {
 		TensorView {
 			name: text(&spec.name),
-			element_type: match spec.element_type {
-				ElementType::F32 => "f32",
-				ElementType::F16 => "f16",
-				ElementType::I64 => "i64",
-				ElementType::I32 => "i32",
-				ElementType::U8 => "u8",
-				ElementType::Bool => "bool",
-			},
+			element_type: crate::inference::element_name(spec.element_type),
 			shape: spec
 				.shape
 				.iter()
