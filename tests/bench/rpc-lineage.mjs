@@ -101,7 +101,7 @@ const iface = (await api.query.modelProvenance.models(0)).unwrap().interface;
 const terms = { priceFloor: 0, royaltyBps: 0, derivatives: 'Open', requiredLicense: null };
 
 // Funds: each model holds a deposit of 10 CAIRN and 0.001 CAIRN a stored byte (its record and
-// its upstream set, up to 2.7 kB at depth 64), under 14 CAIRN; fees are small.
+// its upstream set, up to 3.4 kB at depth 64), under 14 CAIRN; fees are small.
 const need = BigInt(total) * 14n * UNIT + 1000n * UNIT;
 const funders = ['//Alice', '//Bob', '//Charlie', '//Dave', '//Eve', '//Ferdie'].map((u) => keyring.addFromUri(u));
 const share = need / BigInt(funders.length) + UNIT;
@@ -140,8 +140,11 @@ async function lastFailure() {
   return 'no failed extrinsic in the last 100 blocks';
 }
 
-// Errors of a resubmission that only say the pool already holds that nonce.
+// Errors of a resubmission that only say the pool already holds that nonce (1012..1014) or
+// that it was included meanwhile (1010, stale).
 const ALREADY_POOLED = new Set([1012, 1013, 1014]);
+const alreadyDone = (error) =>
+  ALREADY_POOLED.has(error.code) || (error.code === 1010 && error.data === 'Transaction is outdated');
 
 // Submits in batches, at most IN_FLIGHT ahead of what is registered. The pool may drop
 // transactions under this load (then every later nonce waits): when nothing is registered for
@@ -179,7 +182,7 @@ while (done < total) {
     batch.push({ jsonrpc: '2.0', id: submitted, method: 'author_submitExtrinsic', params: [await signed(submitted)] });
   }
   const answers = await post(JSON.stringify(batch));
-  const failed = answers.filter((a) => a.error && !(resubmitting && ALREADY_POOLED.has(a.error.code)));
+  const failed = answers.filter((a) => a.error && !(resubmitting && alreadyDone(a.error)));
   if (failed.length) throw new Error(`submission refused: ${JSON.stringify(failed[0].error)}`);
   if (submitted % 10_000 < BATCH) log(`submitted ${submitted} / ${total}, registered ${done}`);
 }

@@ -265,15 +265,10 @@ impl Cursor {
 	}
 
 	fn parse(text: &str) -> Option<Self> {
-		let digits = text.strip_prefix("0x")?;
-		if digits.len() % 2 != 0 || !digits.is_ascii() {
+		if !text.starts_with("0x") {
 			return None;
 		}
-		let bytes: Option<Vec<u8>> = (0..digits.len())
-			.step_by(2)
-			.map(|i| u8::from_str_radix(&digits[i..i + 2], 16).ok())
-			.collect();
-		let bytes = bytes?;
+		let bytes = sp_core::bytes::from_hex(text).ok()?;
 		let mut input = &bytes[..];
 		let cursor = Cursor::decode(&mut input).ok()?;
 		input.is_empty().then_some(cursor)

@@ -183,6 +183,7 @@ impl<T: Config> Pallet<T> {
 				model: edge.parent,
 				owner: parent.owner,
 				royalty_bps: parent.terms.royalty_bps,
+				parents: parent.parents,
 			});
 		}
 		ensure!(merged != 1, Error::<T>::MergeNeedsTwoParents);
@@ -261,13 +262,15 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The deposit of a model: the base plus the per-byte rate for its record (with the status
-	/// at its largest, so revocation needs no top-up) and its upstream set.
+	/// at its largest, so revocation needs no top-up), its upstream set and one byte, its share
+	/// of the revocation index (an entry of 128 bytes per 1024 models).
 	pub fn model_deposit(model: &ModelOf<T>, upstream: &UpstreamOf<T>) -> BalanceOf<T> {
 		let bytes = model
 			.encoded_size()
 			.saturating_sub(model.status.encoded_size())
 			.saturating_add(ModelStatus::<BlockNumberFor<T>>::max_encoded_len())
-			.saturating_add(upstream.encoded_size());
+			.saturating_add(upstream.encoded_size())
+			.saturating_add(1);
 		let bytes: BalanceOf<T> = (bytes as u32).into();
 		T::ModelDepositBase::get().saturating_add(T::DepositPerByte::get().saturating_mul(bytes))
 	}
@@ -409,8 +412,21 @@ impl<T: Config> Pallet<T> {
 			reason: reason.clone(),
 		};
 		Models::<T>::insert(model, record);
+		Self::index_revocation(model);
 		Self::deposit_event(Event::ModelRevoked { model, reason });
 		Ok(())
+	}
+
+	/// Sets `model`'s bit in [`RevokedModels`] and its chunk's in [`RevokedChunks`].
+	fn index_revocation(model: ModelId) {
+		let (chunk, offset) = RevocationBits::locate(model);
+		let (group, chunk_offset) = RevocationBits::locate(chunk);
+		RevokedModels::<T>::mutate(chunk, |bits| {
+			bits.get_or_insert_with(Default::default).insert(offset)
+		});
+		RevokedChunks::<T>::mutate(group, |bits| {
+			bits.get_or_insert_with(Default::default).insert(chunk_offset)
+		});
 	}
 
 	/// Checks the pallet's invariants: every edge points to an older model and is indexed,
@@ -441,11 +457,43 @@ impl<T: Config> Pallet<T> {
 				upstream.ancestors.iter().all(|a| a.model < id),
 				"ancestor younger than its descendant"
 			);
+			for ancestor in upstream.ancestors.iter() {
+				let record = Models::<T>::get(ancestor.model).ok_or("unknown ancestor")?;
+				ensure!(record.parents == ancestor.parents, "ancestor's edges disagree");
+			}
+			let (chunk, offset) = RevocationBits::locate(id);
+			let indexed = RevokedModels::<T>::get(chunk).is_some_and(|bits| bits.contains(offset));
+			ensure!(
+				indexed == matches!(model.status, ModelStatus::Revoked { .. }),
+				"revocation index disagrees"
+			);
 			let entry = model_deposits.entry(model.owner.clone()).or_default();
 			*entry = entry.saturating_add(model.deposit);
 		}
 		ensure!(ModelByHash::<T>::iter().count() as u64 == models, "stray hash index entries");
 		ensure!(Upstreams::<T>::iter().count() as u64 == models, "stray upstream sets");
+		for (chunk, bits) in RevokedModels::<T>::iter() {
+			ensure!(!bits.is_empty(), "empty revocation index entry");
+			for offset in (0..REVOCATION_SPAN).filter(|offset| bits.contains(*offset)) {
+				let id = chunk.saturating_mul(REVOCATION_SPAN).saturating_add(offset);
+				ensure!(
+					Models::<T>::get(id)
+						.is_some_and(|m| matches!(m.status, ModelStatus::Revoked { .. })),
+					"revocation index bit for a model not revoked"
+				);
+			}
+			let (group, offset) = RevocationBits::locate(chunk);
+			ensure!(
+				RevokedChunks::<T>::get(group).is_some_and(|g| g.contains(offset)),
+				"revocation chunk not in the summary"
+			);
+		}
+		for (group, bits) in RevokedChunks::<T>::iter() {
+			for offset in (0..REVOCATION_SPAN).filter(|offset| bits.contains(*offset)) {
+				let chunk = group.saturating_mul(REVOCATION_SPAN).saturating_add(offset);
+				ensure!(RevokedModels::<T>::contains_key(chunk), "summary bit without a chunk");
+			}
+		}
 		for (parent, child, kind) in Children::<T>::iter() {
 			let edge = ParentEdge { parent, kind };
 			ensure!(

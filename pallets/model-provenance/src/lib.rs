@@ -169,6 +169,19 @@ pub mod pallet {
 	pub type Upstreams<T: Config> =
 		StorageMap<_, Twox64Concat, ModelId, UpstreamOf<T>, OptionQuery>;
 
+	/// Revoked models, a bit per model id: the entry `k` holds ids `k * 1024 ..= k * 1024 +
+	/// 1023`. With [`RevokedChunks`], a lineage's revoked ancestors are found in a read or two
+	/// however many ancestors it has. Revocation is final, so bits are only ever set.
+	#[pallet::storage]
+	pub type RevokedModels<T: Config> =
+		StorageMap<_, Twox64Concat, u64, RevocationBits, OptionQuery>;
+
+	/// Which entries of [`RevokedModels`] exist, a bit per entry: the entry `g` holds entries
+	/// `g * 1024 ..= g * 1024 + 1023` (model ids below 2^20 share one).
+	#[pallet::storage]
+	pub type RevokedChunks<T: Config> =
+		StorageMap<_, Twox64Concat, u64, RevocationBits, OptionQuery>;
+
 	/// The children of each model with the edge kind, for listing descendants page by page.
 	#[pallet::storage]
 	pub type Children<T: Config> =

@@ -27,15 +27,18 @@ impl<T: Config> Pallet<T> {
 		start: u32,
 		limit: u32,
 	) -> Vec<LineageEdge> {
-		if !Models::<T>::contains_key(model) {
-			return Vec::new();
-		}
-		Self::walk(model, direction, max_depth, start, limit, |_, _| {})
+		let Some(record) = Models::<T>::get(model) else { return Vec::new() };
+		let upstream = match direction {
+			Direction::Ancestors => Upstreams::<T>::get(model).unwrap_or_default(),
+			Direction::Descendants => Default::default(),
+		};
+		Self::walk(model, &record, &upstream, direction, max_depth, start, limit)
 	}
 
 	/// A page of `model`'s lineage, as [`Self::lineage`], with the lineage's standing at the
-	/// current block, in one pass: the model records the walk reads toward the ancestors also
-	/// answer whether those ancestors are revoked. `None` for an unknown model.
+	/// current block. Toward the ancestors this reads the model's record, its upstream set and
+	/// the revocation index (one summary entry per 2^20 ids, and only those chunks that hold a
+	/// revocation), not one record per ancestor. `None` for an unknown model.
 	pub fn lineage_page(
 		model: ModelId,
 		direction: Direction,
@@ -44,15 +47,12 @@ impl<T: Config> Pallet<T> {
 		limit: u32,
 	) -> Option<LineagePage> {
 		let record = Models::<T>::get(model)?;
+		let upstream = Upstreams::<T>::get(model).unwrap_or_default();
 		let now = frame_system::Pallet::<T>::block_number();
-		let mut revoked: BTreeMap<ModelId, bool> = BTreeMap::new();
-		let edges = Self::walk(model, direction, max_depth, start, limit, |id, ancestor| {
-			revoked.insert(id, Self::revoked_by(&ancestor.status, now));
-		});
-		let problems = Self::problems_of(model, &record, None, now, false, |ancestor| {
-			revoked.get(&ancestor).copied().unwrap_or_else(|| {
-				Models::<T>::get(ancestor).is_none_or(|a| Self::revoked_by(&a.status, now))
-			})
+		let edges = Self::walk(model, &record, &upstream, direction, max_depth, start, limit);
+		let revoked = Self::indexed_revoked(upstream.ancestors.iter().map(|a| a.model));
+		let problems = Self::problems_of(&record, &upstream, None, now, false, |ancestor| {
+			revoked.contains(&ancestor)
 		});
 		let status = if problems.is_empty() {
 			LineageStatus::Clean
@@ -62,15 +62,17 @@ impl<T: Config> Pallet<T> {
 		Some(LineagePage { edges, status })
 	}
 
-	/// The breadth-first walk behind [`Self::lineage`]; `visit` sees each model record read on
-	/// the way (toward the ancestors, every model whose parents were followed).
+	/// The breadth-first walk behind [`Self::lineage`] from `model` (whose record is `record`).
+	/// Toward the ancestors every parent edge comes from `record` and `upstream`, `model`'s
+	/// upstream set; toward the descendants from the child index.
 	fn walk(
 		model: ModelId,
+		record: &ModelOf<T>,
+		upstream: &UpstreamOf<T>,
 		direction: Direction,
 		max_depth: u32,
 		start: u32,
 		limit: u32,
-		mut visit: impl FnMut(ModelId, &ModelOf<T>),
 	) -> Vec<LineageEdge> {
 		let max_depth = max_depth.min(T::MaxLineageDepth::get());
 		let limit = limit.min(MAX_PAGE_SIZE) as usize;
@@ -78,6 +80,15 @@ impl<T: Config> Pallet<T> {
 		if limit == 0 {
 			return edges;
 		}
+		let parents_of: BTreeMap<ModelId, &Parents> = match direction {
+			Direction::Ancestors => upstream
+				.ancestors
+				.iter()
+				.map(|ancestor| (ancestor.model, &ancestor.parents))
+				.chain(core::iter::once((model, &record.parents)))
+				.collect(),
+			Direction::Descendants => BTreeMap::new(),
+		};
 		// Edges of the walk before `start` are counted, not kept.
 		let mut skip = start as usize;
 		let mut visited = BTreeSet::from([model]);
@@ -89,13 +100,10 @@ impl<T: Config> Pallet<T> {
 			let next = distance + 1;
 			let wanted = skip.saturating_add(limit - edges.len());
 			let neighbours: Vec<(ModelId, EdgeKind)> = match direction {
-				Direction::Ancestors => match Models::<T>::get(current) {
-					Some(record) => {
-						visit(current, &record);
-						record.parents.iter().map(|e| (e.parent, e.kind)).collect()
-					},
-					None => Vec::new(),
-				},
+				Direction::Ancestors => parents_of
+					.get(&current)
+					.map(|parents| parents.iter().map(|e| (e.parent, e.kind)).collect())
+					.unwrap_or_default(),
 				Direction::Descendants => {
 					Children::<T>::iter_prefix(current).take(wanted).collect()
 				},
@@ -119,6 +127,27 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		edges
+	}
+
+	/// Of `models`, those the revocation index holds revoked, reading each summary entry and
+	/// each chunk with a revocation in it at most once.
+	fn indexed_revoked(models: impl IntoIterator<Item = ModelId>) -> BTreeSet<ModelId> {
+		let mut groups: BTreeMap<u64, Option<RevocationBits>> = BTreeMap::new();
+		let mut chunks: BTreeMap<u64, Option<RevocationBits>> = BTreeMap::new();
+		models
+			.into_iter()
+			.filter(|model| {
+				let (chunk, offset) = RevocationBits::locate(*model);
+				let (group, chunk_offset) = RevocationBits::locate(chunk);
+				let group_bits =
+					groups.entry(group).or_insert_with(|| RevokedChunks::<T>::get(group));
+				group_bits.is_some_and(|bits| bits.contains(chunk_offset))
+					&& chunks
+						.entry(chunk)
+						.or_insert_with(|| RevokedModels::<T>::get(chunk))
+						.is_some_and(|bits| bits.contains(offset))
+			})
+			.collect()
 	}
 
 	/// Up to `limit` (capped at [`MAX_PAGE_SIZE`]) children of `model` with their edge kinds,
@@ -175,22 +204,22 @@ impl<T: Config> Pallet<T> {
 		first_only: bool,
 	) -> Option<Vec<LineageProblem>> {
 		let record = Models::<T>::get(model)?;
-		Some(Self::problems_of(model, &record, use_, at, first_only, |ancestor| {
+		let upstream = Upstreams::<T>::get(model).unwrap_or_default();
+		Some(Self::problems_of(&record, &upstream, use_, at, first_only, |ancestor| {
 			Models::<T>::get(ancestor).is_none_or(|a| Self::revoked_by(&a.status, at))
 		}))
 	}
 
-	/// [`Self::problems`] of `model`, whose record is `record`; `ancestor_revoked` tells whether
-	/// an ancestor is revoked (or gone) at `at`.
+	/// [`Self::problems`] of the model whose record is `record` and upstream set `upstream`;
+	/// `ancestor_revoked` tells whether an ancestor is revoked (or gone) at `at`.
 	fn problems_of(
-		model: ModelId,
 		record: &ModelOf<T>,
+		upstream: &UpstreamOf<T>,
 		use_: Option<LicenseUse>,
 		at: BlockNumberFor<T>,
 		first_only: bool,
 		mut ancestor_revoked: impl FnMut(ModelId) -> bool,
 	) -> Vec<LineageProblem> {
-		let upstream = Upstreams::<T>::get(model).unwrap_or_default();
 		let mut problems = Vec::new();
 		if Self::revoked_by(&record.status, at) {
 			problems.push(LineageProblem::Revoked);

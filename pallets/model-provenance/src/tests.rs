@@ -66,10 +66,12 @@ fn register_model_stores_record_indexes_and_holds_the_deposit() {
 		assert!(upstream.ancestors.is_empty());
 		assert_eq!(upstream.licenses.to_vec(), vec![(set, license)]);
 
-		// Deposit: base + per byte of the record (status at its largest) and upstream set.
+		// Deposit: base + per byte of the record (status at its largest), the upstream set and
+		// one byte for the revocation index.
 		let bytes = record.encoded_size() - record.status.encoded_size()
 			+ ModelStatus::<u64>::max_encoded_len()
-			+ upstream.encoded_size();
+			+ upstream.encoded_size()
+			+ 1;
 		let deposit = MODEL_DEPOSIT_BASE + DEPOSIT_PER_BYTE * bytes as u64;
 		assert_eq!(record.deposit, deposit);
 		assert_eq!(held(HoldReason::ModelDeposit, 2), deposit);
@@ -898,5 +900,116 @@ fn a_lineage_page_is_the_walk_and_the_status_in_one_pass() {
 			assert_eq!(same(direction, depth, start, limit), expected);
 		}
 		assert_eq!(ModelProvenance::lineage_page(999, Direction::Ancestors, 64, 0, 10), None);
+	});
+}
+
+/// The ancestor walk of `model` to `depth` as a researcher would write it: breadth first over the
+/// model records, each edge once.
+fn walk_of_records(model: ModelId, depth: u32) -> Vec<LineageEdge> {
+	let mut edges = Vec::new();
+	let mut seen = alloc::collections::BTreeSet::from([model]);
+	let mut queue = alloc::collections::VecDeque::from([(model, 0)]);
+	while let Some((current, distance)) = queue.pop_front() {
+		if distance >= depth {
+			continue;
+		}
+		for edge in Models::<Test>::get(current).unwrap().parents {
+			edges.push(LineageEdge {
+				child: current,
+				parent: edge.parent,
+				kind: edge.kind,
+				distance: distance + 1,
+			});
+			if seen.insert(edge.parent) {
+				queue.push_back((edge.parent, distance + 1));
+			}
+		}
+	}
+	edges
+}
+
+#[test]
+fn the_ancestor_walk_from_the_upstream_set_is_the_walk_of_the_records() {
+	new_test_ext().execute_with(|| {
+		// Two roots, fine-tunes of each, a three-way merge, an adapter of the merge and of one
+		// root, and a chain on top: paths of different lengths to the same ancestors.
+		let a = root(1, 1);
+		let b = root(1, 2);
+		let a1 = register(1, 3, 0, &[(a, FineTunedFrom)], vec![]);
+		let b1 = register(1, 4, 0, &[(b, DistilledFrom)], vec![]);
+		let merged =
+			register(1, 5, 0, &[(a1, MergedFrom), (b1, MergedFrom), (a, MergedFrom)], vec![]);
+		let adapted = register(1, 6, 0, &[(merged, AdapterOf), (b, FineTunedFrom)], vec![]);
+		let mut models = vec![a, b, a1, b1, merged, adapted];
+		for seed in 7..12 {
+			let parent = *models.last().unwrap();
+			models.push(register(1, seed, 0, &[(parent, QuantizedFrom)], vec![]));
+		}
+		for model in models {
+			for depth in 0..=12 {
+				assert_eq!(
+					ModelProvenance::lineage(model, Direction::Ancestors, depth, 0, u32::MAX),
+					walk_of_records(model, depth),
+					"model {model} to depth {depth}"
+				);
+			}
+		}
+		// Each ancestor's edges are the ones in its record.
+		let upstream = Upstreams::<Test>::get(adapted).unwrap();
+		for ancestor in upstream.ancestors {
+			assert_eq!(ancestor.parents, Models::<Test>::get(ancestor.model).unwrap().parents);
+		}
+	});
+}
+
+#[test]
+fn the_revocation_index_finds_revoked_ancestors_across_chunks_and_groups() {
+	new_test_ext().execute_with(|| {
+		// A chain over the chunk boundary at id 1024 and the summary boundary at id 2^20.
+		NextModelId::<Test>::put(1022);
+		let low = chain(1, 4);
+		assert_eq!(low, vec![1022, 1023, 1024, 1025]);
+		NextModelId::<Test>::put((1 << 20) - 1);
+		let high = register(1, 10, 0, &[(1025, FineTunedFrom)], vec![]);
+		let higher = register(1, 11, 0, &[(high, FineTunedFrom)], vec![]);
+		let tip = register(1, 12, 0, &[(higher, FineTunedFrom)], vec![]);
+		assert_eq!((high, higher, tip), ((1 << 20) - 1, 1 << 20, (1 << 20) + 1));
+		let other = register(1, 13, 0, &[], vec![]);
+		let page = |model| {
+			ModelProvenance::lineage_page(model, Direction::Ancestors, 64, 0, 100).unwrap().status
+		};
+		assert_eq!(page(tip), LineageStatus::Clean);
+		assert_eq!(RevokedModels::<Test>::iter().count(), 0);
+
+		// Revoked: one ancestor on each side of both boundaries, and a model outside the
+		// lineage sharing a chunk with an ancestor.
+		for model in [1023, higher, other] {
+			assert_ok!(ModelProvenance::revoke_model(
+				RuntimeOrigin::signed(1),
+				model,
+				b"x".to_vec().try_into().unwrap()
+			));
+		}
+		let (chunk, offset) = RevocationBits::locate(1023);
+		assert_eq!((chunk, offset), (0, 1023));
+		assert!(RevokedModels::<Test>::get(0).unwrap().contains(1023));
+		assert!(RevokedModels::<Test>::get(1024).unwrap().contains(0));
+		assert!(RevokedModels::<Test>::get(1024).unwrap().contains(other - (1 << 20)));
+		assert!(RevokedChunks::<Test>::get(0).unwrap().contains(0));
+		assert!(RevokedChunks::<Test>::get(1).unwrap().contains(0));
+		assert_eq!(RevokedChunks::<Test>::iter().count(), 2);
+
+		let expected = LineageStatus::Problems(vec![
+			LineageProblem::AncestorRevoked(higher),
+			LineageProblem::AncestorRevoked(1023),
+		]);
+		assert_eq!(page(tip), expected);
+		assert_eq!(ModelProvenance::lineage_status(tip, System::block_number()), expected);
+		assert_eq!(page(1022), LineageStatus::Clean);
+		assert_eq!(
+			page(1025),
+			LineageStatus::Problems(vec![LineageProblem::AncestorRevoked(1023)])
+		);
+		assert_eq!(page(other), LineageStatus::Problems(vec![LineageProblem::Revoked]));
 	});
 }

@@ -388,11 +388,14 @@ pub struct Ancestor<AccountId> {
 	pub owner: AccountId,
 	/// Its owner's royalty in basis points.
 	pub royalty_bps: u16,
+	/// Its own parent edges: with these an ancestor lineage is read from one record, not one
+	/// per ancestor.
+	pub parents: Parents,
 }
 
 /// Everything upstream of a model, each entry once: every ancestor (all parents' parents, to
-/// the roots) and every license of weight-shaping data used by the model or an ancestor.
-/// Computed once at registration from the parents' own upstream sets.
+/// the roots) with its parent edges, and every license of weight-shaping data used by the model
+/// or an ancestor. Computed once at registration from the parents' own upstream sets.
 #[derive(Clone, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
 pub struct Upstream<AccountId> {
 	/// Every ancestor, nearest first.
@@ -404,6 +407,44 @@ pub struct Upstream<AccountId> {
 impl<AccountId> Default for Upstream<AccountId> {
 	fn default() -> Self {
 		Self { ancestors: BoundedVec::new(), licenses: BoundedVec::new() }
+	}
+}
+
+/// Ids covered by one entry of the revocation index: model ids per chunk, and chunks per group
+/// of its summary.
+pub const REVOCATION_SPAN: u64 = 1024;
+
+/// One bit for each of [`REVOCATION_SPAN`] consecutive ids: an entry of the revocation index.
+#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
+pub struct RevocationBits(pub [u8; (REVOCATION_SPAN / 8) as usize]);
+
+impl Default for RevocationBits {
+	fn default() -> Self {
+		Self([0; (REVOCATION_SPAN / 8) as usize])
+	}
+}
+
+impl RevocationBits {
+	/// The entry covering `id` and `id`'s bit in it.
+	pub fn locate(id: u64) -> (u64, u64) {
+		(id / REVOCATION_SPAN, id % REVOCATION_SPAN)
+	}
+
+	/// Whether bit `offset` (below [`REVOCATION_SPAN`]) is set.
+	pub fn contains(&self, offset: u64) -> bool {
+		self.0.get((offset / 8) as usize).is_some_and(|byte| byte & (1 << (offset % 8)) != 0)
+	}
+
+	/// Sets bit `offset` (below [`REVOCATION_SPAN`]).
+	pub fn insert(&mut self, offset: u64) {
+		if let Some(byte) = self.0.get_mut((offset / 8) as usize) {
+			*byte |= 1 << (offset % 8);
+		}
+	}
+
+	/// Whether no bit is set.
+	pub fn is_empty(&self) -> bool {
+		self.0.iter().all(|byte| *byte == 0)
 	}
 }
 

@@ -44,13 +44,7 @@ const RUNTIME_PAGE: u32 = 256;
 
 /// `_producer` and `_schemaURL` of a custom facet called `name` in the facets' schema.
 fn custom_facet(name: &str, fields: Value) -> Value {
-	let mut facet = Map::new();
-	facet.insert("_producer".into(), PRODUCER.into());
-	facet.insert("_schemaURL".into(), format!("{FACETS_SCHEMA}#/$defs/{name}").into());
-	if let Value::Object(fields) = fields {
-		facet.extend(fields);
-	}
-	Value::Object(facet)
+	standard_facet(&format!("{FACETS_SCHEMA}#/$defs/{name}"), fields)
 }
 
 /// A standard facet with its schema.
@@ -167,6 +161,23 @@ impl<Ch: ProvenanceChain> Reader<'_, Ch> {
 	}
 }
 
+/// The standard facets of a model or dataset: its version (content hash) and owner.
+fn version_and_owner(content_hash: &str, owner: &str) -> Map<String, Value> {
+	let mut facets = Map::new();
+	facets.insert(
+		"version".into(),
+		standard_facet(VERSION_SCHEMA, json!({ "datasetVersion": content_hash })),
+	);
+	facets.insert(
+		"ownership".into(),
+		standard_facet(
+			OWNERSHIP_SCHEMA,
+			json!({ "owners": [{ "name": format!("ss58:{owner}"), "type": "OWNER" }] }),
+		),
+	);
+	facets
+}
+
 /// The facets of a model as a dataset: its version (file hash), owner and Cairn record.
 fn model_facets(id: ModelId, model: &ModelOf) -> Value {
 	let view = views::ModelView::new(id, model);
@@ -175,26 +186,27 @@ fn model_facets(id: ModelId, model: &ModelOf) -> Value {
 		ModelStatus::Deprecated { .. } => "deprecated",
 		ModelStatus::Revoked { .. } => "revoked",
 	};
-	json!({
-		"version": standard_facet(VERSION_SCHEMA, json!({ "datasetVersion": view.file.sha256 })),
-		"ownership": standard_facet(
-			OWNERSHIP_SCHEMA,
-			json!({ "owners": [{ "name": format!("ss58:{}", view.owner), "type": "OWNER" }] }),
+	let mut facets = version_and_owner(&view.file.sha256, &view.owner);
+	facets.insert(
+		"cairn_model".into(),
+		custom_facet(
+			"CairnModelDatasetFacet",
+			json!({
+				"modelId": id,
+				"name": view.name,
+				"sha256": view.file.sha256,
+				"cid": view.file.cid,
+				"sizeBytes": view.file.size_bytes,
+				"format": view.interface.format,
+				"opset": view.interface.opset,
+				"royaltyBps": view.terms.royalty_bps,
+				"derivatives": view.terms.derivatives,
+				"depth": view.depth,
+				"status": status,
+			}),
 		),
-		"cairn_model": custom_facet("CairnModelDatasetFacet", json!({
-			"modelId": id,
-			"name": view.name,
-			"sha256": view.file.sha256,
-			"cid": view.file.cid,
-			"sizeBytes": view.file.size_bytes,
-			"format": view.interface.format,
-			"opset": view.interface.opset,
-			"royaltyBps": view.terms.royalty_bps,
-			"derivatives": view.terms.derivatives,
-			"depth": view.depth,
-			"status": status,
-		})),
-	})
+	);
+	Value::Object(facets)
 }
 
 /// The lineage of `model` at `block` as OpenLineage run events, oldest model first.
@@ -256,17 +268,7 @@ pub fn export<Ch: ProvenanceChain>(
 			let mut facets = Map::new();
 			if let Some(dataset) = reader.dataset(used.dataset)? {
 				let view = views::DatasetView::new(used.dataset, &dataset);
-				facets.insert(
-					"version".into(),
-					standard_facet(VERSION_SCHEMA, json!({ "datasetVersion": view.content_hash })),
-				);
-				facets.insert(
-					"ownership".into(),
-					standard_facet(
-						OWNERSHIP_SCHEMA,
-						json!({ "owners": [{ "name": format!("ss58:{}", view.owner), "type": "OWNER" }] }),
-					),
-				);
+				facets = version_and_owner(&view.content_hash, &view.owner);
 				facets.insert(
 					"cairn_dataset".into(),
 					custom_facet(

@@ -15,25 +15,12 @@ use super::chain::{BlockRef, DatasetOf, EvaluationOf, LicenseOf, ModelOf, Receip
 
 /// `0x`-prefixed lower-case hex of `bytes`.
 pub fn hex(bytes: &[u8]) -> String {
-	let mut out = String::with_capacity(2 + bytes.len() * 2);
-	out.push_str("0x");
-	for byte in bytes {
-		out.push_str(&format!("{byte:02x}"));
-	}
-	out
+	sp_core::bytes::to_hex(bytes, false)
 }
 
 /// Parses `0x` followed by exactly 64 hex digits.
 pub fn parse_hash(text: &str) -> Option<[u8; 32]> {
-	let digits = text.strip_prefix("0x")?;
-	if digits.len() != 64 || !digits.is_ascii() {
-		return None;
-	}
-	let mut out = [0u8; 32];
-	for (i, byte) in out.iter_mut().enumerate() {
-		*byte = u8::from_str_radix(&digits[2 * i..2 * i + 2], 16).ok()?;
-	}
-	Some(out)
+	text.starts_with("0x").then(|| cairn_inference::store::from_hex(text)).flatten()
 }
 
 /// The text form of a binary CIDv1: multibase base32 (RFC 4648, lower case, no padding) with
