@@ -17,7 +17,7 @@ models=100000
 depth=64
 rpc_samples=1000
 walk_samples=50
-out_dir="$CAIRN_ROOT/docs/bench"
+out_dir="${CAIRN_BENCH_OUT:-$CAIRN_ROOT/docs/bench}"
 trie_cache=67108864
 render_only=0
 while [ $# -gt 0 ]; do
@@ -25,7 +25,7 @@ while [ $# -gt 0 ]; do
 		--models) models="$2"; shift 2 ;;
 		--depth) depth="$2"; shift 2 ;;
 		--trie-cache-size) trie_cache="$2"; shift 2 ;;
-		--quick) models=650; rpc_samples=100; walk_samples=5; out_dir="$(mktemp -d)"; shift ;;
+		--quick) models=650; rpc_samples=100; walk_samples=5; out_dir="${CAIRN_BENCH_OUT:-$(mktemp -d)}"; shift ;;
 		--render) render_only=1; shift ;;
 		*) echo "unknown argument: $1 (expected --models N, --depth D, --trie-cache-size BYTES, --quick or --render)" >&2; exit 2 ;;
 	esac
@@ -37,21 +37,13 @@ if [ "$render_only" = 0 ]; then
 	ensure_npm_packages
 
 	base="$(mktemp -d "${TMPDIR:-/tmp}/cairn-bench-rpc.XXXXXX")"
-	rpc_port=$((20000 + RANDOM % 20000))
-	say "dev node on port $rpc_port (base path $base), interval sealing every second"
-	"$CAIRN_NODE_BIN" --dev --sealing 1000 --base-path "$base" --rpc-port "$rpc_port" \
-		--port $((rpc_port + 1)) --no-prometheus --no-mdns --no-telemetry \
-		--pool-limit 20000 --pool-kbytes 200000 --rpc-max-request-size 64 --rpc-max-response-size 64 \
-		--trie-cache-size "$trie_cache" \
-		>"$base/node.log" 2>&1 &
-	node_pid=$!
+	say "dev node (base path $base), interval sealing every second"
 	# On failure the node's last log lines say what it was doing.
-	trap 'rc=$?; [ "$rc" = 0 ] || tail -n 30 "$base/node.log" >&2; kill "$node_pid" 2>/dev/null; wait "$node_pid" 2>/dev/null; rm -rf "$base"' EXIT
-	for _ in $(seq 1 120); do
-		curl -sf -H 'content-type: application/json' -d '{"jsonrpc":"2.0","id":1,"method":"system_health"}' \
-			"http://127.0.0.1:$rpc_port" >/dev/null && break
-		sleep 1
-	done
+	trap 'rc=$?; [ "$rc" = 0 ] || tail -n 30 "$base/node.log" >&2; stop_bench_node; rm -rf "$base"' EXIT
+	start_bench_node "$base" --sealing 1000 \
+		--pool-limit 20000 --pool-kbytes 200000 --rpc-max-request-size 64 --rpc-max-response-size 64 \
+		--trie-cache-size "$trie_cache"
+	rpc_port="$BENCH_RPC_PORT"
 
 	say "registering $models models (chains of depth $depth) and measuring"
 	CAIRN_BENCH_HTTP="http://127.0.0.1:$rpc_port" CAIRN_BENCH_WS="ws://127.0.0.1:$rpc_port" \

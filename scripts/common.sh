@@ -113,3 +113,37 @@ ensure_npm_packages() {
 		(cd "$CAIRN_ROOT/tests" && npm ci --no-audit --no-fund --loglevel=error)
 	fi
 }
+
+# Starts a benchmark node: `cairn-node --dev` on base path $1 (its log in $1/node.log), a random
+# RPC port and the remaining arguments; sets BENCH_NODE_PID and BENCH_RPC_PORT and waits up to
+# 120 s for its JSON-RPC (exits with the log's tail if the node dies first). stop_bench_node
+# stops it.
+start_bench_node() {
+	local base="$1"
+	shift
+	BENCH_RPC_PORT=$((20000 + RANDOM % 20000))
+	"$CAIRN_NODE_BIN" --dev --base-path "$base" --rpc-port "$BENCH_RPC_PORT" \
+		--port $((BENCH_RPC_PORT + 1)) --no-prometheus --no-mdns --no-telemetry "$@" \
+		>"$base/node.log" 2>&1 &
+	BENCH_NODE_PID=$!
+	for _ in $(seq 1 120); do
+		curl -sf -H 'content-type: application/json' -d '{"jsonrpc":"2.0","id":1,"method":"system_health"}' \
+			"http://127.0.0.1:$BENCH_RPC_PORT" >/dev/null && return 0
+		if ! kill -0 "$BENCH_NODE_PID" 2>/dev/null; then
+			tail -n 30 "$base/node.log" >&2
+			echo "the benchmark node exited before serving JSON-RPC" >&2
+			exit 1
+		fi
+		sleep 1
+	done
+	echo "the benchmark node did not serve JSON-RPC within 120 s" >&2
+	exit 1
+}
+
+# Stops the node start_bench_node started (a no-op when none runs).
+stop_bench_node() {
+	[ -n "${BENCH_NODE_PID:-}" ] || return 0
+	kill "$BENCH_NODE_PID" 2>/dev/null || true
+	wait "$BENCH_NODE_PID" 2>/dev/null || true
+	BENCH_NODE_PID=""
+}

@@ -7,9 +7,9 @@
 // (a node must be started by the caller: CAIRN_BENCH_WS / CAIRN_BENCH_HTTP name it).
 
 import { ApiPromise, Keyring, WsProvider } from '@polkadot/api';
-import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { keepAlivePoster, log, sendAndWait, summary } from '../lib/bench.mjs';
 
 const { values: flags } = parseArgs({
   options: {
@@ -29,61 +29,7 @@ const httpUrl = process.env.CAIRN_BENCH_HTTP;
 const wsUrl = process.env.CAIRN_BENCH_WS;
 const UNIT = 10n ** 12n;
 
-const log = (...args) => console.error(`[${new Date().toISOString().slice(11, 19)}]`, ...args);
-
-// One keep-alive HTTP connection, as curl or Python `requests.Session` use (Node's `fetch`
-// alone adds about a millisecond per call).
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-const target = new URL(httpUrl);
-function post(body) {
-  return new Promise((resolve, reject) => {
-    const request = http.request(
-      {
-        host: target.hostname,
-        port: target.port,
-        method: 'POST',
-        agent,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-      },
-      (response) => {
-        const chunks = [];
-        response.on('data', (chunk) => chunks.push(chunk));
-        response.on('end', () => {
-          try {
-            resolve(JSON.parse(Buffer.concat(chunks)));
-          } catch (error) {
-            reject(error);
-          }
-        });
-      },
-    );
-    request.on('error', reject);
-    request.end(body);
-  });
-}
-
-function percentile(sorted, p) {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-function summary(samples) {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return {
-    samples: sorted.length,
-    p50Ms: percentile(sorted, 50),
-    p99Ms: percentile(sorted, 99),
-    meanMs: sorted.reduce((a, b) => a + b, 0) / sorted.length,
-  };
-}
-
-async function sendAndWait(api, tx, signer) {
-  return new Promise((resolve, reject) => {
-    tx.signAndSend(signer, (result) => {
-      if (result.dispatchError) reject(new Error(result.dispatchError.toString()));
-      else if (result.status.isInBlock || result.status.isFinalized) resolve();
-    }).catch(reject);
-  });
-}
+const post = keepAlivePoster(httpUrl);
 
 const api = await ApiPromise.create({ provider: new WsProvider(wsUrl), noInitWarn: true, throwOnConnect: true });
 const keyring = new Keyring({ type: 'sr25519' });

@@ -615,3 +615,48 @@ fn the_offchain_worker_answers_a_dispute_as_referee_on_cpu() {
 		);
 	});
 }
+
+/// Runs the offchain worker as a node does, its state changes discarded afterwards (offchain
+/// storage kept); returns the nonces of the transactions it submitted.
+fn run_worker_discarding_state(
+	block: u64,
+	pool: &Arc<parking_lot::RwLock<sp_core::offchain::testing::PoolState>>,
+) -> Vec<u64> {
+	use frame_support::{storage::with_transaction, traits::OffchainWorker};
+	use sp_runtime::{generic::Preamble, TransactionOutcome};
+	let _: Result<(), sp_runtime::DispatchError> = with_transaction(|| {
+		Inference::offchain_worker(block);
+		TransactionOutcome::Rollback(Ok(()))
+	});
+	pool.write()
+		.transactions
+		.drain(..)
+		.map(|tx| match Extrinsic::decode(&mut &tx[..]).unwrap().preamble {
+			// The test signer puts the nonce where an address would be.
+			Preamble::Signed(nonce, ..) => nonce,
+			other => panic!("expected a signed transaction, got {other:?}"),
+		})
+		.collect()
+}
+
+#[test]
+fn runs_while_receipts_are_pending_take_the_next_nonces_and_start_over_when_they_were_dropped() {
+	let (mut ext, pool, provider) = ocw_ext(Arc::new(TinyEngine));
+	ext.execute_with(|| {
+		let (model, _) = lineage();
+		let chain = u64::from(System::account_nonce(provider));
+		request(model, 10_000, 1);
+		assert_eq!(run_worker_discarding_state(1, &pool), vec![chain]);
+		// The first receipt is still pending: the next run's takes the nonce after it.
+		request(model, 10_000, 1);
+		assert_eq!(run_worker_discarding_state(2, &pool), vec![chain + 1]);
+		// Nothing landed for NONCE_STALL blocks: those were dropped, start from the chain's.
+		request(model, 10_000, 1);
+		let stalled = 1 + u64::from(worker::NONCE_STALL);
+		assert_eq!(run_worker_discarding_state(stalled, &pool), vec![chain]);
+		// The chain moving on counts as progress: pending ones after it are kept.
+		System::inc_account_nonce(provider);
+		request(model, 10_000, 1);
+		assert_eq!(run_worker_discarding_state(stalled + 1, &pool), vec![chain + 1]);
+	});
+}

@@ -8,6 +8,9 @@
 //! consecutive blocks), a block imported on two forks, or a restarted node never submit twice.
 //! A claim older than [`RETRY_AFTER`] blocks whose job is still waiting for that receipt on
 //! chain (the transaction was dropped) is taken again.
+//!
+//! Each run's transactions take nonces after the ones earlier runs sent that are still pending
+//! (kept in the same storage), so a run never replaces the last one's receipts in the pool.
 
 use super::*;
 use alloc::vec::Vec;
@@ -32,6 +35,62 @@ pub const CLAIM_PREFIX: &[u8] = b"cairn::inference::claim::";
 
 /// Prefix of the persistent offchain storage key of the last heartbeat sent per provider.
 pub const HEARTBEAT_PREFIX: &[u8] = b"cairn::inference::heartbeat::";
+
+/// Prefix of the persistent offchain storage key of the nonces a provider's transactions took.
+pub const NONCE_PREFIX: &[u8] = b"cairn::inference::nonce::";
+
+/// Blocks in which a provider's nonce on chain did not move while this node had transactions of
+/// it pending, after which those count as dropped and its nonces start again from the chain's.
+pub const NONCE_STALL: u32 = 5;
+
+/// The nonces of a provider's transactions, kept between worker runs.
+#[derive(Encode, Decode)]
+struct NonceRecord<Nonce, BlockNumber> {
+	/// The nonce the next transaction takes.
+	next: Nonce,
+	/// The provider's nonce on chain when this was written.
+	chain: Nonce,
+	/// Since when (block) the nonce on chain is `chain`.
+	since: BlockNumber,
+}
+
+type NonceRecordOf<T> = NonceRecord<<T as frame_system::Config>::Nonce, BlockNumberFor<T>>;
+
+/// Sets the nonce `account`'s next transaction of this run takes, in the worker's own state
+/// (discarded after the run; the signer reads it from there): past the transactions earlier runs
+/// of this node sent that are still pending, so this run's do not replace them in the pool. When
+/// the nonce on chain has not moved for [`NONCE_STALL`] blocks while some are pending, those were
+/// dropped, and the chain's nonce is taken. Returns what [`record_nonces`] needs.
+fn resume_nonces<T: Config>(
+	account: &T::AccountId,
+	now: BlockNumberFor<T>,
+) -> (Vec<u8>, NonceRecordOf<T>) {
+	let key = (NONCE_PREFIX, account).encode();
+	let chain = frame_system::Pallet::<T>::account_nonce(account);
+	let stored = sp_io::offchain::local_storage_get(StorageKind::PERSISTENT, &key)
+		.and_then(|bytes| NonceRecordOf::<T>::decode(&mut &bytes[..]).ok());
+	let since = match &stored {
+		Some(record) if record.chain == chain => record.since,
+		_ => now,
+	};
+	let next = match stored {
+		Some(record) if record.next > chain && now.saturating_sub(since) < NONCE_STALL.into() => {
+			record.next
+		},
+		_ => chain,
+	};
+	frame_system::Account::<T>::mutate(account, |info| info.nonce = next);
+	(key, NonceRecord { next, chain, since })
+}
+
+/// Keeps the nonce after this run's transactions of the account [`resume_nonces`] prepared.
+fn record_nonces<T: Config>(
+	account: &T::AccountId,
+	(key, mut record): (Vec<u8>, NonceRecordOf<T>),
+) {
+	record.next = frame_system::Account::<T>::get(account).nonce;
+	sp_io::offchain::local_storage_set(StorageKind::PERSISTENT, &key, &record.encode());
+}
 
 const LOG_TARGET: &str = "runtime::inference";
 
@@ -72,6 +131,7 @@ fn local_providers<T: Config>() -> Vec<(T::AccountId, T::Public)> {
 pub fn run<T: Config>(now: BlockNumberFor<T>) {
 	for (account, public) in local_providers::<T>() {
 		let signer = Signer::<T, T::AuthorityId>::any_account().with_filter(alloc::vec![public]);
+		let nonces = resume_nonces::<T>(&account, now);
 		let jobs: Vec<JobId> = AssignedJobs::<T>::iter_key_prefix(&account).collect();
 		for job in jobs {
 			if take_slot::<T>(&claim_key(job, &account), now) {
@@ -79,6 +139,7 @@ pub fn run<T: Config>(now: BlockNumberFor<T>) {
 			}
 		}
 		send_heartbeat_if_due::<T>(&account, now, &signer);
+		record_nonces::<T>(&account, nonces);
 	}
 }
 

@@ -1,0 +1,202 @@
+// Benchmarks of the core loop on a provider node (the dev chain's Alice, with the bundled tiny
+// model in its store), writing JSON to stdout:
+//   --mode latency: jobs one at a time; for each, the blocks and seconds (wall clock, as this
+//     client hears of blocks) from the block holding the request to the one holding the receipt.
+//   --mode throughput: a burst of balance transfers, then a burst of jobs, each from many
+//     signers and submitted at once so the pool stays full; per second (wall clock), transfers
+//     included against jobs whose receipts were included (each job is a request and a receipt).
+//
+// Usage: node bench/jobs.mjs --mode latency|throughput [--jobs N] [--transfers N]
+// (a node must be started by the caller: CAIRN_BENCH_WS / CAIRN_BENCH_HTTP name it).
+
+import { ApiPromise, Keyring, WsProvider } from '@polkadot/api';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { keepAlivePoster, log, sendAndWait, summary } from '../lib/bench.mjs';
+import { collectInferenceEvents, demoLineage, eventOf, f32Tensors, jobSpec, UNIT } from '../lib/jobs.mjs';
+
+const { values: flags } = parseArgs({
+  options: {
+    mode: { type: 'string', default: 'latency' },
+    jobs: { type: 'string', default: '20' },
+    transfers: { type: 'string', default: '2000' },
+    signers: { type: 'string', default: '16' },
+  },
+});
+const JOBS = Number(flags.jobs);
+const TRANSFERS = Number(flags.transfers);
+const SIGNERS = Number(flags.signers);
+const post = keepAlivePoster(process.env.CAIRN_BENCH_HTTP);
+const api = await ApiPromise.create({ provider: new WsProvider(process.env.CAIRN_BENCH_WS), noInitWarn: true, throwOnConnect: true });
+const keyring = new Keyring({ type: 'sr25519' });
+const alice = keyring.addFromUri('//Alice');
+const { base: model } = await demoLineage(api);
+const input = f32Tensors('x', [1, 4], [1, 2, 3, 4]);
+
+// When this client first heard of each block (wall clock, ms). Block timestamps are no clock
+// here: under interval sealing the node stamps each block one 6 s slot after its parent.
+const heardAt = new Map();
+const unsubscribeHeads = await api.rpc.chain.subscribeNewHeads((header) => {
+  const number = header.number.toNumber();
+  if (!heardAt.has(number)) heardAt.set(number, performance.now());
+});
+
+/** Block number of block `hash` and when it was heard of (a skipped notification counts as
+ * the next one heard). */
+async function blockAt(hash) {
+  const number = (await api.rpc.chain.getHeader(hash)).number.toNumber();
+  for (;;) {
+    const heard = [...heardAt.keys()].filter((n) => n >= number);
+    if (heard.length) return { number, ms: heardAt.get(Math.min(...heard)) };
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The module errors of extrinsics of `addresses` that failed among a block's `events`. */
+function failuresOf(events, extrinsics, addresses) {
+  return events
+    .filter(({ event, phase }) => api.events.system.ExtrinsicFailed.is(event) && phase.isApplyExtrinsic)
+    .filter(({ phase }) => {
+      const xt = extrinsics[phase.asApplyExtrinsic.toNumber()];
+      return xt?.isSigned && addresses.has(xt.signer.toString());
+    })
+    .map(({ event }) => {
+      const error = event.data.dispatchError;
+      if (!error.isModule) return error.toString();
+      const meta = api.registry.findMetaError(error.asModule);
+      return `${meta.section}.${meta.name}`;
+    });
+}
+
+async function latency() {
+  const requester = keyring.addFromUri('//Ferdie');
+  const samples = [];
+  for (let i = 0; i < JOBS; i++) {
+    const collector = await collectInferenceEvents(api);
+    try {
+      const spec = jobSpec({ maxFee: UNIT / 10n, deadline: 50 });
+      const { blockHash, events } = await sendAndWait(api, api.tx.inference.requestJob(model, input, spec), requester);
+      const job = eventOf(events, api.events.inference.JobRequested).data.job.toNumber();
+      const requested = await blockAt(blockHash);
+      const { events: jobEvents } = await collector.settled(job, { timeoutMs: 120_000 });
+      const receipt = jobEvents.find(({ event }) => event.method === 'ReceiptSubmitted');
+      if (!receipt) throw new Error(`job ${job} settled without a receipt`);
+      const included = await blockAt(await api.rpc.chain.getBlockHash(receipt.block));
+      samples.push({ job, blocks: included.number - requested.number, seconds: (included.ms - requested.ms) / 1000 });
+      log(`job ${job}: receipt ${included.number - requested.number} block(s) after the request`);
+    } finally {
+      collector.stop();
+    }
+  }
+  const blocks = samples.map((s) => s.blocks);
+  return {
+    mode: 'latency',
+    jobs: samples.length,
+    blocks: { min: Math.min(...blocks), max: Math.max(...blocks), nextBlockShare: blocks.filter((b) => b === 1).length / blocks.length },
+    seconds: summary(samples.map((s) => s.seconds * 1000)),
+    samples,
+  };
+}
+
+/** `count` funded signers `//CairnLoad//i`. */
+async function fundedSigners(count) {
+  const signers = Array.from({ length: count }, (_, i) => keyring.addFromUri(`//CairnLoad//${i}`));
+  let nonce = (await api.rpc.system.accountNextIndex(alice.address)).toNumber();
+  await Promise.all(signers.map((s) => sendAndWait(api, api.tx.balances.transferKeepAlive(s.address, 10_000n * UNIT), alice, { nonce: nonce++ })));
+  return signers;
+}
+
+/** Submits signed extrinsics (hex) in batches of JSON-RPC calls; throws on a refusal. */
+async function submitAll(extrinsics) {
+  for (let i = 0; i < extrinsics.length; i += 500) {
+    const batch = extrinsics.slice(i, i + 500).map((xt, j) => ({ jsonrpc: '2.0', id: i + j, method: 'author_submitExtrinsic', params: [xt] }));
+    const refused = (await post(JSON.stringify(batch))).filter((a) => a.error);
+    if (refused.length) throw new Error(`submission refused: ${JSON.stringify(refused[0].error)}`);
+  }
+}
+
+/**
+ * Signs `perSigner` calls from each signer (`make(signer, k)`), submits them all, then reads each
+ * new block until `done(block events, block extrinsics)` has counted `expected`; returns the count
+ * per second of chain time from the block before the first counted one to the last.
+ */
+async function burst(signers, perSigner, make, count, expected) {
+  const addresses = new Set(signers.map((s) => s.address));
+  const extrinsics = [];
+  for (const signer of signers) {
+    const first = (await api.rpc.system.accountNextIndex(signer.address)).toNumber();
+    for (let k = 0; k < perSigner; k++) {
+      extrinsics.push((await make(signer, k).signAsync(signer, { nonce: first + k, era: 0 })).toHex());
+    }
+  }
+  let read = (await api.rpc.chain.getHeader()).number.toNumber();
+  await submitAll(extrinsics);
+  let counted = 0;
+  let start = null;
+  let end = null;
+  const perBlock = [];
+  // Stops early when nothing more is counted for 60 s (what never came is reported as missing).
+  let progressed = Date.now();
+  while (counted < expected && Date.now() - progressed < 60_000) {
+    const head = (await api.rpc.chain.getHeader()).number.toNumber();
+    for (let number = read + 1; number <= head; number++) {
+      const hash = await api.rpc.chain.getBlockHash(number);
+      const [events, block] = await Promise.all([(await api.at(hash)).query.system.events(), api.rpc.chain.getBlock(hash)]);
+      const failed = failuresOf(events, block.block.extrinsics, addresses);
+      if (failed.length) throw new Error(`${failed.length} extrinsic(s) failed in block ${number}: ${failed[0]}`);
+      const here = count(events, block.block.extrinsics);
+      if (here > 0) {
+        start ??= await blockAt(await api.rpc.chain.getBlockHash(number - 1));
+        end = await blockAt(hash);
+        perBlock.push(here);
+      }
+      counted += here;
+      if (here > 0) progressed = Date.now();
+      read = number;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const seconds = (end.ms - start.ms) / 1000;
+  if (counted < expected) log(`${expected - counted} of ${expected} never counted`);
+  return { count: counted, missing: expected - counted, blocks: end.number - start.number, seconds, perSecond: counted / seconds, maxPerBlock: Math.max(...perBlock) };
+}
+
+async function throughput() {
+  const signers = await fundedSigners(SIGNERS);
+  const addresses = new Set(signers.map((s) => s.address));
+  const sink = keyring.addFromUri('//CairnSink').address;
+  log(`transfers: ${TRANSFERS} from ${SIGNERS} signers`);
+  const perSignerTransfers = Math.ceil(TRANSFERS / SIGNERS);
+  const transfers = await burst(
+    signers,
+    perSignerTransfers,
+    () => api.tx.balances.transferKeepAlive(sink, UNIT),
+    (_, extrinsics) => extrinsics.filter((xt) => xt.isSigned && addresses.has(xt.signer.toString()) && xt.method.section === 'balances').length,
+    perSignerTransfers * SIGNERS,
+  );
+  log(`transfers: ${transfers.perSecond.toFixed(1)} per second`);
+  // The genesis provider takes 4 jobs at a time; the burst needs room for all of them.
+  const profile = (await api.query.computeRegistry.providers(alice.address)).unwrap().profile.toJSON();
+  await sendAndWait(api, api.tx.computeRegistry.updateProfile({ ...profile, maxConcurrentJobs: 65_535 }), alice);
+  log(`jobs: ${JOBS} from ${SIGNERS} signers`);
+  const perSignerJobs = Math.ceil(JOBS / SIGNERS);
+  // Deadlines spread over 20..100 blocks: a block holds a bounded number of deadlines.
+  let made = 0;
+  const receipts = await burst(
+    signers,
+    perSignerJobs,
+    () => api.tx.inference.requestJob(model, input, jobSpec({ maxFee: UNIT / 10n, deadline: 20 + (made++ % 81) })),
+    (events) => events.filter(({ event }) => api.events.inference.ReceiptSubmitted.is(event)).length,
+    perSignerJobs * SIGNERS,
+  );
+  log(`receipts: ${receipts.perSecond.toFixed(1)} per second`);
+  return { mode: 'throughput', signers: SIGNERS, transfers, receipts, ratio: receipts.perSecond / transfers.perSecond };
+}
+
+try {
+  const result = flags.mode === 'throughput' ? await throughput() : await latency();
+  console.log(JSON.stringify(result, null, 1));
+} finally {
+  await unsubscribeHeads();
+  await api.disconnect();
+}
