@@ -65,14 +65,7 @@ except (OSError, ValueError, AttributeError):
 if result_path:
     run = json.load(open(result_path))
     run["trieCacheBytes"] = int(trie_cache)
-    cpu = "unknown"
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = os.environ.get("CAIRN_CPU_NAME", "unknown")
     git = ["git", "-C", root, "describe", "--always", "--dirty"]
     run["commit"] = subprocess.run(git, capture_output=True, text=True).stdout.strip()
     run["date"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")

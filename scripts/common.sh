@@ -13,6 +13,10 @@ CAIRN_CARGO_FLAGS=(--release --locked --features runtime-benchmarks)
 CAIRN_NODE_BIN="$CARGO_TARGET_DIR/release/cairn-node"
 export CAIRN_NODE_BIN
 
+# The CPU's name, for benchmark reports.
+CAIRN_CPU_NAME="$(grep -m1 '^model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//' || true)"
+export CAIRN_CPU_NAME="${CAIRN_CPU_NAME:-unknown}"
+
 say() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
 warn() { printf '\033[1;33mwarning:\033[0m %s\n' "$*" >&2; }
 
