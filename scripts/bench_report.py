@@ -109,9 +109,25 @@ if jobs:
         f"| {t['transfers']['perSecond']:.1f} | {t['transfers']['maxPerBlock']} |",
         f"| jobs with their receipts | {t['receipts']['count']} | {t['receipts']['blocks']} | {t['receipts']['seconds']:.1f} "
         f"| {t['receipts']['perSecond']:.1f} | {t['receipts']['maxPerBlock']} |",
+    ]
+    alone = t.get("receiptsAlone")
+    if alone:
+        lines.append(
+            f"| receipts alone (jobs posted first) | {alone['count']} | {alone['blocks']} | {alone['seconds']:.1f} "
+            f"| {alone['perSecond']:.1f} | {alone['maxPerBlock']} |"
+        )
+    lines += [
         "",
-        f"Receipts / transfers: **{t['ratio']:.3f}×** ({verdict(t['ratio'] >= 0.8)}). "
-        f"Jobs whose receipt never came: {t['receipts'].get('missing', 0)}.",
+        f"Receipts / transfers: **{t['ratio']:.3f}×** with their jobs ({verdict(t['ratio'] >= 0.8)})"
+        + (
+            f", **{t['ratioAlone']:.3f}×** alone ({verdict(t['ratioAlone'] >= 0.8)}): the jobs are posted "
+            "for a provider whose key the node does not hold yet, then the key is inserted and its offchain "
+            "worker answers them all at once."
+            if alone
+            else "."
+        )
+        + f" Jobs whose receipt never came: {t['receipts'].get('missing', 0)}"
+        + (f" with their jobs, {alone.get('missing', 0)} alone." if alone else "."),
         "",
     ]
 else:

@@ -5,6 +5,9 @@
 //   --mode throughput: a burst of balance transfers, then a burst of jobs, each from many
 //     signers and submitted at once so the pool stays full; per second (wall clock), transfers
 //     included against jobs whose receipts were included (each job is a request and a receipt).
+//     Then receipts alone: jobs posted for a provider whose key the node does not hold yet; once
+//     they are all in, the key goes into the keystore and the offchain worker answers them at
+//     once, so receipts fill the pool by themselves.
 //
 // Usage: node bench/jobs.mjs --mode latency|throughput [--jobs N] [--transfers N]
 // (a node must be started by the caller: CAIRN_BENCH_WS / CAIRN_BENCH_HTTP name it).
@@ -116,11 +119,12 @@ async function submitAll(extrinsics) {
 }
 
 /**
- * Signs `perSigner` calls from each signer (`make(signer, k)`), submits them all, then reads each
- * new block until `done(block events, block extrinsics)` has counted `expected`; returns the count
- * per second of chain time from the block before the first counted one to the last.
+ * Signs `perSigner` calls from each signer (`make(signer, k)`), submits them all (or, with
+ * `begin`, calls it instead), then reads each new block until `count(block events, block
+ * extrinsics)` has counted `expected`; returns the count per second of wall clock from the block
+ * before the first counted one to the last.
  */
-async function burst(signers, perSigner, make, count, expected) {
+async function burst(signers, perSigner, make, count, expected, begin = null) {
   const addresses = new Set(signers.map((s) => s.address));
   const extrinsics = [];
   for (const signer of signers) {
@@ -130,7 +134,7 @@ async function burst(signers, perSigner, make, count, expected) {
     }
   }
   let read = (await api.rpc.chain.getHeader()).number.toNumber();
-  await submitAll(extrinsics);
+  await (begin ? begin() : submitAll(extrinsics));
   let counted = 0;
   let start = null;
   let end = null;
@@ -159,6 +163,41 @@ async function burst(signers, perSigner, make, count, expected) {
   const seconds = (end.ms - start.ms) / 1000;
   if (counted < expected) log(`${expected - counted} of ${expected} never counted`);
   return { count: counted, missing: expected - counted, blocks: end.number - start.number, seconds, perSecond: counted / seconds, maxPerBlock: Math.max(...perBlock) };
+}
+
+/**
+ * Receipts alone: `count` jobs for a new provider whose key the node lacks (Alice priced out of
+ * them), all included first; then its key is inserted and its receipts counted per second.
+ */
+async function receiptsAlone(signers, count) {
+  const provider = keyring.addFromUri('//CairnLoadProvider');
+  const profile = (await api.query.computeRegistry.providers(alice.address)).unwrap().profile.toJSON();
+  let nonce = (await api.rpc.system.accountNextIndex(alice.address)).toNumber();
+  await sendAndWait(api, api.tx.balances.transferKeepAlive(provider.address, 10_000n * UNIT), alice, { nonce: nonce++ });
+  await sendAndWait(api, api.tx.computeRegistry.register({ ...profile, maxConcurrentJobs: 65_535 }, 1_000n * UNIT), provider);
+  await sendAndWait(api, api.tx.computeRegistry.updateProfile({ ...profile, pricePerJob: UNIT }), alice, { nonce: nonce++ });
+  const perSigner = Math.ceil(count / signers.length);
+  // Deadlines over 40..100 blocks: time to post them all before the first is due.
+  let made = 0;
+  const addresses = new Set(signers.map((s) => s.address));
+  const posted = await burst(
+    signers,
+    perSigner,
+    () => api.tx.inference.requestJob(model, input, jobSpec({ maxFee: UNIT / 10n, deadline: 40 + (made++ % 61) })),
+    (events, extrinsics) => extrinsics.filter((xt) => xt.isSigned && addresses.has(xt.signer.toString()) && xt.method.section === 'inference').length,
+    perSigner * signers.length,
+  );
+  log(`receipts alone: ${posted.count} jobs posted, inserting the provider's key`);
+  const receipts = await burst(
+    [],
+    0,
+    null,
+    (events) => events.filter(({ event }) => api.events.inference.ReceiptSubmitted.is(event)).length,
+    posted.count,
+    () => api.rpc.author.insertKey('cinf', '//CairnLoadProvider', provider.publicKey),
+  );
+  await sendAndWait(api, api.tx.computeRegistry.updateProfile(profile), alice);
+  return receipts;
 }
 
 async function throughput() {
@@ -190,7 +229,17 @@ async function throughput() {
     perSignerJobs * SIGNERS,
   );
   log(`receipts: ${receipts.perSecond.toFixed(1)} per second`);
-  return { mode: 'throughput', signers: SIGNERS, transfers, receipts, ratio: receipts.perSecond / transfers.perSecond };
+  const alone = await receiptsAlone(signers, JOBS);
+  log(`receipts alone: ${alone.perSecond.toFixed(1)} per second`);
+  return {
+    mode: 'throughput',
+    signers: SIGNERS,
+    transfers,
+    receipts,
+    ratio: receipts.perSecond / transfers.perSecond,
+    receiptsAlone: alone,
+    ratioAlone: alone.perSecond / transfers.perSecond,
+  };
 }
 
 try {

@@ -1,17 +1,23 @@
-//! Benchmarks of the inference pallet at their worst cases: requests scanning `p` registered
-//! providers for a model with a deep, licensed lineage and the largest input; the receipt that
-//! completes a five-provider job with the largest outputs agreeing only under the tolerance;
-//! deadline settlement of `n` such jobs; a dispute opened over `p` providers, and resolved with
-//! eight receipts; pruning a job with eight receipts.
+//! Benchmarks of the inference pallet: requests scanning `p` registered providers with an input
+//! of `i` bytes, and the receipt that completes a `k`-provider job with outputs of `o` bytes
+//! agreeing only under the tolerance, each at the smallest lineage; what a lineage of `a`
+//! ancestors and `l` upstream licenses adds to them (checking it, paying its royalties),
+//! measured apart so that small lineages are charged little; at their worst cases (the largest
+//! lineage, input and outputs): deadline settlement of `n` five-provider jobs, a dispute opened
+//! over `p` providers, and resolved with eight receipts; pruning a job with eight receipts.
 
 use super::*;
 use alloc::{vec, vec::Vec};
 use cairn_inference::{ExecutionProvider, Tensor, TensorSet, Tolerance};
 use codec::Encode;
 use frame_benchmarking::v2::*;
-use frame_support::traits::{fungible::Mutate, Get, Hooks};
+use frame_support::traits::{
+	fungible::{Mutate, MutateHold},
+	Get, Hooks,
+};
 use frame_system::RawOrigin;
-use sp_runtime::traits::{Bounded, One, Saturating};
+use pallet_model_provenance::{MaxAncestors, MaxUpstreamLicenses};
+use sp_runtime::traits::{Bounded, One, Saturating, Zero};
 
 /// Each benchmark provider's price: large enough that every royalty share is paid.
 const PRICE: u32 = 1_000_000_000;
@@ -20,6 +26,32 @@ const PRICE: u32 = 1_000_000_000;
 const INPUT_LEN: u32 = (MAX_INPUT_BYTES - 512) / 4;
 /// Elements of the largest f32 output that fits [`MAX_OUTPUT_BYTES`] encoded.
 const OUTPUT_LEN: u32 = (MAX_OUTPUT_BYTES - 512) / 4;
+
+/// The most ancestors a model has.
+fn max_ancestors() -> u32 {
+	<MaxAncestors as Get<u32>>::get()
+}
+
+/// The most upstream licenses a model has.
+fn max_licenses() -> u32 {
+	<MaxUpstreamLicenses as Get<u32>>::get()
+}
+
+/// A model with the largest lineage and an interface of `input_len` and `output_len` elements.
+fn deepest_model<T: Config>(input_len: u32, output_len: u32) -> ModelId {
+	T::BenchmarkHelper::model(input_len, output_len, max_ancestors(), max_licenses())
+}
+
+/// The most elements of a one-tensor f32 set named `name` whose encoding fits `bytes`
+/// (at least one).
+fn elements_within(name: &str, bytes: u32) -> u32 {
+	let overhead = tensors(name, 1, 1.0, 0.0).encoded_size() as u32 - 4;
+	let mut len = (bytes.saturating_sub(overhead) / 4).max(1);
+	while len > 1 && tensors(name, len, 1.0, 0.0).encoded_size() as u32 > bytes {
+		len -= 1;
+	}
+	len
+}
 
 /// An f32 tensor set of one tensor `name` with `len` elements, each `value` plus its index
 /// times `step`.
@@ -52,12 +84,21 @@ fn spec<T: Config>(k: u32) -> JobSpecOf<T> {
 
 /// Requests a five-provider job with the largest input; returns it.
 fn open_job<T: Config>(model: ModelId) -> Result<(JobId, T::AccountId), BenchmarkError> {
+	open_job_of::<T>(model, INPUT_LEN, MAX_REDUNDANCY)
+}
+
+/// Requests a `k`-provider job with an input of `input_len` elements; returns it.
+fn open_job_of<T: Config>(
+	model: ModelId,
+	input_len: u32,
+	k: u32,
+) -> Result<(JobId, T::AccountId), BenchmarkError> {
 	let who = requester::<T>();
 	let id = Pallet::<T>::do_request_job(
 		who.clone(),
 		model,
-		tensors("x", INPUT_LEN, 1.0, 0.5),
-		spec::<T>(MAX_REDUNDANCY),
+		tensors("x", input_len, 1.0, 0.5),
+		spec::<T>(k),
 	)
 	.map_err(|_| BenchmarkError::Stop("setup job refused"))?;
 	Ok((id.0, who))
@@ -71,8 +112,19 @@ fn answer_as<T: Config>(
 	count: usize,
 	group: impl Fn(usize) -> f32,
 ) -> Result<(), BenchmarkError> {
+	answer_with::<T>(job, providers, count, OUTPUT_LEN, group)
+}
+
+/// [`answer_as`] with outputs of `output_len` elements.
+fn answer_with<T: Config>(
+	job: JobId,
+	providers: &[T::AccountId],
+	count: usize,
+	output_len: u32,
+	group: impl Fn(usize) -> f32,
+) -> Result<(), BenchmarkError> {
 	for (i, provider) in providers.iter().take(count).enumerate() {
-		let outputs = tensors("y", OUTPUT_LEN, 1.0 + group(i) + i as f32 * 1e-7, 0.25);
+		let outputs = tensors("y", output_len, 1.0 + group(i) + i as f32 * 1e-7, 0.25);
 		Pallet::<T>::do_submit_receipt(
 			provider.clone(),
 			job,
@@ -117,7 +169,7 @@ fn answered_dispute<T: Config>() -> Result<JobId, BenchmarkError> {
 	for seed in 0..MAX_REDUNDANCY + MAX_REFEREES {
 		T::BenchmarkHelper::provider(seed, PRICE.into());
 	}
-	let model = T::BenchmarkHelper::model(INPUT_LEN, OUTPUT_LEN);
+	let model = deepest_model::<T>(INPUT_LEN, OUTPUT_LEN);
 	let job = disputed_job::<T>(model)?;
 	let referees = referees::<T>(job)?;
 	answer_as::<T>(job, &referees, referees.len(), |_| 0.0)?;
@@ -136,17 +188,57 @@ fn disputed_job<T: Config>(model: ModelId) -> Result<JobId, BenchmarkError> {
 	Ok(job)
 }
 
+/// A model with `a` ancestors and `l` upstream licenses and a funded requester holding a fee of
+/// a hundred prices.
+fn lineage_setup<T: Config>(a: u32, l: u32) -> Result<(ModelId, T::AccountId), BenchmarkError> {
+	let model = T::BenchmarkHelper::model(1, 1, a, l);
+	let who = requester::<T>();
+	let held = BalanceOf::<T>::from(PRICE).saturating_mul(100u32.into());
+	T::Currency::hold(&HoldReason::JobFee.into(), &who, held)
+		.map_err(|_| BenchmarkError::Stop("cannot hold"))?;
+	Ok((model, who))
+}
+
+/// What a request does with a lineage: checks it for `who` and quotes its royalties on one
+/// price; the number of royalty recipients.
+fn check_and_quote<T: Config>(who: &T::AccountId, model: ModelId) -> Result<u32, BenchmarkError> {
+	let now = frame_system::Pallet::<T>::block_number();
+	Pallet::<T>::check_model(who, model, &spec::<T>(1), now)
+		.map_err(|_| BenchmarkError::Stop("lineage refused"))?;
+	Ok(Pallet::<T>::royalty_shares(model, PRICE.into()).len() as u32)
+}
+
+/// Checks that `paid` is all the royalties owed on one price for `model`, to `recipients`.
+fn check_royalties_paid<T: Config>(
+	model: ModelId,
+	paid: BalanceOf<T>,
+	recipients: u32,
+) -> Result<(), BenchmarkError> {
+	let owed = Pallet::<T>::royalty_shares(model, PRICE.into());
+	let total = owed.iter().fold(BalanceOf::<T>::zero(), |sum, (_, x)| sum.saturating_add(*x));
+	if owed.len() as u32 != recipients || paid != total {
+		return Err(BenchmarkError::Stop("royalties not paid in full"));
+	}
+	Ok(())
+}
+
 #[benchmarks]
 mod benchmarks {
 	use super::*;
 
-	/// `p` registered providers scanned, the deepest licensed lineage, the largest input.
+	/// `p` registered providers scanned, an input of `i` bytes (encoded) checked, hashed and
+	/// stored, five providers assigned; the smallest lineage weighed (its cost is
+	/// [`check_lineage`]'s).
 	#[benchmark]
-	fn request_job(p: Linear<5, { T::MaxCandidates::get() }>) -> Result<(), BenchmarkError> {
+	fn request_job(
+		p: Linear<5, { T::MaxCandidates::get() }>,
+		i: Linear<64, MAX_INPUT_BYTES>,
+	) -> Result<(), BenchmarkError> {
 		for seed in 0..p {
 			T::BenchmarkHelper::provider(seed, PRICE.into());
 		}
-		let model = T::BenchmarkHelper::model(INPUT_LEN, OUTPUT_LEN);
+		let input_len = elements_within("x", i);
+		let model = T::BenchmarkHelper::model(input_len, OUTPUT_LEN, MIN_WEIGHED_ANCESTORS, 0);
 		let who = requester::<T>();
 		let id = NextJobId::<T>::get();
 
@@ -154,7 +246,7 @@ mod benchmarks {
 		_(
 			RawOrigin::Signed(who),
 			model,
-			tensors("x", INPUT_LEN, 1.0, 0.5),
+			tensors("x", input_len, 1.0, 0.5),
 			spec::<T>(MAX_REDUNDANCY),
 		);
 
@@ -162,22 +254,56 @@ mod benchmarks {
 		Ok(())
 	}
 
-	/// The receipt completing a five-provider job: all five outputs decoded and compared under
-	/// the tolerance, five providers paid, the lineage's royalties paid.
+	/// What a request reads of a lineage of `a` ancestors without licenses: the lineage check
+	/// (every ancestor) and the royalty quote.
 	#[benchmark]
-	fn submit_receipt(o: Linear<64, MAX_OUTPUT_BYTES>) -> Result<(), BenchmarkError> {
-		for seed in 0..MAX_REDUNDANCY {
+	fn check_ancestors(a: Linear<0, { max_ancestors() }>) -> Result<(), BenchmarkError> {
+		let (model, who) = lineage_setup::<T>(a, 0)?;
+		let recipients;
+
+		#[block]
+		{
+			recipients = check_and_quote::<T>(&who, model)?;
+		}
+
+		assert_eq!(recipients, a + 1);
+		Ok(())
+	}
+
+	/// What a request reads of `l` upstream licenses (on [`MIN_WEIGHED_ANCESTORS`] ancestors):
+	/// the lineage check (every license) and the royalty quote.
+	#[benchmark]
+	fn check_licenses(l: Linear<0, { max_licenses() }>) -> Result<(), BenchmarkError> {
+		let (model, who) = lineage_setup::<T>(MIN_WEIGHED_ANCESTORS, l)?;
+		let recipients;
+
+		#[block]
+		{
+			recipients = check_and_quote::<T>(&who, model)?;
+		}
+
+		assert_eq!(recipients, MIN_WEIGHED_ANCESTORS + l + 1);
+		Ok(())
+	}
+
+	/// The receipt completing a `k`-provider job: all `k` outputs of `o` bytes decoded and
+	/// compared under the tolerance, `k` providers paid; the smallest lineage's royalties (the
+	/// cost of a lineage's is [`pay_royalties`]'s).
+	#[benchmark]
+	fn submit_receipt(
+		o: Linear<64, MAX_OUTPUT_BYTES>,
+		k: Linear<1, MAX_REDUNDANCY>,
+	) -> Result<(), BenchmarkError> {
+		for seed in 0..k {
 			T::BenchmarkHelper::provider(seed, PRICE.into());
 		}
-		let model = T::BenchmarkHelper::model(INPUT_LEN, OUTPUT_LEN);
-		let (job, _) = open_job::<T>(model)?;
-		answer::<T>(job, MAX_REDUNDANCY as usize - 1)?;
-		let last = Jobs::<T>::get(job).ok_or(BenchmarkError::Stop("no job"))?.assigned
-			[MAX_REDUNDANCY as usize - 1]
-			.provider
-			.clone();
-		let len = (o.saturating_sub(64) / 4).clamp(1, OUTPUT_LEN);
-		let outputs = tensors("y", len, 1.0, 0.25);
+		let output_len = elements_within("y", o);
+		let model = T::BenchmarkHelper::model(1, output_len, MIN_WEIGHED_ANCESTORS, 0);
+		let (job, _) = open_job_of::<T>(model, 1, k)?;
+		let providers = assigned::<T>(job)?;
+		answer_with::<T>(job, &providers, k as usize - 1, output_len, |_| 0.0)?;
+		let last = providers.last().ok_or(BenchmarkError::Stop("no provider"))?.clone();
+		let outputs = tensors("y", output_len, 1.0, 0.25);
 		let encoded: EncodedOutputs = outputs.encode().try_into().unwrap_or_default();
 
 		#[extrinsic_call]
@@ -191,8 +317,38 @@ mod benchmarks {
 			1,
 		);
 
-		assert!(Jobs::<T>::get(job).is_some_and(|j| j.status != JobStatus::Open));
+		assert!(Jobs::<T>::get(job).is_some_and(|j| j.status == JobStatus::Completed));
 		Ok(())
+	}
+
+	/// Paying the royalties of a lineage of `a` ancestors without licenses, each its own
+	/// account, from a requester's held fee.
+	#[benchmark]
+	fn pay_ancestor_royalties(a: Linear<0, { max_ancestors() }>) -> Result<(), BenchmarkError> {
+		let (model, who) = lineage_setup::<T>(a, 0)?;
+		let paid;
+
+		#[block]
+		{
+			paid = Pallet::<T>::pay_royalties(0, &who, model, PRICE.into());
+		}
+
+		check_royalties_paid::<T>(model, paid, a + 1)
+	}
+
+	/// Paying the royalties of `l` licensors (on [`MIN_WEIGHED_ANCESTORS`] ancestors), each its
+	/// own account, from a requester's held fee.
+	#[benchmark]
+	fn pay_licensor_royalties(l: Linear<0, { max_licenses() }>) -> Result<(), BenchmarkError> {
+		let (model, who) = lineage_setup::<T>(MIN_WEIGHED_ANCESTORS, l)?;
+		let paid;
+
+		#[block]
+		{
+			paid = Pallet::<T>::pay_royalties(0, &who, model, PRICE.into());
+		}
+
+		check_royalties_paid::<T>(model, paid, MIN_WEIGHED_ANCESTORS + l + 1)
 	}
 
 	#[benchmark]
@@ -211,7 +367,7 @@ mod benchmarks {
 		for seed in 0..(n * MAX_REDUNDANCY).div_ceil(4) + MAX_REDUNDANCY {
 			T::BenchmarkHelper::provider(seed, PRICE.into());
 		}
-		let model = T::BenchmarkHelper::model(INPUT_LEN, OUTPUT_LEN);
+		let model = deepest_model::<T>(INPUT_LEN, OUTPUT_LEN);
 		let mut jobs = Vec::new();
 		for _ in 0..n {
 			let (job, _) = open_job::<T>(model)?;
@@ -242,7 +398,7 @@ mod benchmarks {
 		for seed in 0..p {
 			T::BenchmarkHelper::provider(seed, PRICE.into());
 		}
-		let model = T::BenchmarkHelper::model(INPUT_LEN, OUTPUT_LEN);
+		let model = deepest_model::<T>(INPUT_LEN, OUTPUT_LEN);
 		let (job, _) = open_job::<T>(model)?;
 		answer_split::<T>(job)?;
 

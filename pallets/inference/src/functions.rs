@@ -165,13 +165,63 @@ impl<T: Config> Pallet<T> {
 		Ok((id, scanned))
 	}
 
+	/// The largest lineage a model has: (ancestors, upstream licenses).
+	pub(crate) fn largest_lineage() -> (u32, u32) {
+		(
+			<pallet_model_provenance::MaxAncestors as Get<u32>>::get(),
+			<pallet_model_provenance::MaxUpstreamLicenses as Get<u32>>::get(),
+		)
+	}
+
+	/// The weight of a request that scanned `scanned` providers for a model with `lineage`
+	/// (ancestors, upstream licenses) and an input of `input_bytes` encoded bytes: the request at
+	/// the smallest lineage plus checking and quoting its ancestors and its licenses. Each count
+	/// is taken within the range it was benchmarked over.
+	pub(crate) fn request_weight(scanned: u32, lineage: (u32, u32), input_bytes: u32) -> Weight {
+		let (ancestors, licenses) = Self::weighed_lineage(lineage);
+		T::WeightInfo::request_job(
+			scanned.clamp(MAX_REDUNDANCY, T::MaxCandidates::get().max(MAX_REDUNDANCY)),
+			input_bytes.clamp(64, MAX_INPUT_BYTES),
+		)
+		.saturating_add(T::WeightInfo::check_ancestors(ancestors))
+		.saturating_add(T::WeightInfo::check_licenses(licenses))
+	}
+
+	/// The weight of a receipt of `outputs_bytes` that does not complete its job or, with
+	/// `Some(lineage)`, completes one by comparing `compared` receipts of at most `outputs_bytes`
+	/// each and paying the royalties of `lineage` (ancestors, upstream licenses): the receipt at
+	/// the smallest lineage plus the ancestors' and the licensors' royalties. Each count is taken
+	/// within the range it was benchmarked over.
+	pub(crate) fn receipt_weight(
+		outputs_bytes: u32,
+		compared: u32,
+		lineage: Option<(u32, u32)>,
+	) -> Weight {
+		let receipt = T::WeightInfo::submit_receipt(
+			outputs_bytes.clamp(64, MAX_OUTPUT_BYTES),
+			compared.clamp(1, MAX_REDUNDANCY),
+		);
+		match lineage.map(Self::weighed_lineage) {
+			Some((ancestors, licenses)) => receipt
+				.saturating_add(T::WeightInfo::pay_ancestor_royalties(ancestors))
+				.saturating_add(T::WeightInfo::pay_licensor_royalties(licenses)),
+			None => receipt,
+		}
+	}
+
+	/// `lineage` within the ranges the weights were benchmarked over.
+	fn weighed_lineage((ancestors, licenses): (u32, u32)) -> (u32, u32) {
+		let (most_ancestors, most_licenses) = Self::largest_lineage();
+		(ancestors.min(most_ancestors), licenses.min(most_licenses))
+	}
+
 	/// Checks that `model` may serve `requester` at `now`; returns its interface.
 	///
 	/// # Errors
 	/// [`Error::UnknownModel`], [`Error::ModelRevoked`], [`Error::UpstreamRevoked`],
 	/// [`Error::UpstreamLicenseInvalid`], [`Error::UpstreamLicenseForbidsInference`] and
 	/// [`Error::UsageLicenseRequired`].
-	fn check_model(
+	pub(crate) fn check_model(
 		requester: &T::AccountId,
 		model: ModelId,
 		spec: &JobSpecOf<T>,
@@ -280,6 +330,9 @@ impl<T: Config> Pallet<T> {
 	/// Records a receipt of `provider` for `job`: an assigned provider's while the job is open,
 	/// a referee's (on CPU) while it is in dispute. The last receipt expected settles the job when
 	/// a majority agrees, and otherwise brings its dispute step forward to the next block.
+	/// Returns the receipt's id and the weight of what was done: a receipt that completes an
+	/// open job is charged for comparing all its receipts and paying its lineage; any other
+	/// for storing itself.
 	///
 	/// # Errors
 	/// [`Error::UnknownJob`], [`Error::JobClosed`], [`Error::InDispute`],
@@ -293,7 +346,7 @@ impl<T: Config> Pallet<T> {
 		execution_provider: ExecutionProvider,
 		runtime_version: RuntimeVersion,
 		elapsed_micros: u64,
-	) -> Result<ReceiptId, DispatchError> {
+	) -> Result<(ReceiptId, Weight), DispatchError> {
 		let mut job = Jobs::<T>::get(job_id).ok_or(Error::<T>::UnknownJob)?;
 		let disputed = match job.status {
 			JobStatus::Open => false,
@@ -312,6 +365,7 @@ impl<T: Config> Pallet<T> {
 			.ok_or(Error::<T>::NotAssigned)?;
 		ensure!(assignment.receipt.is_none(), Error::<T>::DuplicateReceipt);
 		ensure!(execution_provider == required, Error::<T>::WrongExecutionProvider);
+		let outputs_bytes = outputs.len() as u32;
 		let decoded =
 			TensorSet::decode_canonical(&outputs).map_err(|_| Error::<T>::OutputsNotCanonical)?;
 		ensure!(decoded.hash() == output_hash, Error::<T>::OutputHashMismatch);
@@ -347,18 +401,31 @@ impl<T: Config> Pallet<T> {
 			provider,
 			output_hash,
 		});
+		let mut weight = Self::receipt_weight(outputs_bytes, 1, None);
 		if complete && !disputed {
+			let largest = job
+				.assigned
+				.iter()
+				.filter_map(|a| a.receipt)
+				.filter_map(|receipt| ReceiptOutputs::<T>::decode_len(receipt))
+				.max()
+				.unwrap_or_default();
+			weight = Self::receipt_weight(
+				largest as u32,
+				job.spec.redundancy,
+				Some(T::Models::lineage_size(job.model)),
+			);
 			if let Some(majority) = Self::majority(&job.assigned, &job.spec) {
 				Deadlines::<T>::mutate(job.deadline_at, |jobs| jobs.retain(|j| *j != job_id));
 				Self::settle_with_majority(job_id, job, majority);
-				return Ok(id);
+				return Ok((id, weight));
 			}
 		}
 		if complete {
 			Self::bring_forward(job_id, &mut job, now);
 		}
 		Jobs::<T>::insert(job_id, job);
-		Ok(id)
+		Ok((id, weight))
 	}
 
 	/// Moves the deadline of `job` to `now`, so that the next block takes its next step, when
@@ -673,13 +740,7 @@ impl<T: Config> Pallet<T> {
 				let _ = T::Providers::record_outcome(provider, outcome);
 			}
 		}
-		let mut royalties_paid = BalanceOf::<T>::zero();
-		for (recipient, amount) in Self::royalty_shares(job.model, paid) {
-			if Self::pay(&reason, &job.requester, &recipient, amount) {
-				royalties_paid = royalties_paid.saturating_add(amount);
-				Self::deposit_event(Event::RoyaltyPaid { job: job_id, recipient, amount });
-			}
-		}
+		let royalties_paid = Self::pay_royalties(job_id, &job.requester, job.model, paid);
 		let refunded = job.fee_held.saturating_sub(paid).saturating_sub(royalties_paid);
 		let _ = T::Currency::release(&reason, &job.requester, refunded, Precision::BestEffort);
 		job.status = status;
@@ -695,6 +756,25 @@ impl<T: Config> Pallet<T> {
 		});
 		job.fee_held = Zero::zero();
 		Jobs::<T>::insert(job_id, job);
+	}
+
+	/// Pays the royalties owed on `paid` provider pay for job `job_id` on `model` from the
+	/// requester's held fee; returns what was paid.
+	pub(crate) fn pay_royalties(
+		job_id: JobId,
+		requester: &T::AccountId,
+		model: ModelId,
+		paid: BalanceOf<T>,
+	) -> BalanceOf<T> {
+		let reason: T::RuntimeHoldReason = HoldReason::JobFee.into();
+		let mut royalties_paid = BalanceOf::<T>::zero();
+		for (recipient, amount) in Self::royalty_shares(model, paid) {
+			if Self::pay(&reason, requester, &recipient, amount) {
+				royalties_paid = royalties_paid.saturating_add(amount);
+				Self::deposit_event(Event::RoyaltyPaid { job: job_id, recipient, amount });
+			}
+		}
+		royalties_paid
 	}
 
 	/// Prunes settled job `job_id` past its retention period.

@@ -660,3 +660,64 @@ fn runs_while_receipts_are_pending_take_the_next_nonces_and_start_over_when_they
 		assert_eq!(run_worker_discarding_state(stalled + 1, &pool), vec![chain + 1]);
 	});
 }
+
+#[test]
+fn requests_and_receipts_are_charged_for_what_they_read_not_the_worst_case() {
+	use frame_support::{dispatch::GetDispatchInfo, traits::UnfilteredDispatchable};
+	use pallet_model_provenance::ModelInspect;
+	new_test_ext().execute_with(|| {
+		let (model, _) = lineage();
+		// The fine-tune has one ancestor (the base) and one upstream license.
+		assert_eq!(<ModelProvenance as ModelInspect<_, _, _>>::lineage_size(model), (1, 1));
+		let x = input([1.0, 2.0, 3.0, 4.0]);
+		let declared =
+			Call::<Test>::request_job { model, input: x.clone(), spec: job_spec(10_000, 2) }
+				.get_dispatch_info()
+				.call_weight;
+		let job = NextJobId::<Test>::get();
+		let post = Inference::request_job(
+			RuntimeOrigin::signed(requester()),
+			model,
+			x.clone(),
+			job_spec(10_000, 2),
+		)
+		.unwrap();
+		let charged = Pallet::<Test>::request_weight(5, (1, 1), x.encoded_size() as u32);
+		assert_eq!(post.actual_weight, Some(charged));
+		assert!(charged.all_lte(declared) && charged.ref_time() < declared.ref_time());
+
+		let outputs = tiny_output();
+		let encoded: EncodedOutputs = outputs.encode().try_into().unwrap();
+		let receipt = |provider| {
+			Call::<Test>::submit_receipt {
+				job,
+				output_hash: outputs.hash(),
+				outputs: encoded.clone(),
+				execution_provider: ExecutionProvider::Cpu,
+				runtime_version: Default::default(),
+				elapsed_micros: 1,
+			}
+			.dispatch_bypass_filter(RuntimeOrigin::signed(provider))
+		};
+		let [first, second] = [0, 1].map(|i| assigned(job)[i]);
+		let declared = Call::<Test>::submit_receipt {
+			job,
+			output_hash: outputs.hash(),
+			outputs: encoded.clone(),
+			execution_provider: ExecutionProvider::Cpu,
+			runtime_version: Default::default(),
+			elapsed_micros: 1,
+		}
+		.get_dispatch_info()
+		.call_weight;
+		// The first of two receipts only stores itself.
+		let stored = Pallet::<Test>::receipt_weight(encoded.len() as u32, 1, None);
+		assert_eq!(receipt(first).unwrap().actual_weight, Some(stored));
+		// The second compares both and pays the lineage's royalties.
+		let settled = Pallet::<Test>::receipt_weight(encoded.len() as u32, 2, Some((1, 1)));
+		assert_eq!(receipt(second).unwrap().actual_weight, Some(settled));
+		assert_eq!(Jobs::<Test>::get(job).unwrap().status, JobStatus::Completed);
+		assert!(stored.all_lte(settled));
+		assert!(settled.all_lte(declared) && settled.ref_time() < declared.ref_time());
+	});
+}

@@ -86,10 +86,11 @@ pub trait BenchmarkHelper<AccountId, Balance> {
 	/// the model of [`Self::model`]; returns its account.
 	fn provider(seed: u32, price: Balance) -> AccountId;
 
-	/// Registers a model with the largest lineage the runtime allows (deep, with licensed data
-	/// upstream) whose interface takes one f32 input `x` `[1, input_len]` and produces one f32
-	/// output `y` `[1, output_len]`; returns its id.
-	fn model(input_len: u32, output_len: u32) -> ModelId;
+	/// Registers a model with `ancestors` ancestors and `licenses` licensed datasets upstream,
+	/// every ancestor and licensor a distinct funded account taking a royalty, whose interface
+	/// takes one f32 input `x` `[1, input_len]` and produces one f32 output `y`
+	/// `[1, output_len]`; returns its id.
+	fn model(input_len: u32, output_len: u32, ancestors: u32, licenses: u32) -> ModelId;
 }
 
 /// Balance type of the currency fees are paid in.
@@ -496,10 +497,15 @@ pub mod pallet {
 		///
 		/// Emits `JobRequested`.
 		///
-		/// Weight: O(p) in the providers registered for the execution provider (charged for
-		/// `MaxCandidates`, refunded to the number scanned), at the largest input and lineage.
+		/// Weight: O(p + a + l + i) in the providers registered for the execution provider, the
+		/// model's ancestors and upstream licenses, and the input's size; charged for
+		/// `MaxCandidates` and the largest lineage, refunded to what the request read.
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::request_job(T::MaxCandidates::get()))]
+		#[pallet::weight(Pallet::<T>::request_weight(
+			T::MaxCandidates::get(),
+			Pallet::<T>::largest_lineage(),
+			input.encoded_size() as u32,
+		))]
 		pub fn request_job(
 			origin: OriginFor<T>,
 			model: ModelId,
@@ -507,8 +513,10 @@ pub mod pallet {
 			spec: JobSpecOf<T>,
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
+			let input_bytes = input.encoded_size() as u32;
 			let (_, scanned) = Self::do_request_job(who, model, input, spec)?;
-			Ok(Some(T::WeightInfo::request_job(scanned.min(T::MaxCandidates::get()))).into())
+			let lineage = T::Models::lineage_size(model);
+			Ok(Some(Self::request_weight(scanned, lineage, input_bytes)).into())
 		}
 
 		/// Submit a signed receipt for a job the caller is assigned to (or a referee of); settles
@@ -524,9 +532,15 @@ pub mod pallet {
 		///
 		/// Emits `ReceiptSubmitted`, and the settlement events with the last receipt.
 		///
-		/// Weight: O(k · o) in the redundancy and the outputs' size, at the worst case.
+		/// Weight: O(k · o + a + l) in the redundancy, the outputs' size, and the model's
+		/// ancestors and upstream licenses (royalties); charged at the largest, refunded to the
+		/// work done: a receipt that does not complete its job compares and pays nothing.
 		#[pallet::call_index(1)]
-		#[pallet::weight(T::WeightInfo::submit_receipt(outputs.len() as u32))]
+		#[pallet::weight(Pallet::<T>::receipt_weight(
+			MAX_OUTPUT_BYTES,
+			MAX_REDUNDANCY,
+			Some(Pallet::<T>::largest_lineage()),
+		))]
 		pub fn submit_receipt(
 			origin: OriginFor<T>,
 			job: JobId,
@@ -535,9 +549,9 @@ pub mod pallet {
 			execution_provider: ExecutionProvider,
 			runtime_version: RuntimeVersion,
 			elapsed_micros: u64,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			Self::do_submit_receipt(
+			let (_, weight) = Self::do_submit_receipt(
 				who,
 				job,
 				output_hash,
@@ -545,8 +559,8 @@ pub mod pallet {
 				execution_provider,
 				runtime_version,
 				elapsed_micros,
-			)
-			.map(|_| ())
+			)?;
+			Ok(Some(weight).into())
 		}
 
 		/// Record a heartbeat of the caller's provider, as the compute registry's `heartbeat`

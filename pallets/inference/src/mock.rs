@@ -133,14 +133,42 @@ impl pallet_model_provenance::Config for Test {
 	type BenchmarkHelper = NoProvenanceBenchmarks;
 }
 
-/// The provenance benchmarks run on their own pallet's mock, never on this one.
+/// Licensed datasets for the lineages of the inference benchmarks (the provenance benchmarks
+/// run on their own pallet's mock).
 #[cfg(feature = "runtime-benchmarks")]
 pub struct NoProvenanceBenchmarks;
 
 #[cfg(feature = "runtime-benchmarks")]
 impl pallet_model_provenance::traits::BenchmarkHelper<AccountId> for NoProvenanceBenchmarks {
-	fn licensed_dataset(_holder: &AccountId, _seed: u32) -> (u64, u64) {
-		unreachable!("model provenance benchmarks do not run on the inference mock")
+	fn licensed_dataset(holder: &AccountId, seed: u32) -> (u64, u64) {
+		let owner: AccountId = frame_benchmarking::account("dataset-owner", seed, 0);
+		let _ =
+			<Balances as frame_support::traits::fungible::Mutate<_>>::set_balance(&owner, FUNDS);
+		let terms = LicenseTerms {
+			price: 10,
+			duration: None,
+			allowed_uses: AllowedUses { training: true, inference: true, ..Default::default() },
+			royalty_bps: DATA_ROYALTY_BPS,
+			transferable: false,
+			revocable: true,
+			max_licensees: None,
+			spdx: b"CC-BY-4.0".to_vec().try_into().unwrap(),
+		};
+		let mut content_hash = [0xd5; 32];
+		content_hash[..4].copy_from_slice(&seed.to_le_bytes());
+		let dataset = pallet_data_licensing::NextDatasetId::<Test>::get();
+		let license = pallet_data_licensing::NextLicenseId::<Test>::get();
+		assert_ok!(DataLicensing::register_dataset(
+			RuntimeOrigin::signed(owner),
+			content_hash,
+			None,
+			b"corpus".to_vec().try_into().unwrap(),
+			1024,
+			None,
+			vec![terms].try_into().unwrap(),
+		));
+		assert_ok!(DataLicensing::grant_license(RuntimeOrigin::signed(owner), dataset, 0, *holder));
+		(dataset, license)
 	}
 
 	fn receipt(_model: [u8; 32], _seed: u32) -> Option<u64> {
@@ -188,36 +216,24 @@ impl crate::BenchmarkHelper<AccountId, Balance> for MockBenchmarkHelper {
 		who
 	}
 
-	fn model(input_len: u32, output_len: u32) -> ModelId {
-		let (base, _) = lineage();
-		let id = pallet_model_provenance::NextModelId::<Test>::get();
+	fn model(input_len: u32, output_len: u32, ancestors: u32, licenses: u32) -> ModelId {
 		let wide = |name: &str, len: u32| TensorSpec {
 			name: name.as_bytes().to_vec().try_into().unwrap(),
 			element_type: ElementType::F32,
 			shape: vec![Dim::Fixed(1), Dim::Fixed(len.into())].try_into().unwrap(),
 		};
-		assert_ok!(ModelProvenance::register_model(
-			RuntimeOrigin::signed(model_owner()),
-			ModelFile { sha256: [0xbb; 32], cid: None, size_bytes: 4096 },
-			b"bench".to_vec().try_into().unwrap(),
-			ModelInterface {
-				format: ModelFormat::Onnx,
-				opset: 13,
-				io: ModelIo {
-					inputs: vec![wide("x", input_len)].try_into().unwrap(),
-					outputs: vec![wide("y", output_len)].try_into().unwrap(),
-				},
+		let interface = ModelInterface {
+			format: ModelFormat::Onnx,
+			opset: 13,
+			io: ModelIo {
+				inputs: vec![wide("x", input_len)].try_into().unwrap(),
+				outputs: vec![wide("y", output_len)].try_into().unwrap(),
 			},
-			InferenceTerms {
-				price_floor: 0,
-				royalty_bps: 100,
-				derivatives: DerivativePolicy::Open,
-				required_license: None,
-			},
-			vec![ParentEdge { parent: base, kind: EdgeKind::QuantizedFrom }].try_into().unwrap(),
-			Default::default(),
-		));
-		id
+		};
+		pallet_model_provenance::bench_lineage::register_lineage::<Test>(
+			ancestors, licenses, interface, 4096,
+		)
+		.expect("the benchmark lineage registers")
 	}
 }
 
@@ -587,4 +603,6 @@ pub fn submit_on(
 		b"1.31.1".to_vec().try_into().unwrap(),
 		42,
 	)
+	.map(|_| ())
+	.map_err(|e| e.error)
 }

@@ -23,6 +23,11 @@ pub const MAX_INPUT_BYTES: u32 = 64 * 1024;
 /// The longest encoded output a receipt carries, in bytes (16 KiB).
 pub const MAX_OUTPUT_BYTES: u32 = 16 * 1024;
 
+/// The ancestors of the models the benchmarks weigh upstream licenses and the smallest lineage
+/// on: enough models to carry the most upstream licenses,
+/// [`pallet_model_provenance::MaxDataUses`] each.
+pub const MIN_WEIGHED_ANCESTORS: u32 = 3;
+
 /// The most referees one dispute re-runs a job on.
 pub const MAX_REFEREES: u32 = 3;
 

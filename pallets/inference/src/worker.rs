@@ -60,11 +60,12 @@ type NonceRecordOf<T> = NonceRecord<<T as frame_system::Config>::Nonce, BlockNum
 /// (discarded after the run; the signer reads it from there): past the transactions earlier runs
 /// of this node sent that are still pending, so this run's do not replace them in the pool. When
 /// the nonce on chain has not moved for [`NONCE_STALL`] blocks while some are pending, those were
-/// dropped, and the chain's nonce is taken. Returns what [`record_nonces`] needs.
+/// dropped, and the chain's nonce is taken. Returns what [`record_nonces`] needs: the storage
+/// key, the nonce on chain and since when it is that.
 fn resume_nonces<T: Config>(
 	account: &T::AccountId,
 	now: BlockNumberFor<T>,
-) -> (Vec<u8>, NonceRecordOf<T>) {
+) -> (Vec<u8>, T::Nonce, BlockNumberFor<T>) {
 	let key = (NONCE_PREFIX, account).encode();
 	let chain = frame_system::Pallet::<T>::account_nonce(account);
 	let stored = sp_io::offchain::local_storage_get(StorageKind::PERSISTENT, &key)
@@ -80,15 +81,16 @@ fn resume_nonces<T: Config>(
 		_ => chain,
 	};
 	frame_system::Account::<T>::mutate(account, |info| info.nonce = next);
-	(key, NonceRecord { next, chain, since })
+	(key, chain, since)
 }
 
 /// Keeps the nonce after this run's transactions of the account [`resume_nonces`] prepared.
 fn record_nonces<T: Config>(
 	account: &T::AccountId,
-	(key, mut record): (Vec<u8>, NonceRecordOf<T>),
+	(key, chain, since): (Vec<u8>, T::Nonce, BlockNumberFor<T>),
 ) {
-	record.next = frame_system::Account::<T>::get(account).nonce;
+	let next = frame_system::Account::<T>::get(account).nonce;
+	let record: NonceRecordOf<T> = NonceRecord { next, chain, since };
 	sp_io::offchain::local_storage_set(StorageKind::PERSISTENT, &key, &record.encode());
 }
 

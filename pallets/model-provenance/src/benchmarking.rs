@@ -13,10 +13,11 @@ use frame_support::{
 use frame_system::RawOrigin;
 use sp_runtime::traits::{Bounded, Saturating};
 
-/// Models in the chain every benchmark parent descends from.
-const CHAIN: u32 = 55;
-/// Models of that chain trained on a licensed dataset: with [`MaxDataUses`] more licenses the
-/// new model reaches [`MaxUpstreamLicenses`].
+/// Ancestors of the model every benchmark parent descends from: with the parent itself and
+/// [`MaxParents`] parents, a new model reaches [`MaxAncestors`].
+const TIP_ANCESTORS: u32 = 128 - 8 - 1;
+/// Licenses upstream of that model: with [`MaxDataUses`] more the new model reaches
+/// [`MaxUpstreamLicenses`].
 const CHAIN_LICENSES: u32 = 48;
 
 /// `byte` repeated to the bound `S`.
@@ -104,24 +105,16 @@ fn training_use<T: Config>(holder: &T::AccountId, seed: u32) -> DataUse {
 	DataUse { dataset, license, purpose: DataPurpose::Training }
 }
 
-/// `count` parents of `owner`, each a distillation of the tip of a [`CHAIN`]-model chain whose
-/// first [`CHAIN_LICENSES`] models are trained on licensed data.
+/// `count` parents of `owner`, each a distillation of a model with [`TIP_ANCESTORS`] ancestors
+/// and [`CHAIN_LICENSES`] upstream licenses (each parent's upstream set is nearly the largest).
 fn deep_parents<T: Config>(owner: &T::AccountId, count: u32) -> Result<Parents, BenchmarkError> {
-	let mut tip = None;
-	for seed in 0..CHAIN {
-		let parents: Parents = tip
-			.map(|parent| vec![ParentEdge { parent, kind: EdgeKind::FineTunedFrom }])
-			.unwrap_or_default()
-			.try_into()
-			.unwrap_or_default();
-		let data: DataUses = if seed < CHAIN_LICENSES {
-			vec![training_use::<T>(owner, seed)].try_into().unwrap_or_default()
-		} else {
-			Default::default()
-		};
-		tip = Some(register::<T>(owner, seed, parents, data)?);
-	}
-	let tip = tip.ok_or(BenchmarkError::Stop("empty chain"))?;
+	let tip = crate::bench_lineage::register_lineage::<T>(
+		TIP_ANCESTORS,
+		CHAIN_LICENSES,
+		worst_interface(),
+		u64::MAX,
+	)
+	.map_err(|_| BenchmarkError::Stop("setup lineage refused"))?;
 	let mut parents = Vec::new();
 	for i in 0..count {
 		let edge = vec![ParentEdge { parent: tip, kind: EdgeKind::DistilledFrom }];
@@ -140,8 +133,8 @@ fn deep_parents<T: Config>(owner: &T::AccountId, count: u32) -> Result<Parents, 
 mod benchmarks {
 	use super::*;
 
-	/// `p` parents, each with a 56-model upstream carrying 48 licenses, and `d` licensed
-	/// datasets.
+	/// `p` parents, each with a 120-model upstream carrying 48 licenses (the new model's reaches
+	/// 120 + `p` ancestors and 48 + `d` licenses), and `d` licensed datasets.
 	#[benchmark]
 	fn register_model(
 		p: Linear<1, { <MaxParents as Get<u32>>::get() }>,

@@ -419,13 +419,12 @@ impl<T: Config> Pallet<T> {
 
 	/// Sets `model`'s bit in [`RevokedModels`] and its chunk's in [`RevokedChunks`].
 	fn index_revocation(model: ModelId) {
-		let (chunk, offset) = RevocationBits::locate(model);
-		let (group, chunk_offset) = RevocationBits::locate(chunk);
-		RevokedModels::<T>::mutate(chunk, |bits| {
-			bits.get_or_insert_with(Default::default).insert(offset)
+		let at = RevocationBits::index_position(model);
+		RevokedModels::<T>::mutate(at.chunk, |bits| {
+			bits.get_or_insert_with(Default::default).insert(at.offset)
 		});
-		RevokedChunks::<T>::mutate(group, |bits| {
-			bits.get_or_insert_with(Default::default).insert(chunk_offset)
+		RevokedChunks::<T>::mutate(at.group, |bits| {
+			bits.get_or_insert_with(Default::default).insert(at.chunk_offset)
 		});
 	}
 
@@ -474,7 +473,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(Upstreams::<T>::iter().count() as u64 == models, "stray upstream sets");
 		for (chunk, bits) in RevokedModels::<T>::iter() {
 			ensure!(!bits.is_empty(), "empty revocation index entry");
-			for offset in (0..REVOCATION_SPAN).filter(|offset| bits.contains(*offset)) {
+			for offset in bits.iter() {
 				let id = chunk.saturating_mul(REVOCATION_SPAN).saturating_add(offset);
 				ensure!(
 					Models::<T>::get(id)
@@ -489,7 +488,7 @@ impl<T: Config> Pallet<T> {
 			);
 		}
 		for (group, bits) in RevokedChunks::<T>::iter() {
-			for offset in (0..REVOCATION_SPAN).filter(|offset| bits.contains(*offset)) {
+			for offset in bits.iter() {
 				let chunk = group.saturating_mul(REVOCATION_SPAN).saturating_add(offset);
 				ensure!(RevokedModels::<T>::contains_key(chunk), "summary bit without a chunk");
 			}

@@ -29,6 +29,8 @@ pub use types::*;
 pub use weights::WeightInfo;
 
 #[cfg(feature = "runtime-benchmarks")]
+pub mod bench_lineage;
+#[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 mod functions;
 mod lineage;

@@ -137,15 +137,14 @@ impl<T: Config> Pallet<T> {
 		models
 			.into_iter()
 			.filter(|model| {
-				let (chunk, offset) = RevocationBits::locate(*model);
-				let (group, chunk_offset) = RevocationBits::locate(chunk);
+				let at = RevocationBits::index_position(*model);
 				let group_bits =
-					groups.entry(group).or_insert_with(|| RevokedChunks::<T>::get(group));
-				group_bits.is_some_and(|bits| bits.contains(chunk_offset))
+					groups.entry(at.group).or_insert_with(|| RevokedChunks::<T>::get(at.group));
+				group_bits.is_some_and(|bits| bits.contains(at.chunk_offset))
 					&& chunks
-						.entry(chunk)
-						.or_insert_with(|| RevokedModels::<T>::get(chunk))
-						.is_some_and(|bits| bits.contains(offset))
+						.entry(at.chunk)
+						.or_insert_with(|| RevokedModels::<T>::get(at.chunk))
+						.is_some_and(|bits| bits.contains(at.offset))
 			})
 			.collect()
 	}
@@ -275,13 +274,18 @@ impl<T: Config> Pallet<T> {
 		let Some(record) = Models::<T>::get(model) else { return Vec::new() };
 		let upstream = Upstreams::<T>::get(model).unwrap_or_default();
 		let mut shares: Vec<(T::AccountId, u32)> = Vec::new();
+		// Each account's place in `shares`: adding is O(log n), not a scan of the shares.
+		let mut places: BTreeMap<T::AccountId, usize> = BTreeMap::new();
 		let mut add = |account: T::AccountId, bps: u16| {
 			if bps == 0 {
 				return;
 			}
-			match shares.iter_mut().find(|(a, _)| *a == account) {
+			match places.get(&account).and_then(|place| shares.get_mut(*place)) {
 				Some((_, total)) => *total = total.saturating_add(bps.into()),
-				None => shares.push((account, bps.into())),
+				None => {
+					places.insert(account.clone(), shares.len());
+					shares.push((account, bps.into()));
+				},
 			}
 		};
 		add(record.owner, record.terms.royalty_bps);

@@ -32,6 +32,10 @@ pub trait ModelInspect<AccountId, Balance, BlockNumber> {
 	/// owner and every licensor of weight-shaping data upstream.
 	fn royalty_recipients(model: ModelId) -> Vec<RoyaltyRecipient<AccountId>>;
 
+	/// How many ancestors and upstream data licenses `model` has, in that order: what checking
+	/// and paying its lineage costs. `(0, 0)` for an unknown model.
+	fn lineage_size(model: ModelId) -> (u32, u32);
+
 	/// The first reason `model` may not be used for `use_` at block `at`: revoked itself, an
 	/// ancestor revoked, or an upstream license invalid or not allowing `use_`. `None` when its
 	/// lineage is clean; [`LineageProblem::Revoked`] for an unknown model.
@@ -101,6 +105,11 @@ impl<T: Config> ModelInspect<T::AccountId, BalanceOf<T>, BlockNumberFor<T>> for 
 
 	fn royalty_recipients(model: ModelId) -> Vec<RoyaltyRecipient<T::AccountId>> {
 		Self::royalties(model)
+	}
+
+	fn lineage_size(model: ModelId) -> (u32, u32) {
+		Upstreams::<T>::get(model)
+			.map_or((0, 0), |u| (u.ancestors.len() as u32, u.licenses.len() as u32))
 	}
 
 	fn upstream_problem(

@@ -414,6 +414,19 @@ impl<AccountId> Default for Upstream<AccountId> {
 /// of its summary.
 pub const REVOCATION_SPAN: u64 = 1024;
 
+/// A model's place in the revocation index (see [`RevocationBits::index_position`]).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct IndexPosition {
+	/// The [`RevokedModels`](crate::RevokedModels) entry holding the model's bit.
+	pub chunk: u64,
+	/// The model's bit in that entry.
+	pub offset: u64,
+	/// The [`RevokedChunks`](crate::RevokedChunks) entry summarizing the chunk.
+	pub group: u64,
+	/// The chunk's bit in that summary.
+	pub chunk_offset: u64,
+}
+
 /// One bit for each of [`REVOCATION_SPAN`] consecutive ids: an entry of the revocation index.
 #[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
 pub struct RevocationBits(pub [u8; (REVOCATION_SPAN / 8) as usize]);
@@ -428,6 +441,19 @@ impl RevocationBits {
 	/// The entry covering `id` and `id`'s bit in it.
 	pub fn locate(id: u64) -> (u64, u64) {
 		(id / REVOCATION_SPAN, id % REVOCATION_SPAN)
+	}
+
+	/// Where model `model` sits in the two-level revocation index: its chunk and bit there, the
+	/// chunk's group and the chunk's bit in the group's summary.
+	pub fn index_position(model: ModelId) -> IndexPosition {
+		let (chunk, offset) = Self::locate(model);
+		let (group, chunk_offset) = Self::locate(chunk);
+		IndexPosition { chunk, offset, group, chunk_offset }
+	}
+
+	/// The offsets of the set bits, in increasing order.
+	pub fn iter(&self) -> impl Iterator<Item = u64> + '_ {
+		(0..REVOCATION_SPAN).filter(|offset| self.contains(*offset))
 	}
 
 	/// Whether bit `offset` (below [`REVOCATION_SPAN`]) is set.

@@ -52,11 +52,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[1, 8]`.
 	/// The range of component `d` is `[0, 16]`.
 	fn register_model(p: u32, d: u32, ) -> Weight {
-		// Proof size: measured `7177`, estimated `3640` bytes.
-		// Minimum execution time: 647_645_000 picoseconds.
-		Weight::from_parts(427_278_601, 3640)
-			.saturating_add(Weight::from_parts(80_448_265, 0).saturating_mul(p.into()))
-			.saturating_add(Weight::from_parts(18_662_003, 0).saturating_mul(d.into()))
+		// Proof size: measured `10940`, estimated `3640` bytes.
+		// Minimum execution time: 696_075_000 picoseconds.
+		Weight::from_parts(432_889_897, 3640)
+			.saturating_add(Weight::from_parts(112_781_927, 0).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(13_182_898, 0).saturating_mul(d.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(d.into())))
@@ -80,10 +80,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `ModelProvenance::Evaluations` (r:0 w:1)
 	/// Proof: `ModelProvenance::Evaluations` (`max_values`: None, `max_size`: Some(303), added: 2778, mode: `MaxEncodedLen`)
 	/// The range of component `r` is `[0, 16]`.
-	fn attest_evaluation(_r: u32, ) -> Weight {
+	fn attest_evaluation(r: u32, ) -> Weight {
 		// Proof size: measured `8124`, estimated `10850` bytes.
-		// Minimum execution time: 146_615_000 picoseconds.
-		Weight::from_parts(172_120_579, 10850)
+		// Minimum execution time: 145_002_000 picoseconds.
+		Weight::from_parts(203_814_098, 10850)
+			.saturating_add(Weight::from_parts(247_588, 0).saturating_mul(r.into()))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -95,8 +96,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(175), added: 2650, mode: `MaxEncodedLen`)
 	fn withdraw_evaluation() -> Weight {
 		// Proof size: measured `764`, estimated `3768` bytes.
-		// Minimum execution time: 84_649_000 picoseconds.
-		Weight::from_parts(135_103_000, 3768)
+		// Minimum execution time: 81_974_000 picoseconds.
+		Weight::from_parts(98_846_000, 3768)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -104,8 +105,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ModelProvenance::Models` (`max_values`: None, `max_size`: Some(7385), added: 9860, mode: `MaxEncodedLen`)
 	fn deprecate_model() -> Weight {
 		// Proof size: measured `13983`, estimated `20710` bytes.
-		// Minimum execution time: 77_095_000 picoseconds.
-		Weight::from_parts(118_342_000, 20710)
+		// Minimum execution time: 75_461_000 picoseconds.
+		Weight::from_parts(113_643_000, 20710)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -117,8 +118,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ModelProvenance::RevokedChunks` (`max_values`: None, `max_size`: Some(144), added: 2619, mode: `MaxEncodedLen`)
 	fn revoke_model() -> Weight {
 		// Proof size: measured `7105`, estimated `10850` bytes.
-		// Minimum execution time: 61_696_000 picoseconds.
-		Weight::from_parts(68_028_000, 10850)
+		// Minimum execution time: 60_544_000 picoseconds.
+		Weight::from_parts(68_057_000, 10850)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -127,9 +128,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same weights with RocksDB-like database weights, for tests and other runtimes' defaults.
 impl WeightInfo for () {
 	fn register_model(p: u32, d: u32, ) -> Weight {
-		Weight::from_parts(427_278_601, 3640)
-			.saturating_add(Weight::from_parts(80_448_265, 0).saturating_mul(p.into()))
-			.saturating_add(Weight::from_parts(18_662_003, 0).saturating_mul(d.into()))
+		Weight::from_parts(432_889_897, 3640)
+			.saturating_add(Weight::from_parts(112_781_927, 0).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(13_182_898, 0).saturating_mul(d.into()))
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(d.into())))
@@ -138,23 +139,24 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 3577).saturating_mul(d.into()))
 			.saturating_add(Weight::from_parts(0, 18239).saturating_mul(p.into()))
 	}
-	fn attest_evaluation(_r: u32, ) -> Weight {
-		Weight::from_parts(172_120_579, 10850)
+	fn attest_evaluation(r: u32, ) -> Weight {
+		Weight::from_parts(203_814_098, 10850)
+			.saturating_add(Weight::from_parts(247_588, 0).saturating_mul(r.into()))
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn withdraw_evaluation() -> Weight {
-		Weight::from_parts(135_103_000, 3768)
+		Weight::from_parts(98_846_000, 3768)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn deprecate_model() -> Weight {
-		Weight::from_parts(118_342_000, 20710)
+		Weight::from_parts(113_643_000, 20710)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn revoke_model() -> Weight {
-		Weight::from_parts(68_028_000, 10850)
+		Weight::from_parts(68_057_000, 10850)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}

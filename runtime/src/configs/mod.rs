@@ -308,15 +308,14 @@ impl pallet_inference::BenchmarkHelper<AccountId, Balance> for InferenceBenchmar
 		who
 	}
 
-	fn model(input_len: u32, output_len: u32) -> pallet_inference::ModelId {
+	fn model(
+		input_len: u32,
+		output_len: u32,
+		ancestors: u32,
+		licenses: u32,
+	) -> pallet_inference::ModelId {
 		use cairn_inference::{Dim, ElementType, ModelIo, TensorSpec};
-		use frame_support::traits::fungible::Mutate;
-		use pallet_model_provenance::{
-			DataPurpose, DataUse, DerivativePolicy, EdgeKind, InferenceTerms, ModelFile,
-			ModelFormat, ModelInterface, ParentEdge,
-		};
-		let owner: AccountId = frame_benchmarking::account("model-owner", 0, 0);
-		let _ = Balances::set_balance(&owner, 1_000_000 * UNIT);
+		use pallet_model_provenance::{ModelFormat, ModelInterface};
 		let spec = |name: &str, len: u32| TensorSpec {
 			name: name.as_bytes().to_vec().try_into().unwrap_or_default(),
 			element_type: ElementType::F32,
@@ -332,43 +331,13 @@ impl pallet_inference::BenchmarkHelper<AccountId, Balance> for InferenceBenchmar
 				outputs: alloc::vec![spec("y", output_len)].try_into().unwrap_or_default(),
 			},
 		};
-		// A 63-deep chain of models, each trained on its own licensed dataset: the lineage
-		// check reads 63 ancestors and 63 licenses, the royalty split pays 64 owners and 63
-		// licensors.
-		let mut parent = None;
-		let mut id = 0;
-		for seed in 0..64u32 {
-			use pallet_model_provenance::traits::BenchmarkHelper as _;
-			let (dataset, license) = ProvenanceBenchmarkHelper::licensed_dataset(&owner, seed);
-			let mut sha256 = [0xbb; 32];
-			sha256[..4].copy_from_slice(&seed.to_le_bytes());
-			id = pallet_model_provenance::NextModelId::<Runtime>::get();
-			let parents: alloc::vec::Vec<ParentEdge> = parent
-				.map(|parent| ParentEdge { parent, kind: EdgeKind::FineTunedFrom })
-				.into_iter()
-				.collect();
-			let data = if seed < 63 {
-				alloc::vec![DataUse { dataset, license, purpose: DataPurpose::Training }]
-			} else {
-				alloc::vec![]
-			};
-			let registered = ModelProvenance::register_model(
-				RuntimeOrigin::signed(owner.clone()),
-				ModelFile { sha256, cid: None, size_bytes: 1 << 20 },
-				b"benchmark model".to_vec().try_into().unwrap_or_default(),
-				interface.clone(),
-				InferenceTerms {
-					price_floor: 0,
-					royalty_bps: 10,
-					derivatives: DerivativePolicy::Open,
-					required_license: None,
-				},
-				parents.try_into().unwrap_or_default(),
-				data.try_into().unwrap_or_default(),
-			);
-			debug_assert!(registered.is_ok(), "benchmark model refused");
-			parent = Some(id);
-		}
-		id
+		let registered = pallet_model_provenance::bench_lineage::register_lineage::<Runtime>(
+			ancestors,
+			licenses,
+			interface,
+			1 << 20,
+		);
+		debug_assert!(registered.is_ok(), "benchmark lineage refused");
+		registered.unwrap_or_default()
 	}
 }
