@@ -407,7 +407,7 @@ impl<T: Config> Pallet<T> {
 				.assigned
 				.iter()
 				.filter_map(|a| a.receipt)
-				.filter_map(|receipt| ReceiptOutputs::<T>::decode_len(receipt))
+				.filter_map(ReceiptOutputs::<T>::decode_len)
 				.max()
 				.unwrap_or_default();
 			weight = Self::receipt_weight(
