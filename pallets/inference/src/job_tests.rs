@@ -688,28 +688,18 @@ fn requests_and_receipts_are_charged_for_what_they_read_not_the_worst_case() {
 
 		let outputs = tiny_output();
 		let encoded: EncodedOutputs = outputs.encode().try_into().unwrap();
-		let receipt = |provider| {
-			Call::<Test>::submit_receipt {
-				job,
-				output_hash: outputs.hash(),
-				outputs: encoded.clone(),
-				execution_provider: ExecutionProvider::Cpu,
-				runtime_version: Default::default(),
-				elapsed_micros: 1,
-			}
-			.dispatch_bypass_filter(RuntimeOrigin::signed(provider))
-		};
-		let [first, second] = [0, 1].map(|i| assigned(job)[i]);
-		let declared = Call::<Test>::submit_receipt {
+		let call = Call::<Test>::submit_receipt {
 			job,
 			output_hash: outputs.hash(),
 			outputs: encoded.clone(),
 			execution_provider: ExecutionProvider::Cpu,
 			runtime_version: Default::default(),
 			elapsed_micros: 1,
-		}
-		.get_dispatch_info()
-		.call_weight;
+		};
+		let declared = call.get_dispatch_info().call_weight;
+		let receipt =
+			|provider| call.clone().dispatch_bypass_filter(RuntimeOrigin::signed(provider));
+		let [first, second] = [0, 1].map(|i| assigned(job)[i]);
 		// The first of two receipts only stores itself.
 		let stored = Pallet::<Test>::receipt_weight(encoded.len() as u32, 1, None);
 		assert_eq!(receipt(first).unwrap().actual_weight, Some(stored));

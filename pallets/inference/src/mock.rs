@@ -144,16 +144,7 @@ impl pallet_model_provenance::traits::BenchmarkHelper<AccountId> for NoProvenanc
 		let owner: AccountId = frame_benchmarking::account("dataset-owner", seed, 0);
 		let _ =
 			<Balances as frame_support::traits::fungible::Mutate<_>>::set_balance(&owner, FUNDS);
-		let terms = LicenseTerms {
-			price: 10,
-			duration: None,
-			allowed_uses: AllowedUses { training: true, inference: true, ..Default::default() },
-			royalty_bps: DATA_ROYALTY_BPS,
-			transferable: false,
-			revocable: true,
-			max_licensees: None,
-			spdx: b"CC-BY-4.0".to_vec().try_into().unwrap(),
-		};
+		let terms = data_terms();
 		let mut content_hash = [0xd5; 32];
 		content_hash[..4].copy_from_slice(&seed.to_le_bytes());
 		let dataset = pallet_data_licensing::NextDatasetId::<Test>::get();
@@ -217,23 +208,10 @@ impl crate::BenchmarkHelper<AccountId, Balance> for MockBenchmarkHelper {
 	}
 
 	fn model(input_len: u32, output_len: u32, ancestors: u32, licenses: u32) -> ModelId {
-		let wide = |name: &str, len: u32| TensorSpec {
-			name: name.as_bytes().to_vec().try_into().unwrap(),
-			element_type: ElementType::F32,
-			shape: vec![Dim::Fixed(1), Dim::Fixed(len.into())].try_into().unwrap(),
-		};
-		let interface = ModelInterface {
-			format: ModelFormat::Onnx,
-			opset: 13,
-			io: ModelIo {
-				inputs: vec![wide("x", input_len)].try_into().unwrap(),
-				outputs: vec![wide("y", output_len)].try_into().unwrap(),
-			},
-		};
-		pallet_model_provenance::bench_lineage::register_lineage::<Test>(
-			ancestors, licenses, interface, 4096,
-		)
-		.expect("the benchmark lineage registers")
+		use pallet_model_provenance::bench_lineage::{f32_interface, register_lineage};
+		let interface = f32_interface(input_len, output_len);
+		register_lineage::<Test>(ancestors, licenses, interface, 4096)
+			.expect("the benchmark lineage registers")
 	}
 }
 
@@ -434,12 +412,10 @@ pub const TUNE_ROYALTY_BPS: u16 = 1_000;
 /// Royalty of the training dataset's license, in basis points.
 pub const DATA_ROYALTY_BPS: u16 = 250;
 
-/// The lineage jobs run on: a base model of account 4 trained on a dataset of [`data_owner`]
-/// (a license allowing training and inference, revocable), and its fine-tune [`MODEL_HASH`] of
-/// [`model_owner`]. Returns the fine-tune's id and the training license's id.
-pub fn lineage() -> (ModelId, u64) {
-	let dataset = pallet_data_licensing::NextDatasetId::<Test>::get();
-	let terms = LicenseTerms {
+/// The license terms of the test datasets: price 10, training and inference allowed, a
+/// [`DATA_ROYALTY_BPS`] royalty, revocable.
+pub fn data_terms() -> LicenseTerms<Balance, u64> {
+	LicenseTerms {
 		price: 10,
 		duration: None,
 		allowed_uses: AllowedUses { training: true, inference: true, ..Default::default() },
@@ -448,7 +424,15 @@ pub fn lineage() -> (ModelId, u64) {
 		revocable: true,
 		max_licensees: None,
 		spdx: b"CC-BY-4.0".to_vec().try_into().unwrap(),
-	};
+	}
+}
+
+/// The lineage jobs run on: a base model of account 4 trained on a dataset of [`data_owner`]
+/// (a license allowing training and inference, revocable), and its fine-tune [`MODEL_HASH`] of
+/// [`model_owner`]. Returns the fine-tune's id and the training license's id.
+pub fn lineage() -> (ModelId, u64) {
+	let dataset = pallet_data_licensing::NextDatasetId::<Test>::get();
+	let terms = data_terms();
 	assert_ok!(DataLicensing::register_dataset(
 		RuntimeOrigin::signed(data_owner()),
 		[0xda; 32],

@@ -10,6 +10,25 @@ use sp_runtime::{
 	DispatchError,
 };
 
+/// An ONNX interface (opset 13) of one f32 input `x` `[1, input_len]` and one f32 output `y`
+/// `[1, output_len]`.
+pub fn f32_interface(input_len: u32, output_len: u32) -> ModelInterface {
+	use cairn_inference::{Dim, ElementType, ModelIo, TensorSpec};
+	let spec = |name: &[u8], len: u32| TensorSpec {
+		name: name.to_vec().try_into().unwrap_or_default(),
+		element_type: ElementType::F32,
+		shape: vec![Dim::Fixed(1), Dim::Fixed(len.into())].try_into().unwrap_or_default(),
+	};
+	ModelInterface {
+		format: ModelFormat::Onnx,
+		opset: 13,
+		io: ModelIo {
+			inputs: vec![spec(b"x", input_len)].try_into().unwrap_or_default(),
+			outputs: vec![spec(b"y", output_len)].try_into().unwrap_or_default(),
+		},
+	}
+}
+
 /// Registers a model with exactly `ancestors` ancestors (at most [`MaxAncestors`]) and
 /// `licenses` upstream data licenses (at most [`MaxUpstreamLicenses`], and at most
 /// [`MaxDataUses`] for each model of the lineage including the new one), every model owned by

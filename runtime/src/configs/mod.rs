@@ -314,29 +314,9 @@ impl pallet_inference::BenchmarkHelper<AccountId, Balance> for InferenceBenchmar
 		ancestors: u32,
 		licenses: u32,
 	) -> pallet_inference::ModelId {
-		use cairn_inference::{Dim, ElementType, ModelIo, TensorSpec};
-		use pallet_model_provenance::{ModelFormat, ModelInterface};
-		let spec = |name: &str, len: u32| TensorSpec {
-			name: name.as_bytes().to_vec().try_into().unwrap_or_default(),
-			element_type: ElementType::F32,
-			shape: alloc::vec![Dim::Fixed(1), Dim::Fixed(len.into())]
-				.try_into()
-				.unwrap_or_default(),
-		};
-		let interface = ModelInterface {
-			format: ModelFormat::Onnx,
-			opset: 13,
-			io: ModelIo {
-				inputs: alloc::vec![spec("x", input_len)].try_into().unwrap_or_default(),
-				outputs: alloc::vec![spec("y", output_len)].try_into().unwrap_or_default(),
-			},
-		};
-		let registered = pallet_model_provenance::bench_lineage::register_lineage::<Runtime>(
-			ancestors,
-			licenses,
-			interface,
-			1 << 20,
-		);
+		use pallet_model_provenance::bench_lineage::{f32_interface, register_lineage};
+		let interface = f32_interface(input_len, output_len);
+		let registered = register_lineage::<Runtime>(ancestors, licenses, interface, 1 << 20);
 		debug_assert!(registered.is_ok(), "benchmark lineage refused");
 		registered.unwrap_or_default()
 	}
