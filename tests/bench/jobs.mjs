@@ -15,6 +15,7 @@
 import { ApiPromise, Keyring, WsProvider } from '@polkadot/api';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { u8aToHex } from '@polkadot/util';
 import { keepAlivePoster, log, sendAndWait, summary } from '../lib/bench.mjs';
 import { collectInferenceEvents, demoLineage, eventOf, f32Tensors, jobSpec, UNIT } from '../lib/jobs.mjs';
 
@@ -194,7 +195,7 @@ async function receiptsAlone(signers, count) {
     null,
     (events) => events.filter(({ event }) => api.events.inference.ReceiptSubmitted.is(event)).length,
     posted.count,
-    () => api.rpc.author.insertKey('cinf', '//CairnLoadProvider', provider.publicKey),
+    () => api.rpc.author.insertKey('cinf', '//CairnLoadProvider', u8aToHex(provider.publicKey)),
   );
   await sendAndWait(api, api.tx.computeRegistry.updateProfile(profile), alice);
   return receipts;
