@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every Cairn benchmark and writes docs/bench/REPORT.md from their JSON (each figure a
-# ratio against a reference measured in the same run where one exists):
+# Runs every Cairn benchmark and writes docs/bench/REPORT.md from their JSON, with PNG plots of
+# latency and throughput (each figure a ratio against a reference measured in the same run where
+# one exists):
 #   1. inference overhead: host-function path against raw `ort` (scripts/bench-inference.sh)
 #   2. job -> receipt latency, interval sealing and Aura    } scripts/bench-jobs.sh
 #   3. receipts against balance transfers per second        }
@@ -76,5 +77,6 @@ say "4. lineage RPC"
 
 gpu=null
 command -v nvidia-smi >/dev/null && gpu="\"$(nvidia-smi --query-gpu=name --format=csv,noheader | head -n 1)\""
-python3 "$CAIRN_ROOT/scripts/bench_report.py" "$out" "$CAIRN_ROOT" "$gpu" "$((SECONDS - started))"
+ensure_bench_python
+"$CAIRN_BENCH_PYTHON" "$CAIRN_ROOT/scripts/bench_report.py" "$out" "$CAIRN_ROOT" "$gpu" "$((SECONDS - started))"
 say "report: $out/REPORT.md ($((SECONDS - started)) s)"

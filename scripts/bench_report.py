@@ -1,5 +1,6 @@
 """Writes REPORT.md in a benchmark output directory from the JSON the benchmark scripts left
-there (inference.json, jobs.json, rpc.json, build.json). Run by scripts/bench.sh.
+there (inference.json, jobs.json, rpc.json, build.json), and the PNG plots latency.png and
+throughput.png (matplotlib). Run by scripts/bench.sh.
 
 Usage: bench_report.py OUT_DIR REPO_ROOT GPU_NAME_JSON TOTAL_SECONDS (-1: parts run separately)
 """
@@ -27,6 +28,75 @@ def verdict(ok):
 
 def duration(ns):
     return f"{ns / 1e6:.3f} ms" if ns >= 1e5 else f"{ns / 1e3:.2f} µs"
+
+
+def plot_latency(jobs, path):
+    """Job -> receipt seconds of every latency sample, per sealing mode."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    runs = [(label, jobs["latency"].get(name)) for name, label in (("interval1s", "interval sealing, 1 s"), ("aura6s", "Aura, 6 s slots"))]
+    runs = [(label, run) for label, run in runs if run and run.get("samples")]
+    if not runs:
+        return False
+    figure, axes = plt.subplots(1, len(runs), figsize=(5 * len(runs), 3.2), squeeze=False)
+    for axis, (label, run) in zip(axes[0], runs):
+        seconds = [s["seconds"] for s in run["samples"]]
+        axis.plot(range(len(seconds)), seconds, "o")
+        axis.set_title(label)
+        axis.set_xlabel("job")
+        axis.set_ylabel("job -> receipt, seconds")
+        axis.set_ylim(0, max(seconds) * 1.2)
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True))
+        axis.grid(alpha=0.3)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return True
+
+
+def plot_throughput(throughput, path):
+    """Cumulative extrinsics settled against seconds, per burst."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    bursts = [("balance transfers", throughput.get("transfers")), ("receipts with their jobs", throughput.get("receipts")), ("receipts alone", throughput.get("receiptsAlone"))]
+    bursts = [(label, b) for label, b in bursts if b and b.get("timeline")]
+    if not bursts:
+        return False
+    figure, axis = plt.subplots(figsize=(7, 3.6))
+    for label, burst in bursts:
+        xs, ys, total = [0.0], [0], 0
+        for point in burst["timeline"]:
+            total += point["count"]
+            xs.append(point["seconds"])
+            ys.append(total)
+        axis.step(xs, ys, where="post", label=f"{label} ({burst['perSecond']:.0f}/s)")
+    axis.set_xlabel("seconds since the block before the first")
+    axis.set_ylabel("settled, cumulative")
+    axis.set_yscale("symlog", linthresh=10)
+    axis.grid(alpha=0.3)
+    axis.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return True
+
+
+def plot(kind, data, name):
+    """Writes plot `name` in the output directory; the Markdown image line, or nothing when it
+    cannot be drawn (no samples, or matplotlib missing)."""
+    try:
+        drawn = kind(data, os.path.join(out, name))
+    except ImportError:
+        print(f"matplotlib is not installed: {name} not drawn", file=sys.stderr)
+        return []
+    return [f"![{name[:-4]}]({name})", ""] if drawn else []
 
 
 cpu = os.environ.get("CAIRN_CPU_NAME", "unknown")
@@ -94,9 +164,10 @@ if jobs:
             f"| {label} | {run['jobs']} | {b['min']}–{b['max']} | {b['nextBlockShare'] * 100:.0f} % "
             f"| {s['p50Ms'] / 1000:.2f} | {s['p99Ms'] / 1000:.2f} | {verdict(b['max'] <= 1)} |"
         )
+    lines.append("")
+    lines += plot(plot_latency, jobs, "latency.png")
     t = jobs["throughput"]
     lines += [
-        "",
         "## 3. Throughput on one node (target: receipts ≥ 0.8× transfers per second)",
         "",
         f"Interval sealing (1 s); {t['signers']} signers submit a burst at once (the pool holds it "
@@ -130,6 +201,7 @@ if jobs:
         + (f" with their jobs, {alone.get('missing', 0)} alone." if alone else "."),
         "",
     ]
+    lines += plot(plot_throughput, t, "throughput.png")
 else:
     lines += ["Not run.", ""]
 

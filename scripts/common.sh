@@ -12,6 +12,11 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/cairn/target}"
 CAIRN_CARGO_FLAGS=(--release --locked --features runtime-benchmarks)
 CAIRN_NODE_BIN="$CARGO_TARGET_DIR/release/cairn-node"
 export CAIRN_NODE_BIN
+# runtime/build.rs also builds the runtime one spec_version later, for the network suite's
+# runtime-upgrade test. Every cargo command of these scripts sees the same value, so none of
+# them reruns the runtime's build script for the others.
+export CAIRN_BUILD_UPGRADE_TEST_RUNTIME=1
+export CAIRN_UPGRADE_TEST_WASM="$CARGO_TARGET_DIR/release/wbuild/cairn-runtime/cairn_runtime_upgrade_test.compact.compressed.wasm"
 
 # The CPU's name, for benchmark reports.
 CAIRN_CPU_NAME="$(grep -m1 '^model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//' || true)"
@@ -105,6 +110,23 @@ ensure_openlineage_python() {
 			cp "$requirements" "$venv/requirements.txt" || return 1
 	fi
 	export CAIRN_OPENLINEAGE_PYTHON="$venv/bin/python"
+}
+
+# Prepares a Python virtual environment with matplotlib (pinned in scripts/bench-requirements.txt)
+# for the benchmark report's plots; exports CAIRN_BENCH_PYTHON.
+ensure_bench_python() {
+	local venv="${CAIRN_CACHE:-$HOME/.cache/cairn}/bench-venv"
+	local requirements="$CAIRN_ROOT/scripts/bench-requirements.txt"
+	if [ -x "$venv/bin/python" ] && cmp -s "$requirements" "$venv/requirements.txt"; then
+		say "matplotlib is installed ($venv)"
+	else
+		say "python3 -m venv $venv && pip install -r scripts/bench-requirements.txt"
+		rm -rf "$venv"
+		python3 -m venv "$venv" &&
+			"$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements" &&
+			cp "$requirements" "$venv/requirements.txt" || return 1
+	fi
+	export CAIRN_BENCH_PYTHON="$venv/bin/python"
 }
 
 # Installs the end-to-end suite's npm packages exactly as locked.

@@ -3,7 +3,7 @@
 #   formatting, clippy (warnings are errors), all Rust tests (unit, benchmark and integration
 #   tests, with the runtime-benchmarks feature; inference tests use the ONNX Runtime library and
 #   test models that scripts/fetch-onnxruntime.sh caches), then the end-to-end suite against
-#   real nodes.
+#   real nodes and the network suite against a four-validator testnet (scripts/testnet.sh).
 # Exits non-zero when anything fails.
 
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -65,9 +65,9 @@ fi
 
 ensure_npm_packages || { failed=$((failed + 1)); failures+=("npm ci"); }
 ensure_openlineage_python || { failed=$((failed + 1)); failures+=("openlineage-python"); }
-say "end-to-end: node --test (tests/)"
+say "end-to-end and network suites: node --test (tests/e2e, tests/network)"
 (cd tests && node --test --test-concurrency=1 --test-reporter=spec --test-reporter-destination=stdout \
-	--test-reporter=tap --test-reporter-destination="$log_dir/e2e.tap" e2e/)
+	--test-reporter=tap --test-reporter-destination="$log_dir/e2e.tap" e2e/ network/)
 e2e_status=$?
 e2e_pass=$(grep -E '^# pass ' "$log_dir/e2e.tap" | awk '{print $3}')
 e2e_fail=$(grep -E '^# fail ' "$log_dir/e2e.tap" | awk '{print $3}')

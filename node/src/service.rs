@@ -24,6 +24,36 @@ use sp_runtime::traits::Block as BlockT;
 
 use crate::{cli::Sealing, inference::InferenceParams};
 
+/// How long an offchain worker waits for the sync engine's status before it goes by the blocks
+/// imported alone.
+const SYNC_STATUS_TIMEOUT: Duration = Duration::from_millis(500);
+
+/// The chain tip as this node knows it, for the offchain worker: the best block imported, the
+/// best its peers announced, and one past the best while blocks wait in the import queue.
+struct NodeChainTip {
+	client: Arc<FullClient>,
+	sync: Arc<sc_network_sync::SyncingService<Block>>,
+}
+
+impl cairn_inference::host::ChainTip for NodeChainTip {
+	fn best_known(&self) -> u64 {
+		let best = u64::from(self.client.info().best_number);
+		// Offchain workers run on their own threads, outside the async runtime: wait here.
+		let status = futures::executor::block_on(futures::future::select(
+			Box::pin(self.sync.status()),
+			futures_timer::Delay::new(SYNC_STATUS_TIMEOUT),
+		));
+		match status {
+			futures::future::Either::Left((Ok(status), _)) => {
+				let seen = status.best_seen_block.map_or(0, u64::from);
+				let queued = if status.queued_blocks > 0 { best + 1 } else { 0 };
+				best.max(seen).max(queued)
+			},
+			_ => best,
+		}
+	}
+}
+
 /// The host functions the runtime may call: Substrate's and Cairn's inference functions.
 #[cfg(not(feature = "runtime-benchmarks"))]
 pub type HostFunctions = (sp_io::SubstrateHostFunctions, cairn_inference::HostFunctions);
@@ -256,6 +286,8 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 			engine = engine.with_metrics(metrics);
 		}
 		let engine: Arc<dyn cairn_inference::host::Engine> = Arc::new(engine);
+		let tip: Arc<dyn cairn_inference::host::ChainTip> =
+			Arc::new(NodeChainTip { client: client.clone(), sync: sync_service.clone() });
 		let offchain_workers =
 			sc_offchain::OffchainWorkers::new(sc_offchain::OffchainWorkerOptions {
 				runtime_api_provider: client.clone(),
@@ -268,8 +300,11 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 				network_provider: Arc::new(network.clone()),
 				enable_http_requests: true,
 				custom_extensions: move |_| {
-					vec![Box::new(cairn_inference::host::InferenceExt::new(engine.clone()))
-						as Box<_>]
+					vec![
+						Box::new(cairn_inference::host::InferenceExt::new(engine.clone()))
+							as Box<_>,
+						Box::new(cairn_inference::host::ChainTipExt::new(tip.clone())) as Box<_>,
+					]
 				},
 			})?;
 		task_manager.spawn_handle().spawn(
@@ -334,13 +369,14 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 	};
 
 	if role.is_authority() {
-		let proposer_factory = sc_basic_authorship::ProposerFactory::new(
+		let mut proposer_factory = sc_basic_authorship::ProposerFactory::new(
 			task_manager.spawn_handle(),
 			client.clone(),
 			transaction_pool.clone(),
 			prometheus_registry.as_ref(),
 			telemetry.as_ref().map(|x| x.handle()),
 		);
+		proposer_factory.set_default_block_size_limit(cairn_runtime::MAX_BLOCK_LENGTH as usize);
 
 		let slot_duration = sc_consensus_aura::slot_duration(&*client)?;
 
@@ -421,13 +457,14 @@ fn start_manual_seal(
 	prometheus_registry: Option<&substrate_prometheus_endpoint::Registry>,
 	telemetry: Option<sc_telemetry::TelemetryHandle>,
 ) -> Result<(), ServiceError> {
-	let proposer = sc_basic_authorship::ProposerFactory::new(
+	let mut proposer = sc_basic_authorship::ProposerFactory::new(
 		task_manager.spawn_handle(),
 		client.clone(),
 		pool.clone(),
 		prometheus_registry,
 		telemetry,
 	);
+	proposer.set_default_block_size_limit(cairn_runtime::MAX_BLOCK_LENGTH as usize);
 	let slot_duration = sc_consensus_aura::slot_duration(&*client)?;
 	let clock = Arc::new(DevClock::resume(&client, slot_duration)?);
 	let create_inherent_data_providers = move |_, ()| {

@@ -61,6 +61,28 @@ impl InferenceExt {
 	}
 }
 
+/// What the node knows of the chain beyond the block an offchain worker runs at.
+#[cfg(feature = "std")]
+pub trait ChainTip: Send + Sync {
+	/// The highest block number the node has imported, or has seen its peers announce, or is
+	/// about to import.
+	fn best_known(&self) -> u64;
+}
+
+#[cfg(feature = "std")]
+sp_externalities::decl_extension! {
+	/// The node's view of the chain's tip, registered for offchain workers.
+	pub struct ChainTipExt(std::sync::Arc<dyn ChainTip>);
+}
+
+#[cfg(feature = "std")]
+impl ChainTipExt {
+	/// Wraps a chain-tip view for registration.
+	pub fn new(tip: std::sync::Arc<dyn ChainTip>) -> Self {
+		ChainTipExt(tip)
+	}
+}
+
 /// ONNX model inference for offchain workers.
 #[runtime_interface]
 pub trait Inference {
@@ -101,6 +123,14 @@ pub trait Inference {
 			Some(InferenceExt(engine)) => Ok(engine.capabilities()),
 			None => Err(InferenceError::NoInferenceContext),
 		}
+	}
+
+	/// The highest block number the node has imported, seen announced by a peer or queued for
+	/// import; `None` where the node registers no chain-tip view. An offchain worker running at
+	/// a lower block runs on old state (the node is catching up) and leaves its jobs to the run
+	/// at the tip.
+	fn chain_tip(&mut self) -> AllocateAndReturnByCodec<Option<u64>> {
+		self.extension::<ChainTipExt>().map(|ChainTipExt(tip)| tip.best_known())
 	}
 
 	/// Whether the model store holds the model with this SHA-256.

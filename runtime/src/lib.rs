@@ -62,18 +62,31 @@ impl_opaque_keys! {
 	}
 }
 
-/// The runtime's version. Bump `spec_version` on every change to runtime logic.
-#[sp_version::runtime_version]
-pub const VERSION: RuntimeVersion = RuntimeVersion {
-	spec_name: alloc::borrow::Cow::Borrowed("cairn"),
-	impl_name: alloc::borrow::Cow::Borrowed("cairn-node"),
-	authoring_version: 1,
-	spec_version: 100,
-	impl_version: 1,
-	apis: apis::RUNTIME_API_VERSIONS,
-	transaction_version: 1,
-	system_version: 1,
-};
+/// Declares [`VERSION`] with the given `spec_version` (a literal: the `runtime_version` attribute
+/// reads it from the source to embed the version in the Wasm blob).
+macro_rules! runtime_version {
+	($spec_version:tt) => {
+		/// The runtime's version. Bump `spec_version` on every change to runtime logic.
+		#[sp_version::runtime_version]
+		pub const VERSION: RuntimeVersion = RuntimeVersion {
+			spec_name: alloc::borrow::Cow::Borrowed("cairn"),
+			impl_name: alloc::borrow::Cow::Borrowed("cairn-node"),
+			authoring_version: 1,
+			spec_version: $spec_version,
+			impl_version: 1,
+			apis: apis::RUNTIME_API_VERSIONS,
+			transaction_version: 1,
+			system_version: 1,
+		};
+	};
+}
+
+#[cfg(not(feature = "upgrade-test"))]
+runtime_version!(100);
+// The same runtime one `spec_version` later: what the runtime-upgrade test applies with
+// `system.setCode` (see `build.rs`). Never deployed.
+#[cfg(feature = "upgrade-test")]
+runtime_version!(101);
 
 /// Time and block numbers.
 mod block_times {
@@ -94,6 +107,10 @@ pub const DAYS: BlockNumber = HOURS * 24;
 
 /// The number of decimals of the `CAIRN` token.
 pub const TOKEN_DECIMALS: u8 = 12;
+
+/// The largest block, in bytes: 5 MiB (75 % of it for normal transactions). Block authors fill
+/// blocks up to it (the node's default limit is 4 MiB), so a runtime upgrade's code fits.
+pub const MAX_BLOCK_LENGTH: u32 = 5 * 1024 * 1024;
 /// The ticker of the native token.
 pub const TOKEN_SYMBOL: &str = "CAIRN";
 /// One `CAIRN`: 10^12 plancks.

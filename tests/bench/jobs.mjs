@@ -123,7 +123,7 @@ async function submitAll(extrinsics) {
  * Signs `perSigner` calls from each signer (`make(signer, k)`), submits them all (or, with
  * `begin`, calls it instead), then reads each new block until `count(block events, block
  * extrinsics)` has counted `expected`; returns the count per second of wall clock from the block
- * before the first counted one to the last.
+ * before the first counted one to the last, and the count of each block (the timeline).
  */
 async function burst(signers, perSigner, make, count, expected, begin = null) {
   const addresses = new Set(signers.map((s) => s.address));
@@ -140,6 +140,7 @@ async function burst(signers, perSigner, make, count, expected, begin = null) {
   let start = null;
   let end = null;
   const perBlock = [];
+  const timeline = [];
   // Stops early when nothing more is counted for 60 s (what never came is reported as missing).
   let progressed = Date.now();
   while (counted < expected && Date.now() - progressed < 60_000) {
@@ -154,6 +155,7 @@ async function burst(signers, perSigner, make, count, expected, begin = null) {
         start ??= await blockAt(await api.rpc.chain.getBlockHash(number - 1));
         end = await blockAt(hash);
         perBlock.push(here);
+        timeline.push({ block: number, seconds: (end.ms - start.ms) / 1000, count: here });
       }
       counted += here;
       if (here > 0) progressed = Date.now();
@@ -163,7 +165,15 @@ async function burst(signers, perSigner, make, count, expected, begin = null) {
   }
   const seconds = (end.ms - start.ms) / 1000;
   if (counted < expected) log(`${expected - counted} of ${expected} never counted`);
-  return { count: counted, missing: expected - counted, blocks: end.number - start.number, seconds, perSecond: counted / seconds, maxPerBlock: Math.max(...perBlock) };
+  return {
+    count: counted,
+    missing: expected - counted,
+    blocks: end.number - start.number,
+    seconds,
+    perSecond: counted / seconds,
+    maxPerBlock: Math.max(...perBlock),
+    timeline,
+  };
 }
 
 /**

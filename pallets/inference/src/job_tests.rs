@@ -3,7 +3,7 @@
 
 use crate::{mock::*, *};
 use cairn_inference::{
-	host::{Engine, InferenceExt},
+	host::{ChainTip, ChainTipExt, Engine, InferenceExt},
 	Capabilities, ExecutionProvider, InferenceError, InferenceOutput, ModelHash, TensorSet,
 	Tolerance,
 };
@@ -528,6 +528,33 @@ fn a_dropped_receipt_is_retried_after_the_claim_ages() {
 		assert_eq!(run_worker(1, &pool).len(), 1);
 		assert!(run_worker(1 + u64::from(worker::RETRY_AFTER) - 1, &pool).is_empty());
 		assert_eq!(run_worker(1 + u64::from(worker::RETRY_AFTER), &pool).len(), 1);
+	});
+}
+
+/// A chain-tip view fixed at one block.
+struct FixedTip(u64);
+
+impl ChainTip for FixedTip {
+	fn best_known(&self) -> u64 {
+		self.0
+	}
+}
+
+#[test]
+fn the_offchain_worker_runs_nothing_at_a_block_behind_the_chain_tip() {
+	let (mut ext, pool, provider) = ocw_ext(Arc::new(TinyEngine));
+	ext.0.register_extension(ChainTipExt::new(Arc::new(FixedTip(3))));
+	ext.execute_with(|| {
+		let (model, _) = lineage();
+		let job = request(model, 10_000, 1);
+		// Catching up to block 3: the runs at blocks 1 and 2 see old state, claim and send nothing.
+		assert!(run_worker(1, &pool).is_empty());
+		assert!(run_worker(2, &pool).is_empty());
+		// The run at the tip answers the job, once.
+		let calls = run_worker(3, &pool);
+		assert_eq!(calls.len(), 1);
+		land_receipt(calls, provider);
+		assert_eq!(Jobs::<Test>::get(job).unwrap().status, JobStatus::Completed);
 	});
 }
 

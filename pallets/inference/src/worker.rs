@@ -9,6 +9,10 @@
 //! A claim older than [`RETRY_AFTER`] blocks whose job is still waiting for that receipt on
 //! chain (the transaction was dropped) is taken again.
 //!
+//! A run at a block older than the chain tip the node knows (it is catching up after a restart,
+//! or the next block is already imported) does nothing: at old state, jobs that have since
+//! closed look open, and their receipts would be stale.
+//!
 //! Each run's transactions take nonces after the ones earlier runs sent that are still pending
 //! (kept in the same storage), so a run never replaces the last one's receipts in the pool.
 
@@ -23,7 +27,7 @@ use frame_system::{
 use pallet_compute_registry::ProviderInspect;
 use sp_runtime::{
 	offchain::StorageKind,
-	traits::{IdentifyAccount, Saturating},
+	traits::{IdentifyAccount, SaturatedConversion, Saturating},
 	RuntimeAppPublic,
 };
 
@@ -129,8 +133,23 @@ fn local_providers<T: Config>() -> Vec<(T::AccountId, T::Public)> {
 		.collect()
 }
 
-/// Runs the work of block `now` for every local provider key.
+/// Whether the node knows a block past `now`: this run sees old state (the node is catching up,
+/// or the next block is already in) and must not act on it, lest it send receipts for jobs that
+/// have since closed. The run at the tip does the work.
+fn behind_tip<T: Config>(now: BlockNumberFor<T>) -> bool {
+	match cairn_inference::inference::chain_tip() {
+		Some(tip) => tip > now.saturated_into::<u64>(),
+		None => false,
+	}
+}
+
+/// Runs the work of block `now` for every local provider key, unless the node knows a later
+/// block.
 pub fn run<T: Config>(now: BlockNumberFor<T>) {
+	if behind_tip::<T>(now) {
+		log::debug!(target: LOG_TARGET, "block {now:?} is behind the chain tip: no jobs run at it");
+		return;
+	}
 	for (account, public) in local_providers::<T>() {
 		let signer = Signer::<T, T::AuthorityId>::any_account().with_filter(alloc::vec![public]);
 		let nonces = resume_nonces::<T>(&account, now);

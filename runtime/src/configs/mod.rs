@@ -41,7 +41,7 @@ parameter_types! {
 	);
 	/// At most 5 MiB per block.
 	pub RuntimeBlockLength: BlockLength = BlockLength::builder()
-		.max_length(5 * 1024 * 1024)
+		.max_length(crate::MAX_BLOCK_LENGTH)
 		.modify_max_length_for_class(DispatchClass::Normal, |max| *max = NORMAL_DISPATCH_RATIO * *max)
 		.build();
 	/// Prefix of SS58 addresses: 42, the generic Substrate prefix, until Cairn registers its own.
