@@ -13,7 +13,7 @@
 #   --quick: every part at a small size and no build timing, report to a temporary directory
 #   (scripts/test.sh runs it to keep the harness working; times are not asserted).
 #   --cold-build: also times a release build of the node into an empty target directory
-#   (about 25 minutes on 2 cores; outside the 20-minute budget of the default run).
+#   (about 40 minutes on 2 cores; outside the 20-minute budget of the default run).
 
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 

@@ -232,7 +232,7 @@ if build:
     if c:
         lines.append(f"- Cold (empty target directory): **{c['seconds'] / 60:.1f} min** ({c['date']}, commit `{c['commit']}`).")
     else:
-        lines.append("- Cold: not measured yet (`scripts/bench.sh --cold-build`; about 25 minutes, so not in the default run).")
+        lines.append("- Cold: not measured yet (`scripts/bench.sh --cold-build`; about 40 minutes, so not in the default run).")
     lines.append("")
 else:
     lines += ["Not run.", ""]

@@ -81,7 +81,7 @@ ensure_prerequisites() {
 
 # Builds the release node (a no-op when it is up to date).
 build_node() {
-	say "cargo build ${CAIRN_CARGO_FLAGS[*]} -p cairn-node (target: $CARGO_TARGET_DIR; a cold build takes about 25 minutes on 2 cores)"
+	say "cargo build ${CAIRN_CARGO_FLAGS[*]} -p cairn-node (target: $CARGO_TARGET_DIR; a cold build takes about 40 minutes on 2 cores)"
 	(cd "$CAIRN_ROOT" && cargo build "${CAIRN_CARGO_FLAGS[@]}" -p cairn-node)
 }
 
