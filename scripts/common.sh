@@ -94,39 +94,36 @@ ensure_onnxruntime() {
 	say "ONNX Runtime: $ORT_DYLIB_PATH"
 }
 
-# Prepares a Python virtual environment with openlineage-python and jsonschema, pinned in
-# tests/openlineage/requirements.txt, for the OpenLineage export check of the end-to-end suite;
-# exports CAIRN_OPENLINEAGE_PYTHON.
-ensure_openlineage_python() {
-	local venv="${CAIRN_CACHE:-$HOME/.cache/cairn}/openlineage-venv"
-	local requirements="$CAIRN_ROOT/tests/openlineage/requirements.txt"
+# Prints the python of virtual environment $1 (under ~/.cache/cairn) holding the packages pinned in
+# requirements file $2 (relative to the repository), creating or refreshing it when the pins
+# changed.
+python_venv() {
+	local venv="${CAIRN_CACHE:-$HOME/.cache/cairn}/$1"
+	local requirements="$CAIRN_ROOT/$2"
 	if [ -x "$venv/bin/python" ] && cmp -s "$requirements" "$venv/requirements.txt"; then
-		say "openlineage-python is installed ($venv)"
+		say "$2 is installed ($venv)" >&2
 	else
-		say "python3 -m venv $venv && pip install -r tests/openlineage/requirements.txt"
+		say "python3 -m venv $venv && pip install -r $2" >&2
 		rm -rf "$venv"
-		python3 -m venv "$venv" &&
-			"$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements" &&
+		python3 -m venv "$venv" >&2 &&
+			"$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements" >&2 &&
 			cp "$requirements" "$venv/requirements.txt" || return 1
 	fi
-	export CAIRN_OPENLINEAGE_PYTHON="$venv/bin/python"
+	echo "$venv/bin/python"
 }
 
-# Prepares a Python virtual environment with matplotlib (pinned in scripts/bench-requirements.txt)
-# for the benchmark report's plots; exports CAIRN_BENCH_PYTHON.
+# Prepares openlineage-python and jsonschema (tests/openlineage/requirements.txt) for the
+# OpenLineage export check of the end-to-end suite; exports CAIRN_OPENLINEAGE_PYTHON.
+ensure_openlineage_python() {
+	CAIRN_OPENLINEAGE_PYTHON="$(python_venv openlineage-venv tests/openlineage/requirements.txt)" || return 1
+	export CAIRN_OPENLINEAGE_PYTHON
+}
+
+# Prepares matplotlib (scripts/bench-requirements.txt) for the benchmark report's plots; exports
+# CAIRN_BENCH_PYTHON.
 ensure_bench_python() {
-	local venv="${CAIRN_CACHE:-$HOME/.cache/cairn}/bench-venv"
-	local requirements="$CAIRN_ROOT/scripts/bench-requirements.txt"
-	if [ -x "$venv/bin/python" ] && cmp -s "$requirements" "$venv/requirements.txt"; then
-		say "matplotlib is installed ($venv)"
-	else
-		say "python3 -m venv $venv && pip install -r scripts/bench-requirements.txt"
-		rm -rf "$venv"
-		python3 -m venv "$venv" &&
-			"$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements" &&
-			cp "$requirements" "$venv/requirements.txt" || return 1
-	fi
-	export CAIRN_BENCH_PYTHON="$venv/bin/python"
+	CAIRN_BENCH_PYTHON="$(python_venv bench-venv scripts/bench-requirements.txt)" || return 1
+	export CAIRN_BENCH_PYTHON
 }
 
 # Installs the end-to-end suite's npm packages exactly as locked.
