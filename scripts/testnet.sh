@@ -266,6 +266,11 @@ start_network() {
 	print_status
 }
 
+if [ -n "$target" ] && [ ! -f "$dir/$target/args" ]; then
+	echo "no node '$target' in $dir (nodes: $(names | xargs))" >&2
+	exit 2
+fi
+
 case "$command" in
 	start)
 		if [ "$detach" = 0 ]; then
@@ -280,7 +285,6 @@ case "$command" in
 	stop) stop_all ;;
 	status) print_status ;;
 	kill)
-		[ -f "$dir/$target/args" ] || { echo "no node '$target' in $dir (nodes: $(names | xargs))" >&2; exit 2; }
 		pid="$(running_pid "$target")"
 		[ -n "$pid" ] || { echo "$target is not running" >&2; exit 1; }
 		kill -KILL "$pid"
@@ -289,7 +293,6 @@ case "$command" in
 		say "killed $target (SIGKILL)"
 		;;
 	restart)
-		[ -f "$dir/$target/args" ] || { echo "no node '$target' in $dir (nodes: $(names | xargs))" >&2; exit 2; }
 		say "restarting $target on $dir/$target"
 		launch "$target"
 		;;

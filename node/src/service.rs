@@ -369,14 +369,13 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 	};
 
 	if role.is_authority() {
-		let mut proposer_factory = sc_basic_authorship::ProposerFactory::new(
-			task_manager.spawn_handle(),
-			client.clone(),
-			transaction_pool.clone(),
+		let proposer_factory = block_proposer(
+			&task_manager,
+			&client,
+			&transaction_pool,
 			prometheus_registry.as_ref(),
 			telemetry.as_ref().map(|x| x.handle()),
 		);
-		proposer_factory.set_default_block_size_limit(cairn_runtime::MAX_BLOCK_LENGTH as usize);
 
 		let slot_duration = sc_consensus_aura::slot_duration(&*client)?;
 
@@ -446,6 +445,29 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 	Ok(task_manager)
 }
 
+/// The block proposer of both sealing modes: it fills blocks up to the runtime's largest block
+/// (the proposer's own default, 4 MiB, would keep a runtime upgrade's code out).
+fn block_proposer(
+	task_manager: &TaskManager,
+	client: &Arc<FullClient>,
+	pool: &Arc<sc_transaction_pool::TransactionPoolHandle<Block, FullClient>>,
+	prometheus_registry: Option<&substrate_prometheus_endpoint::Registry>,
+	telemetry: Option<sc_telemetry::TelemetryHandle>,
+) -> sc_basic_authorship::ProposerFactory<
+	sc_transaction_pool::TransactionPoolHandle<Block, FullClient>,
+	FullClient,
+> {
+	let mut proposer = sc_basic_authorship::ProposerFactory::new(
+		task_manager.spawn_handle(),
+		client.clone(),
+		pool.clone(),
+		prometheus_registry,
+		telemetry,
+	);
+	proposer.set_default_block_size_limit(cairn_runtime::MAX_BLOCK_LENGTH as usize);
+	proposer
+}
+
 /// Starts the manual-seal authorship task: a block per transaction (`instant`) or per interval,
 /// each finalized at once.
 fn start_manual_seal(
@@ -457,14 +479,7 @@ fn start_manual_seal(
 	prometheus_registry: Option<&substrate_prometheus_endpoint::Registry>,
 	telemetry: Option<sc_telemetry::TelemetryHandle>,
 ) -> Result<(), ServiceError> {
-	let mut proposer = sc_basic_authorship::ProposerFactory::new(
-		task_manager.spawn_handle(),
-		client.clone(),
-		pool.clone(),
-		prometheus_registry,
-		telemetry,
-	);
-	proposer.set_default_block_size_limit(cairn_runtime::MAX_BLOCK_LENGTH as usize);
+	let proposer = block_proposer(task_manager, &client, &pool, prometheus_registry, telemetry);
 	let slot_duration = sc_consensus_aura::slot_duration(&*client)?;
 	let clock = Arc::new(DevClock::resume(&client, slot_duration)?);
 	let create_inherent_data_providers = move |_, ()| {

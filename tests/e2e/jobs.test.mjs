@@ -11,7 +11,7 @@ import { after, before, test } from 'node:test';
 import { Keyring } from '@polkadot/api';
 import { u8aToHex } from '@polkadot/util';
 import { CairnNode, runToExit, tempDir } from '../lib/node.mjs';
-import { sendAndFinalize } from '../lib/tx.mjs';
+import { eventsOfBlocks, feesPaid, sendAndFinalize } from '../lib/tx.mjs';
 import {
   collectInferenceEvents,
   decodeTensorSet,
@@ -65,16 +65,7 @@ async function snapshot(accounts) {
 
 /** The transaction fees `who` paid in blocks `from + 1 ..= to` (receipts, and any heartbeat). */
 async function feesPaidBy(who, from, to) {
-  let total = 0n;
-  for (let block = from + 1; block <= to; block += 1) {
-    const records = await (await api.at(await api.rpc.chain.getBlockHash(block))).query.system.events();
-    for (const { event } of records) {
-      if (api.events.transactionPayment.TransactionFeePaid.is(event) && event.data.who.toString() === who.address) {
-        total += event.data.actualFee.toBigInt() + event.data.tip.toBigInt();
-      }
-    }
-  }
-  return total;
+  return feesPaid(api, await eventsOfBlocks(api, from, to), who.address);
 }
 
 /** Requests a job from `requester` and waits for its settlement; returns what happened. */

@@ -1,16 +1,35 @@
 // Transaction helpers for the end-to-end tests.
 
+/** The name of a dispatch error: `pallet.Error` for a module error, else its text. */
+export function dispatchErrorName(api, error) {
+  if (!error.isModule) return error.toString();
+  const meta = api.registry.findMetaError(error.asModule);
+  return `${meta.section}.${meta.name}`;
+}
+
+/** The events of blocks `from + 1 ..= to`, in order, each with its block number. */
+export async function eventsOfBlocks(api, from, to) {
+  const all = [];
+  for (let number = from + 1; number <= to; number += 1) {
+    const hash = await api.rpc.chain.getBlockHash(number);
+    for (const { event } of await (await api.at(hash)).query.system.events()) all.push({ event, block: number });
+  }
+  return all;
+}
+
+/** The transaction fees (with tips) `address` paid according to `events`. */
+export function feesPaid(api, events, address) {
+  return events
+    .filter(({ event }) => api.events.transactionPayment.TransactionFeePaid.is(event) && event.data.who.toString() === address)
+    .reduce((sum, { event }) => sum + event.data.actualFee.toBigInt() + event.data.tip.toBigInt(), 0n);
+}
+
 /** Signs and sends `tx`, resolving with the events of its block once it is finalized. */
 export function sendAndFinalize(api, tx, signer) {
   return new Promise((resolve, reject) => {
     tx.signAndSend(signer, (result) => {
       if (result.dispatchError) {
-        let message = result.dispatchError.toString();
-        if (result.dispatchError.isModule) {
-          const meta = api.registry.findMetaError(result.dispatchError.asModule);
-          message = `${meta.section}.${meta.name}`;
-        }
-        reject(new Error(`dispatch failed: ${message}`));
+        reject(new Error(`dispatch failed: ${dispatchErrorName(api, result.dispatchError)}`));
       } else if (result.status.isFinalized) {
         resolve({ events: result.events, blockHash: result.status.asFinalized });
       } else if (result.isError) {

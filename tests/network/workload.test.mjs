@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import { Keyring } from '@polkadot/api';
 import { waitFor } from '../lib/node.mjs';
 import { Testnet } from '../lib/testnet.mjs';
-import { sendAndFinalize } from '../lib/tx.mjs';
+import { dispatchErrorName, eventsOfBlocks, feesPaid, sendAndFinalize } from '../lib/tx.mjs';
 import { eventOf, f32Tensors, jobSpec, tinyInterface, tinyModelHash, tinyModelPath, UNIT } from '../lib/jobs.mjs';
 
 const validators = ['alice', 'bob', 'charlie', 'dave'];
@@ -53,15 +53,6 @@ after(async () => {
   await testnet.remove();
 });
 
-/** The name of a dispatch error (`pallet.Error`), or its text. */
-function errorName(api, error) {
-  if (error.isModule) {
-    const meta = api.registry.findMetaError(error.asModule);
-    return `${meta.section}.${meta.name}`;
-  }
-  return error.toString();
-}
-
 /**
  * Signs `tx` with `signer` at `nonce` and sends it through `api`; resolves with what became of it:
  * `included` (finalized; `error` is the dispatch error's name when it failed), `refused` (the
@@ -75,7 +66,7 @@ function submit(api, tx, signer, nonce) {
       if (status.isFinalized) {
         resolve({
           outcome: 'included',
-          error: result.dispatchError ? errorName(api, result.dispatchError) : null,
+          error: result.dispatchError ? dispatchErrorName(api, result.dispatchError) : null,
           blockHash: status.asFinalized.toHex(),
           events: result.events,
         });
@@ -86,16 +77,6 @@ function submit(api, tx, signer, nonce) {
   });
 }
 
-/** The events of blocks `from + 1 ..= to` on node `api`, in order. */
-async function eventsBetween(api, from, to) {
-  const all = [];
-  for (let number = from + 1; number <= to; number += 1) {
-    const hash = await api.rpc.chain.getBlockHash(number);
-    for (const { event } of await (await api.at(hash)).query.system.events()) all.push({ event, block: number });
-  }
-  return all;
-}
-
 /** The free balances of `addresses` at block `hash`. */
 async function freeAt(api, hash, addresses) {
   const at = await api.at(hash);
@@ -103,11 +84,7 @@ async function freeAt(api, hash, addresses) {
 }
 
 /** The fees `address` paid according to `events`. */
-function feesOf(events, address) {
-  return events
-    .filter(({ event }) => api.events.transactionPayment.TransactionFeePaid.is(event) && event.data.who.toString() === address)
-    .reduce((sum, { event }) => sum + event.data.actualFee.toBigInt() + event.data.tip.toBigInt(), 0n);
-}
+const feesOf = (events, address) => feesPaid(api, events, address);
 
 test('a burst of transfers and jobs over four validators: nothing silently dropped, everything reconciles', { timeout: 400_000 }, async () => {
   const senders = ['//Alice//stash', '//Bob//stash', '//Charlie//stash', '//Dave//stash', '//Eve//stash', '//Ferdie//stash']
@@ -169,7 +146,7 @@ test('a burst of transfers and jobs over four validators: nothing silently dropp
   // Every job taken settles; then the books are read at one finalized block.
   const settled = await waitFor(async () => {
     const head = (await api.rpc.chain.getHeader(await api.rpc.chain.getFinalizedHead())).number.toNumber();
-    const events = await eventsBetween(api, start, head);
+    const events = await eventsOfBlocks(api, start, head);
     const done = events.filter(({ event }) => api.events.inference.JobSettled.is(event) && requested.includes(event.data.job.toNumber()));
     return done.length === requested.length && { head, events };
   }, { timeoutMs: 120_000, intervalMs: 3000, what: `${requested.length} jobs to settle` });
@@ -230,7 +207,7 @@ test('a provider node killed after a job was assigned to it: expiry refunds the 
 
   const settled = await waitFor(async () => {
     const head = (await api.rpc.chain.getHeader(await api.rpc.chain.getFinalizedHead())).number.toNumber();
-    const events = await eventsBetween(api, start, head);
+    const events = await eventsOfBlocks(api, start, head);
     const found = events.find(({ event }) => api.events.inference.JobSettled.is(event) && event.data.job.toNumber() === job);
     return found && { head, events, found };
   }, { timeoutMs: 120_000, intervalMs: 3000, what: `job ${job} to expire` });
@@ -248,7 +225,7 @@ test('a provider node killed after a job was assigned to it: expiry refunds the 
   await testnet.restart('eve');
   await waitFor(async () => (await testnet.heads('eve')).best >= restartedAt + 3, { timeoutMs: 90_000, what: 'eve to catch up' });
   const end = (await testnet.heads('alice')).best;
-  const since = await eventsBetween(api, restartedAt, end);
+  const since = await eventsOfBlocks(api, restartedAt, end);
   assert.ok(!since.some(({ event }) => api.events.inference.ReceiptSubmitted.is(event) && event.data.job.toNumber() === job), 'a receipt for the expired job');
   assert.ok(!since.some(({ event }) => api.events.system.ExtrinsicFailed.is(event)), 'a failed extrinsic after the restart');
   const eveApi = await testnet.api('eve');
