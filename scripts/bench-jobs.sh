@@ -29,7 +29,7 @@ ensure_npm_packages
 work="$(mktemp -d "${TMPDIR:-/tmp}/cairn-bench-jobs.XXXXXX")"
 trap 'rc=$?; [ "$rc" = 0 ] || tail -n 30 "$work"/*/node.log >&2 2>/dev/null; stop_bench_node; rm -rf "$work"' EXIT
 store="$work/models"
-for model in tiny_affine tiny_affine_tuned; do
+for model in tiny_affine tiny_affine_tuned tiny_affine_distilled; do
 	"$CAIRN_NODE_BIN" model import "$CAIRN_ROOT/offchain-workers/models/$model.onnx" \
 		--model-store "$store" --onnxruntime-lib "$ORT_DYLIB_PATH" >/dev/null
 done

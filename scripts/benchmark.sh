@@ -8,7 +8,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 PALLETS=("$@")
-[ ${#PALLETS[@]} -gt 0 ] || PALLETS=(pallet_compute_registry pallet_data_licensing pallet_model_provenance pallet_inference)
+[ ${#PALLETS[@]} -gt 0 ] || PALLETS=(pallet_compute_registry pallet_data_licensing pallet_model_provenance pallet_inference pallet_agents)
 STEPS="${CAIRN_BENCH_STEPS:-50}"
 REPEAT="${CAIRN_BENCH_REPEAT:-20}"
 

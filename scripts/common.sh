@@ -126,15 +126,18 @@ ensure_bench_python() {
 	export CAIRN_BENCH_PYTHON
 }
 
-# Installs the end-to-end suite's npm packages exactly as locked.
+# Installs the npm packages of the end-to-end suite and the example agent exactly as locked.
 ensure_npm_packages() {
-	if [ -d "$CAIRN_ROOT/tests/node_modules/@polkadot/api" ] &&
-		[ "$CAIRN_ROOT/tests/node_modules/.package-lock.json" -nt "$CAIRN_ROOT/tests/package-lock.json" ]; then
-		say "npm packages of tests/ are installed"
-	else
-		say "npm ci (tests/)"
-		(cd "$CAIRN_ROOT/tests" && npm ci --no-audit --no-fund --loglevel=error)
-	fi
+	local dir
+	for dir in tests examples/agent; do
+		if [ -d "$CAIRN_ROOT/$dir/node_modules/@polkadot/api" ] &&
+			[ "$CAIRN_ROOT/$dir/node_modules/.package-lock.json" -nt "$CAIRN_ROOT/$dir/package-lock.json" ]; then
+			say "npm packages of $dir/ are installed"
+		else
+			say "npm ci ($dir/)"
+			(cd "$CAIRN_ROOT/$dir" && npm ci --no-audit --no-fund --loglevel=error) || return 1
+		fi
+	done
 }
 
 # Starts a benchmark node: `cairn-node --dev` on base path $1 (its log in $1/node.log), a random

@@ -20,7 +20,7 @@ build_node
 [ "${CAIRN_DEV_DEMO:-1}" = 0 ] || ensure_npm_packages
 
 # The bundled models go into the node's model store (a no-op when they are there).
-for model in tiny_affine tiny_affine_tuned; do
+for model in tiny_affine tiny_affine_tuned tiny_affine_distilled; do
 	"$CAIRN_NODE_BIN" model import "$CAIRN_ROOT/offchain-workers/models/$model.onnx"
 done
 

@@ -1,12 +1,13 @@
-"""Writes tiny_affine.onnx and its fine-tune tiny_affine_tuned.onnx: y = x · W + b, with small
-weights so outputs are exact.
+"""Writes tiny_affine.onnx, its fine-tune tiny_affine_tuned.onnx and a distillation of the
+fine-tune, tiny_affine_distilled.onnx: y = x · W + b, with small weights so outputs are exact.
 
 x: float32 [batch, 4] (batch is dynamic); W: 4x3; b: 3; y: float32 [batch, 3].
 For x = [[1, 2, 3, 4]]: tiny_affine gives y = [[27, -7.5, 11.5]], tiny_affine_tuned (the same
-graph with three weights and one bias adjusted, as a fine-tune would) y = [[27.5, -6, 12.5]].
+graph with three weights and one bias adjusted, as a fine-tune would) y = [[27.5, -6, 12.5]],
+tiny_affine_distilled y = [[27.5, -6, 11.5]].
 
 Regenerate with `python3 offchain-workers/models/make_tiny_model.py` (needs the `onnx` package);
-the output is byte-for-byte reproducible, and the tests pin both SHA-256s.
+the output is byte-for-byte reproducible, and the tests pin the SHA-256s.
 """
 
 import os
@@ -24,6 +25,11 @@ TUNED_WEIGHTS = np.array(
     [[1, 0, 2], [2, -1, 0.5], [3, 0.5, 0.5], [3, -1.5, 2]], dtype=np.float32
 )
 TUNED_BIAS = np.array([1.5, 0.5, 0], dtype=np.float32)
+
+DISTILLED_WEIGHTS = np.array(
+    [[1, 0, 2], [2, -1, 0.5], [3, 0.5, 0], [3, -1.5, 2]], dtype=np.float32
+)
+DISTILLED_BIAS = np.array([1.5, 0.5, 0.5], dtype=np.float32)
 
 
 def build(name: str, weights: np.ndarray, bias: np.ndarray) -> onnx.ModelProto:
@@ -56,6 +62,7 @@ if __name__ == "__main__":
     for name, weights, bias in [
         ("tiny_affine", WEIGHTS, BIAS),
         ("tiny_affine_tuned", TUNED_WEIGHTS, TUNED_BIAS),
+        ("tiny_affine_distilled", DISTILLED_WEIGHTS, DISTILLED_BIAS),
     ]:
         path = os.path.join(here, f"{name}.onnx")
         onnx.save(build(name, weights, bias), path)

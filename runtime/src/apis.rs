@@ -17,8 +17,8 @@ use sp_runtime::{
 use sp_version::RuntimeVersion;
 
 use super::{
-	AccountId, Aura, Balance, Block, BlockNumber, ComputeRegistry, DataLicensing, Executive,
-	Grandpa, Inference, InherentDataExt, ModelProvenance, Nonce, Runtime, RuntimeCall,
+	AccountId, Agents, Aura, Balance, Block, BlockNumber, ComputeRegistry, DataLicensing,
+	Executive, Grandpa, Inference, InherentDataExt, ModelProvenance, Nonce, Runtime, RuntimeCall,
 	RuntimeGenesisConfig, SessionKeys, System, TransactionPayment, VERSION,
 };
 
@@ -391,6 +391,14 @@ impl_runtime_apis! {
 			limit: u32,
 		) -> Vec<pallet_inference::ReceiptId> {
 			Inference::receipts_of_provider(&provider, start_after, limit)
+		}
+	}
+
+	impl pallet_agents::runtime_api::AgentsApi<Block, AccountId, pallet_agents::AgentOf<Runtime>>
+		for Runtime
+	{
+		fn agents_of(owner: AccountId) -> Vec<(AccountId, pallet_agents::AgentOf<Runtime>)> {
+			Agents::agents_of(&owner)
 		}
 	}
 

@@ -10,6 +10,7 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_data_licensing, DataLicensing]
 	[pallet_model_provenance, ModelProvenance]
 	[pallet_inference, Inference]
+	[pallet_agents, Agents]
 );
 
 impl frame_system_benchmarking::Config for crate::Runtime {}

@@ -49,10 +49,15 @@ pub const DEMO_MODEL: &[u8] = include_bytes!("../../offchain-workers/models/tiny
 pub const DEMO_TUNED_MODEL: &[u8] =
 	include_bytes!("../../offchain-workers/models/tiny_affine_tuned.onnx");
 
+/// A distillation of the fine-tune (`offchain-workers/models/tiny_affine_distilled.onnx`), served
+/// only to holders of an inference license of the demo dataset.
+pub const DEMO_DISTILLED_MODEL: &[u8] =
+	include_bytes!("../../offchain-workers/models/tiny_affine_distilled.onnx");
+
 /// Content hash of the development chain's demo dataset.
 pub const DEMO_DATASET_HASH: [u8; 32] = [0xc0; 32];
 
-/// The interface of both demo models: `x` f32 `[batch, 4]` → `y` f32 `[batch, 3]`, opset 17.
+/// The interface of the demo models: `x` f32 `[batch, 4]` → `y` f32 `[batch, 3]`, opset 17.
 fn demo_interface() -> ModelInterface {
 	let spec = |name: &[u8], width: u64| TensorSpec {
 		name: name.to_vec().try_into().unwrap_or_default(),
@@ -81,10 +86,12 @@ fn demo_file(bytes: &[u8]) -> ModelFile {
 /// The demo lineage of the development chain: Dave's dataset `cairn demo corpus` (dataset 0)
 /// with one offer (1 CAIRN, training, fine-tuning, evaluation and inference, 2.5 % royalty,
 /// revocable); Charlie's training license (license 0) and Eve's fine-tuning license (license 1),
-/// granted by Dave; Charlie's tiny model trained on it (model 0, 5 % royalty) and Eve's
-/// fine-tune of it (model 1, 10 % royalty).
+/// granted by Dave; Charlie's tiny model trained on it (model 0, 5 % royalty), Eve's
+/// fine-tune of it (model 1, 10 % royalty) and Bob's distillation of the fine-tune (model 2, 5 %
+/// royalty), which requesters may run only with an inference license of the dataset.
 fn demo_lineage() -> (DataLicensingConfig, ModelProvenanceConfig) {
-	let (charlie, dave, eve) = (
+	let (bob, charlie, dave, eve) = (
+		Sr25519Keyring::Bob.to_account_id(),
 		Sr25519Keyring::Charlie.to_account_id(),
 		Sr25519Keyring::Dave.to_account_id(),
 		Sr25519Keyring::Eve.to_account_id(),
@@ -115,12 +122,13 @@ fn demo_lineage() -> (DataLicensingConfig, ModelProvenanceConfig) {
 		)],
 		licenses: vec![(0, 0, charlie.clone()), (0, 0, eve.clone())],
 	};
-	let terms = |royalty_bps| InferenceTerms {
+	let licensed_terms = |royalty_bps, required_license| InferenceTerms {
 		price_floor: 0,
 		royalty_bps,
 		derivatives: DerivativePolicy::Open,
-		required_license: None,
+		required_license,
 	};
+	let terms = |royalty_bps| licensed_terms(royalty_bps, None);
 	let models = ModelProvenanceConfig {
 		models: vec![
 			(
@@ -146,6 +154,17 @@ fn demo_lineage() -> (DataLicensingConfig, ModelProvenanceConfig) {
 				vec![DataUse { dataset: 0, license: 1, purpose: DataPurpose::FineTuning }]
 					.try_into()
 					.unwrap_or_default(),
+			),
+			(
+				bob,
+				demo_file(DEMO_DISTILLED_MODEL),
+				b"cairn tiny affine, distilled".to_vec().try_into().unwrap_or_default(),
+				demo_interface(),
+				licensed_terms(500, Some(0)),
+				vec![ParentEdge { parent: 1, kind: EdgeKind::DistilledFrom }]
+					.try_into()
+					.unwrap_or_default(),
+				Default::default(),
 			),
 		],
 	};

@@ -82,11 +82,11 @@ macro_rules! runtime_version {
 }
 
 #[cfg(not(feature = "upgrade-test"))]
-runtime_version!(100);
+runtime_version!(101);
 // The same runtime one `spec_version` later: what the runtime-upgrade test applies with
 // `system.setCode` (see `build.rs`). Never deployed.
 #[cfg(feature = "upgrade-test")]
-runtime_version!(101);
+runtime_version!(102);
 
 /// Time and block numbers.
 mod block_times {
@@ -303,4 +303,7 @@ mod runtime {
 
 	#[runtime::pallet_index(13)]
 	pub type Inference = pallet_inference;
+
+	#[runtime::pallet_index(14)]
+	pub type Agents = pallet_agents;
 }

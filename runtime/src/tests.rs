@@ -132,7 +132,9 @@ fn authorize_call_is_the_first_transaction_extension() {
 
 #[test]
 fn development_preset_registers_the_demo_lineage() {
-	use crate::genesis_config_presets::{DEMO_DATASET_HASH, DEMO_MODEL, DEMO_TUNED_MODEL};
+	use crate::genesis_config_presets::{
+		DEMO_DATASET_HASH, DEMO_DISTILLED_MODEL, DEMO_MODEL, DEMO_TUNED_MODEL,
+	};
 	use pallet_data_licensing::{LicenseInspect, LicenseUse};
 	use pallet_model_provenance::{EdgeKind, LineageStatus, ModelInspect};
 	genesis_of("development").execute_with(|| {
@@ -152,6 +154,11 @@ fn development_preset_registers_the_demo_lineage() {
 		};
 		let (base, tuned) = (by_hash(DEMO_MODEL), by_hash(DEMO_TUNED_MODEL));
 		assert_eq!((base, tuned), (Some(0), Some(1)));
+		assert_eq!(by_hash(DEMO_DISTILLED_MODEL), Some(2));
+		let distilled = pallet_model_provenance::Models::<Runtime>::get(2).expect("model 2");
+		assert_eq!(distilled.owner, Sr25519Keyring::Bob.to_account_id());
+		assert_eq!(distilled.parents[0].kind, EdgeKind::DistilledFrom);
+		assert_eq!(distilled.terms.required_license, Some(0));
 		let model = pallet_model_provenance::Models::<Runtime>::get(1).expect("model 1");
 		assert_eq!(model.owner, eve);
 		assert_eq!(model.parents[0].parent, 0);
@@ -176,5 +183,76 @@ fn development_preset_registers_the_demo_lineage() {
 			royalties,
 			vec![(eve, 1_000u32), (charlie, 500), (Sr25519Keyring::Dave.to_account_id(), 250)]
 		);
+	});
+}
+
+#[test]
+fn agents_buy_licenses_for_their_owner_within_the_policy() {
+	use crate::{Agents, RuntimeCall, RuntimeEvent, RuntimeOrigin, UNIT};
+	use pallet_agents::{CallClassifier, CallKind, Policy, Target};
+	genesis_of("development").execute_with(|| {
+		System::set_block_number(1);
+		let [owner, agent, dave] =
+			[Sr25519Keyring::Ferdie, Sr25519Keyring::One, Sr25519Keyring::Dave]
+				.map(|k| k.to_account_id());
+		let purchase = |max_price| {
+			Box::new(RuntimeCall::DataLicensing(pallet_data_licensing::Call::purchase_license {
+				dataset: 0,
+				offer: 0,
+				max_price,
+			}))
+		};
+		// The offer's price (1 CAIRN), not the buyer's higher limit, is what a purchase costs.
+		let classified = crate::configs::AgentCalls::classify(&purchase(5 * UNIT)).unwrap();
+		assert_eq!(classified.kind, CallKind::PurchaseLicense);
+		assert_eq!((classified.max_cost, classified.target), (UNIT, Some(Target::Dataset(0))));
+		let transfer = RuntimeCall::Balances(pallet_balances::Call::transfer_allow_death {
+			dest: dave.clone().into(),
+			value: 1,
+		});
+		assert!(crate::configs::AgentCalls::classify(&transfer).is_none());
+
+		let policy = Policy {
+			allowed_calls: vec![CallKind::PurchaseLicense].try_into().unwrap(),
+			period: 100,
+			period_budget: 3 * UNIT / 2,
+			total_budget: 10 * UNIT,
+			models: None,
+			datasets: Some(vec![0].try_into().unwrap()),
+			expires_at: None,
+		};
+		assert!(Agents::register_agent(
+			RuntimeOrigin::signed(owner.clone()),
+			agent.clone(),
+			policy
+		)
+		.is_ok());
+		let (owner_start, dave_start) = (Balances::balance(&owner), Balances::balance(&dave));
+		assert!(Agents::act(RuntimeOrigin::signed(agent.clone()), purchase(5 * UNIT)).is_ok());
+		// The owner paid the price to the dataset's owner and holds the license.
+		let license = pallet_data_licensing::NextLicenseId::<Runtime>::get() - 1;
+		let record = pallet_data_licensing::Licenses::<Runtime>::get(license).unwrap();
+		assert_eq!(record.holder, owner);
+		let deposit = <Runtime as pallet_data_licensing::Config>::LicenseDeposit::get();
+		assert_eq!(Balances::balance(&owner), owner_start - UNIT - deposit);
+		assert_eq!(Balances::balance(&dave), dave_start + UNIT);
+		assert!(System::events().iter().any(|r| r.event
+			== RuntimeEvent::Agents(pallet_agents::Event::Acted {
+				agent: agent.clone(),
+				owner: owner.clone(),
+				kind: CallKind::PurchaseLicense,
+				charged: UNIT,
+				period_left: UNIT / 2,
+				total_left: 9 * UNIT,
+			})));
+		// A second purchase would exceed the period's budget.
+		let refused = Agents::act(RuntimeOrigin::signed(agent.clone()), purchase(5 * UNIT));
+		assert_eq!(
+			refused.map_err(|e| e.error),
+			Err(pallet_agents::Error::<Runtime>::OverPeriodBudget.into())
+		);
+		let listed = Agents::agents_of(&owner);
+		assert_eq!(listed.len(), 1);
+		assert_eq!((listed[0].0.clone(), listed[0].1.spent.total), (agent, UNIT));
 	});
 }

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { Keyring } from '@polkadot/api';
 import { CairnNode, repoRoot, rpc, tempDir, waitFor } from '../lib/node.mjs';
+import { eventOf } from '../lib/jobs.mjs';
 import { sendAndFinalize } from '../lib/tx.mjs';
 
 const nodes = [];
@@ -56,7 +57,8 @@ test('provenance RPC over HTTP agrees with api.call, as of any block', { timeout
   const keyring = new Keyring({ type: 'sr25519' });
   const [dave, ferdie] = ['//Dave', '//Ferdie'].map((u) => keyring.addFromUri(u));
 
-  // Ferdie quantizes the genesis fine-tune (model 1): model 2, two steps from model 0.
+  // Ferdie quantizes the genesis fine-tune (model 1), two steps from model 0 (after the genesis
+  // distillation of the fine-tune, model 2).
   const tuned = (await api.call.provenanceApi.model(1)).unwrap();
   const registered = await sendAndFinalize(
     api,
@@ -70,11 +72,13 @@ test('provenance RPC over HTTP agrees with api.call, as of any block', { timeout
     ),
     ferdie,
   );
+  const quantized = eventOf(registered.events, api.events.modelProvenance.ModelRegistered).data.model.toNumber();
+  assert.equal(quantized, 3);
   const beforeRevocation = registered.blockHash.toHex();
 
   // The model, by id and by hash, over HTTP and through the runtime API.
-  const model = await result(port, 'provenance_model', [2]);
-  const record = (await api.call.provenanceApi.model(2)).unwrap();
+  const model = await result(port, 'provenance_model', [quantized]);
+  const record = (await api.call.provenanceApi.model(quantized)).unwrap();
   assert.equal(model.owner, record.owner.toString());
   assert.equal(model.file.sha256, record.file.sha256.toHex());
   assert.equal(model.name, record.name.toUtf8());
@@ -83,8 +87,8 @@ test('provenance RPC over HTTP agrees with api.call, as of any block', { timeout
   assert.deepEqual(await result(port, 'provenance_modelByHash', { sha256: model.file.sha256 }), model);
 
   // The lineage: the same edges both ways.
-  const lineage = await result(port, 'provenance_lineage', { model: 2, direction: 'ancestors' });
-  const edges = await api.call.provenanceApi.lineage(2, 'Ancestors', 64, 0, 100);
+  const lineage = await result(port, 'provenance_lineage', { model: quantized, direction: 'ancestors' });
+  const edges = await api.call.provenanceApi.lineage(quantized, 'Ancestors', 64, 0, 100);
   assert.deepEqual(
     lineage.edges,
     edges.map((e) => ({
@@ -95,56 +99,57 @@ test('provenance RPC over HTTP agrees with api.call, as of any block', { timeout
     })),
   );
   assert.deepEqual(lineage.edges.map((e) => [e.child, e.parent, e.kind]), [
-    [2, 1, 'quantizedFrom'],
+    [quantized, 1, 'quantizedFrom'],
     [1, 0, 'fineTunedFrom'],
   ]);
   assert.deepEqual(lineage.status, { clean: true, problems: [] });
-  assert.equal((await api.call.provenanceApi.lineageStatus(2, null)).type, 'Clean');
+  assert.equal((await api.call.provenanceApi.lineageStatus(quantized, null)).type, 'Clean');
   const down = await result(port, 'provenance_lineage', [0, 'descendants', 64, 1]);
   assert.equal(down.edges.length, 1);
-  const rest = await result(port, 'provenance_lineage', { model: 0, direction: 'descendants', pageSize: 1, cursor: down.nextCursor });
+  const rest = await result(port, 'provenance_lineage', { model: 0, direction: 'descendants', pageSize: 2, cursor: down.nextCursor });
+  assert.equal(rest.nextCursor, null);
   assert.equal(rest.at.hash, down.at.hash, 'later pages read the first page\'s block');
-  assert.deepEqual([...down.edges, ...rest.edges].map((e) => e.child), [1, 2]);
+  assert.deepEqual([...down.edges, ...rest.edges].map((e) => e.child).sort(), [1, 2, quantized]);
 
-  // Dave revokes Eve's fine-tuning license (license 1), upstream of models 1 and 2.
+  // Dave revokes Eve's fine-tuning license (license 1), upstream of models 1, 2 and 3.
   await sendAndFinalize(api, api.tx.dataLicensing.revokeLicense(1, 'terms breached'), dave);
 
-  const now = await result(port, 'provenance_lineage', [2]);
+  const now = await result(port, 'provenance_lineage', [quantized]);
   assert.deepEqual(now.status, { clean: false, problems: [{ problem: 'licenseInvalid', license: 1 }] });
-  const then = await result(port, 'provenance_lineage', { model: 2, at: beforeRevocation });
+  const then = await result(port, 'provenance_lineage', { model: quantized, at: beforeRevocation });
   assert.deepEqual(then.status, { clean: true, problems: [] });
   assert.equal(then.at.hash, beforeRevocation);
   // polkadot.js at the same blocks says the same.
-  const statusNow = await api.call.provenanceApi.lineageStatus(2, null);
+  const statusNow = await api.call.provenanceApi.lineageStatus(quantized, null);
   assert.deepEqual(statusNow.asProblems.map((p) => [p.type, p.value.toNumber()]), [['LicenseInvalid', 1]]);
   const apiThen = await api.at(beforeRevocation);
-  assert.equal((await apiThen.call.provenanceApi.lineageStatus(2, null)).type, 'Clean');
+  assert.equal((await apiThen.call.provenanceApi.lineageStatus(quantized, null)).type, 'Clean');
 
-  const datasetsNow = await result(port, 'provenance_datasets', [2]);
-  const datasetsThen = await result(port, 'provenance_datasets', [2, beforeRevocation]);
+  const datasetsNow = await result(port, 'provenance_datasets', [quantized]);
+  const datasetsThen = await result(port, 'provenance_datasets', [quantized, beforeRevocation]);
   const statusOf = (answer) => Object.fromEntries(answer.datasets.map((d) => [d.licenseId, d.status]));
   assert.deepEqual(statusOf(datasetsNow), { 0: 'valid', 1: 'revoked' });
   assert.deepEqual(statusOf(datasetsThen), { 0: 'valid', 1: 'valid' });
-  const upstream = (await api.call.provenanceApi.upstreamDatasets(2, null)).unwrap();
+  const upstream = (await api.call.provenanceApi.upstreamDatasets(quantized, null)).unwrap();
   assert.deepEqual(
     upstream.map((u) => [u.license.toNumber(), u.status.type]).sort(),
     [[0, 'Valid'], [1, 'Revoked']],
   );
   assert.equal(datasetsNow.datasets.find((d) => d.licenseId === 1).license.revoked.reason, 'terms breached');
 
-  // The OpenLineage export of model 2, loaded into openlineage-python's classes.
-  const events = await result(port, 'provenance_exportOpenLineage', [2]);
+  // The OpenLineage export of the quantized model, loaded into openlineage-python's classes.
+  const events = await result(port, 'provenance_exportOpenLineage', [quantized]);
   assert.deepEqual(events.map((e) => `${e.eventType} ${e.job.name}`), [
     'START model/0/training',
     'COMPLETE model/0/training',
     'START model/1/fine_tune',
     'COMPLETE model/1/fine_tune',
-    'START model/2/quantize',
-    'COMPLETE model/2/quantize',
+    'START model/3/quantize',
+    'COMPLETE model/3/quantize',
   ]);
   const revokedInput = events[3].inputs.find((i) => i.name === 'dataset/0');
   assert.equal(revokedInput.inputFacets.cairn_license.status, 'revoked');
-  const exportThen = await result(port, 'provenance_exportOpenLineage', { model: 2, at: beforeRevocation });
+  const exportThen = await result(port, 'provenance_exportOpenLineage', { model: quantized, at: beforeRevocation });
   assert.equal(exportThen[3].inputs.find((i) => i.name === 'dataset/0').inputFacets.cairn_license.status, 'valid');
   const file = path.join(tempDir('cairn-openlineage-'), 'export.json');
   writeFileSync(file, JSON.stringify(events));

@@ -1,6 +1,6 @@
 // The demo lineage and job helpers shared by `tests/demo/job.mjs` (what scripts/dev.sh runs) and
-// the end-to-end jobs suite: the development genesis's licensed dataset, the bundled tiny model
-// trained on it and its fine-tune, and inference jobs on them.
+// the end-to-end suites: the development genesis's licensed dataset, the bundled tiny model
+// trained on it, its fine-tune and the fine-tune's distillation, and inference jobs on them.
 
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -13,6 +13,8 @@ export const tinyModelPath = path.join(repoRoot, 'offchain-workers/models/tiny_a
 export const tinyModelHash = u8aToHex(sha256AsU8a(readFileSync(tinyModelPath)));
 export const tunedModelPath = path.join(repoRoot, 'offchain-workers/models/tiny_affine_tuned.onnx');
 export const tunedModelHash = u8aToHex(sha256AsU8a(readFileSync(tunedModelPath)));
+export const distilledModelPath = path.join(repoRoot, 'offchain-workers/models/tiny_affine_distilled.onnx');
+export const distilledModelHash = u8aToHex(sha256AsU8a(readFileSync(distilledModelPath)));
 
 export const UNIT = 10n ** 12n;
 

@@ -5,7 +5,7 @@ use super::*;
 use frame_benchmarking::v2::*;
 use frame_support::traits::{fungible::Mutate, Get};
 use frame_system::RawOrigin;
-use sp_runtime::traits::Bounded;
+use sp_runtime::traits::{Bounded, Zero};
 
 /// A funded owner and an agent key.
 fn accounts<T: Config>() -> (T::AccountId, T::AccountId) {
@@ -121,6 +121,26 @@ mod benchmarks {
 		let record = Agents::<T>::get(&agent).expect("registered");
 		assert_eq!(record.open_jobs, 1);
 		assert_eq!(record.spent.period_start, 91u32.into());
+		Ok(())
+	}
+
+	/// The worst case: an agent's job charged in the current period, refunded in full.
+	#[benchmark]
+	fn job_settled() -> Result<(), BenchmarkError> {
+		frame_system::Pallet::<T>::set_block_number(1u32.into());
+		let (owner, agent) = accounts::<T>();
+		registered::<T>(&owner, &agent);
+		let call = T::BenchmarkHelper::job_call(0, 1_000u32.into());
+		let prepared = Pallet::<T>::prepare_act(&agent, &call)?;
+		let job = prepared.job.ok_or(BenchmarkError::Stop("a job call creates a job"))?;
+		Pallet::<T>::finish_act(agent.clone(), prepared);
+		#[block]
+		{
+			Pallet::<T>::job_settled(job, &owner, 1_000u32.into());
+		}
+		let record = Agents::<T>::get(&agent).expect("registered");
+		assert_eq!(record.open_jobs, 0);
+		assert!(record.spent.total.is_zero());
 		Ok(())
 	}
 

@@ -262,17 +262,15 @@ pub mod pallet {
 			ensure!(count < T::MaxAgentsPerOwner::get(), Error::<T>::TooManyAgents);
 			let deposit = T::AgentDeposit::get();
 			T::Currency::hold(&HoldReason::AgentDeposit.into(), &owner, deposit)?;
+			let now = frame_system::Pallet::<T>::block_number();
 			let record = Agent {
 				owner: owner.clone(),
 				policy,
 				deposit,
 				paused: false,
-				spent: Spending {
-					period_start: frame_system::Pallet::<T>::block_number(),
-					in_period: Zero::zero(),
-					total: Zero::zero(),
-				},
+				spent: Spending { period_start: now, in_period: Zero::zero(), total: Zero::zero() },
 				open_jobs: 0,
+				registered_at: now,
 			};
 			Agents::<T>::insert(&agent, record);
 			OwnerAgents::<T>::insert(&owner, &agent, ());
@@ -440,6 +438,7 @@ pub mod pallet {
 						agent: agent.clone(),
 						charged: classified.max_cost,
 						period_start: record.spent.period_start,
+						registered_at: record.registered_at,
 					},
 				);
 			}
@@ -535,15 +534,21 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Inference job `job` settled, refunding `refunded` of its fee to the requester. When an
-		/// agent requested it, the refund (at most what was charged) returns to its total
-		/// budget, and to its period's budget if the job was charged in the current period.
-		/// The runtime calls this from the inference pallet's settlement.
-		pub fn job_settled(job: u64, refunded: BalanceOf<T>) {
+		/// Inference job `job` of `requester` settled, refunding `refunded` of its fee. When an
+		/// agent of `requester` requested it (under its current registration), the refund (at
+		/// most what was charged) returns to its total budget, and to its period's budget if the
+		/// job was charged in the current period. The runtime calls this from the inference
+		/// pallet's settlement (its `OnJobSettled`).
+		///
+		/// Weight: [`WeightInfo::job_settled`].
+		pub fn job_settled(job: u64, requester: &T::AccountId, refunded: BalanceOf<T>) {
 			let Some(entry) = AgentJobs::<T>::take(job) else { return };
 			let now = frame_system::Pallet::<T>::block_number();
 			Agents::<T>::mutate(&entry.agent, |record| {
 				let Some(record) = record.as_mut() else { return };
+				if record.owner != *requester || record.registered_at != entry.registered_at {
+					return;
+				}
 				record.open_jobs = record.open_jobs.saturating_sub(1);
 				let amount = refunded.min(entry.charged);
 				if amount.is_zero() {

@@ -184,7 +184,7 @@ pub fn settle(job: u64, spent: Balance) {
 	let refund = fee - spent;
 	Balances::transfer(&ESCROW, &requester, refund, Preservation::Expendable)
 		.expect("escrow holds it");
-	Agents::job_settled(job, refund);
+	Agents::job_settled(job, &requester, refund);
 }
 
 /// Externalities with funded accounts, at block 1.

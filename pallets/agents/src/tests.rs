@@ -300,6 +300,7 @@ fn revocation_mid_period_stops_the_agent_and_returns_the_deposit() {
 	new_test_ext().execute_with(|| {
 		register(open_policy());
 		assert_ok!(act(job_call(7, 300)));
+		assert_ok!(act(job_call(7, 200)));
 		System::set_block_number(5);
 		assert_noop!(
 			Agents::revoke_agent(RuntimeOrigin::signed(STRANGER), AGENT),
@@ -311,13 +312,22 @@ fn revocation_mid_period_stops_the_agent_and_returns_the_deposit() {
 		assert_eq!(Balances::balance_on_hold(&HoldReason::AgentDeposit.into(), &OWNER), 0);
 		assert!(Agents::agents_of(&OWNER).is_empty());
 		assert_eq!(AgentCount::<Test>::get(OWNER), 0);
-		// Its job still settles and refunds the owner; no budget to return to any more.
+		// Its jobs still settle and refund the owner; no budget to return to any more.
 		settle(0, 100);
 		assert!(AgentJobs::<Test>::get(0).is_none());
-		assert_eq!(Balances::balance(&OWNER), FUNDS - 100);
-		// The key can be registered again, from a fresh budget.
+		assert_eq!(Balances::balance(&OWNER), FUNDS - 100 - 200);
+		// The key can be registered again, from a fresh budget, which the other job of the
+		// earlier registration, settling later, does not touch.
+		System::set_block_number(6);
 		register(open_policy());
-		assert_eq!(spent(), Spending { period_start: 5, in_period: 0, total: 0 });
+		assert_eq!(spent(), Spending { period_start: 6, in_period: 0, total: 0 });
+		assert_ok!(act(license_call(1, 40)));
+		settle(1, 0);
+		assert!(AgentJobs::<Test>::get(1).is_none());
+		assert_eq!(spent(), Spending { period_start: 6, in_period: 40, total: 40 });
+		let record = crate::Agents::<Test>::get(AGENT).unwrap();
+		assert_eq!((record.registered_at, record.open_jobs), (6, 0));
+		assert_eq!(Balances::balance(&OWNER), FUNDS - DEPOSIT - 100 - 40);
 	});
 }
 

@@ -155,6 +155,9 @@ where
 	pub spent: Spending<Balance, BlockNumber>,
 	/// Its inference jobs not yet settled (their unspent fees return to the budget).
 	pub open_jobs: u32,
+	/// The block it was registered in: a job of an earlier registration of the same key
+	/// returns nothing to this one's budget.
+	pub registered_at: BlockNumber,
 }
 
 /// An inference job an agent requested, until it settles.
@@ -166,6 +169,8 @@ pub struct AgentJob<AccountId, Balance, BlockNumber> {
 	pub charged: Balance,
 	/// The start of the period it was charged in.
 	pub period_start: BlockNumber,
+	/// The block the agent was registered in.
+	pub registered_at: BlockNumber,
 }
 
 /// Calls for the benchmarks of the agents pallet.

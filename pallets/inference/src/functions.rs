@@ -418,7 +418,7 @@ impl<T: Config> Pallet<T> {
 			if let Some(majority) = Self::majority(&job.assigned, &job.spec) {
 				Deadlines::<T>::mutate(job.deadline_at, |jobs| jobs.retain(|j| *j != job_id));
 				Self::settle_with_majority(job_id, job, majority);
-				return Ok((id, weight));
+				return Ok((id, weight.saturating_add(T::OnJobSettled::weight())));
 			}
 		}
 		if complete {
@@ -755,6 +755,7 @@ impl<T: Config> Pallet<T> {
 			refunded,
 		});
 		job.fee_held = Zero::zero();
+		T::OnJobSettled::on_job_settled(job_id, &job.requester, refunded);
 		Jobs::<T>::insert(job_id, job);
 	}
 

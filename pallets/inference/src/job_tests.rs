@@ -51,6 +51,7 @@ fn a_single_provider_job_settles_on_its_receipt_with_royalties() {
 			}
 			.into(),
 		);
+		assert_eq!(settled_jobs(), vec![(job, requester(), 10_000 - charged)]);
 		// To the unit: held = paid + royalties + refunded; the deposit stays until pruning.
 		assert_eq!(free(&requester()), start - charged - job_deposit(1));
 		assert_eq!(held_fee(&requester()), 0);
@@ -354,6 +355,7 @@ fn deadlines_settle_partial_answers_and_expire_unanswered_jobs() {
 		run_to_block(12);
 		assert_eq!(Jobs::<Test>::get(job).unwrap().status, JobStatus::Expired);
 		assert_eq!(free(&requester()), start - job_deposit(1));
+		assert_eq!(settled_jobs(), vec![(job, requester(), 10_000)]);
 		assert_eq!(ComputeRegistry::capacity_left(&provider), 4);
 		assert_noop!(submit(provider, job, &tiny_output()), err(Error::JobClosed));
 
@@ -730,8 +732,9 @@ fn requests_and_receipts_are_charged_for_what_they_read_not_the_worst_case() {
 		// The first of two receipts only stores itself.
 		let stored = Pallet::<Test>::receipt_weight(encoded.len() as u32, 1, None);
 		assert_eq!(receipt(first).unwrap().actual_weight, Some(stored));
-		// The second compares both and pays the lineage's royalties.
-		let settled = Pallet::<Test>::receipt_weight(encoded.len() as u32, 2, Some((1, 1)));
+		// The second compares both, pays the lineage's royalties and tells `OnJobSettled`.
+		let settled = Pallet::<Test>::receipt_weight(encoded.len() as u32, 2, Some((1, 1)))
+			.saturating_add(<RecordSettled as OnJobSettled<_, _>>::weight());
 		assert_eq!(receipt(second).unwrap().actual_weight, Some(settled));
 		assert_eq!(Jobs::<Test>::get(job).unwrap().status, JobStatus::Completed);
 		assert!(stored.all_lte(settled));

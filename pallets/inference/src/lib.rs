@@ -93,6 +93,23 @@ pub trait BenchmarkHelper<AccountId, Balance> {
 	fn model(input_len: u32, output_len: u32, ancestors: u32, licenses: u32) -> ModelId;
 }
 
+/// What the runtime does when an inference job settles, e.g. return the unspent part of its fee
+/// to the budget of the agent that requested it.
+pub trait OnJobSettled<AccountId, Balance> {
+	/// Job `job` of `requester` settled and `refunded` of its fee returned to the requester.
+	fn on_job_settled(job: JobId, requester: &AccountId, refunded: Balance);
+	/// The most weight one call of [`Self::on_job_settled`] takes.
+	fn weight() -> frame_support::weights::Weight;
+}
+
+impl<AccountId, Balance> OnJobSettled<AccountId, Balance> for () {
+	fn on_job_settled(_job: JobId, _requester: &AccountId, _refunded: Balance) {}
+
+	fn weight() -> frame_support::weights::Weight {
+		frame_support::weights::Weight::zero()
+	}
+}
+
 /// Balance type of the currency fees are paid in.
 pub type BalanceOf<T> = <<T as Config>::Currency as frame_support::traits::fungible::Inspect<
 	<T as frame_system::Config>::AccountId,
@@ -204,6 +221,9 @@ pub mod pallet {
 		/// Blocks a settled job is kept, with its receipts' outputs, before it may be pruned.
 		#[pallet::constant]
 		type RetentionPeriod: Get<BlockNumberFor<Self>>;
+
+		/// Told of every settled job, after its fee was paid out and the rest refunded.
+		type OnJobSettled: OnJobSettled<Self::AccountId, BalanceOf<Self>>;
 
 		/// Weights of this pallet's calls and hooks.
 		type WeightInfo: WeightInfo;
@@ -455,15 +475,19 @@ pub mod pallet {
 			let jobs = Deadlines::<T>::take(due);
 			let mut settled = 0u32;
 			let mut weight = Weight::zero();
+			// Every step but `Nothing` may end a job and tell `OnJobSettled`.
+			let hook = T::OnJobSettled::weight();
 			for job in jobs {
 				match Self::settle_due(job) {
-					SettleStep::Settled => settled += 1,
-					SettleStep::RefereesSought { scanned } => {
-						weight.saturating_accrue(T::WeightInfo::open_dispute(scanned))
+					SettleStep::Settled => {
+						settled += 1;
+						weight.saturating_accrue(hook)
 					},
-					SettleStep::DisputeResolved => {
-						weight.saturating_accrue(T::WeightInfo::resolve_dispute())
-					},
+					SettleStep::RefereesSought { scanned } => weight.saturating_accrue(
+						T::WeightInfo::open_dispute(scanned).saturating_add(hook),
+					),
+					SettleStep::DisputeResolved => weight
+						.saturating_accrue(T::WeightInfo::resolve_dispute().saturating_add(hook)),
 					SettleStep::Nothing => {},
 				}
 			}
@@ -534,13 +558,14 @@ pub mod pallet {
 		///
 		/// Weight: O(k · o + a + l) in the redundancy, the outputs' size, and the model's
 		/// ancestors and upstream licenses (royalties); charged at the largest, refunded to the
-		/// work done: a receipt that does not complete its job compares and pays nothing.
+		/// work done: a receipt that does not complete its job compares and pays nothing. Includes
+		/// `OnJobSettled` when the receipt settles the job.
 		#[pallet::call_index(1)]
 		#[pallet::weight(Pallet::<T>::receipt_weight(
 			MAX_OUTPUT_BYTES,
 			MAX_REDUNDANCY,
 			Some(Pallet::<T>::largest_lineage()),
-		))]
+		).saturating_add(T::OnJobSettled::weight()))]
 		pub fn submit_receipt(
 			origin: OriginFor<T>,
 			job: JobId,

@@ -183,9 +183,34 @@ impl pallet_inference::Config for Test {
 	type JobDepositPerByte = ConstU64<JOB_DEPOSIT_PER_BYTE>;
 	type ReceiptRecordFee = ReceiptRecordFee;
 	type RetentionPeriod = ConstU64<RETENTION_PERIOD>;
+	type OnJobSettled = RecordSettled;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = MockBenchmarkHelper;
+}
+
+std::thread_local! {
+	/// What [`RecordSettled`] was told: (job, requester, refunded).
+	pub static SETTLED: core::cell::RefCell<Vec<(JobId, AccountId, Balance)>> =
+		const { core::cell::RefCell::new(Vec::new()) };
+}
+
+/// An `OnJobSettled` hook that records its calls in [`SETTLED`].
+pub struct RecordSettled;
+
+impl OnJobSettled<AccountId, Balance> for RecordSettled {
+	fn on_job_settled(job: JobId, requester: &AccountId, refunded: Balance) {
+		SETTLED.with(|settled| settled.borrow_mut().push((job, *requester, refunded)));
+	}
+
+	fn weight() -> frame_support::weights::Weight {
+		frame_support::weights::Weight::from_parts(1_000, 0)
+	}
+}
+
+/// The settlements [`RecordSettled`] was told of so far, in order.
+pub fn settled_jobs() -> Vec<(JobId, AccountId, Balance)> {
+	SETTLED.with(|settled| settled.borrow().clone())
 }
 
 /// Providers through the compute registry and models through model provenance.
@@ -341,6 +366,7 @@ pub fn new_test_ext_with(count: usize) -> TestExternalities {
 	.unwrap();
 	let mut ext = sp_io::TestExternalities::new(storage);
 	ext.execute_with(|| System::set_block_number(1));
+	SETTLED.with(|settled| settled.borrow_mut().clear());
 	TestExternalities(ext)
 }
 

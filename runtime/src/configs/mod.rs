@@ -20,8 +20,8 @@ use sp_runtime::{traits::One, Perbill};
 use sp_version::RuntimeVersion;
 
 use super::{
-	AccountId, Aura, Balance, Balances, Block, BlockNumber, ComputeRegistry, DataLicensing, Hash,
-	Inference, ModelProvenance, Nonce, PalletInfo, Runtime, RuntimeCall, RuntimeEvent,
+	AccountId, Agents, Aura, Balance, Balances, Block, BlockNumber, ComputeRegistry, DataLicensing,
+	Hash, Inference, ModelProvenance, Nonce, PalletInfo, Runtime, RuntimeCall, RuntimeEvent,
 	RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask, System, DAYS,
 	EXISTENTIAL_DEPOSIT, MILLI_UNIT, MINUTES, SLOT_DURATION, UNIT, VERSION,
 };
@@ -285,6 +285,7 @@ impl pallet_inference::Config for Runtime {
 	type JobDepositPerByte = JobDepositPerByte;
 	type ReceiptRecordFee = ReceiptRecordFee;
 	type RetentionPeriod = ConstU32<{ 7 * DAYS }>;
+	type OnJobSettled = AgentBudgets;
 	type WeightInfo = pallet_inference::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = InferenceBenchmarkHelper;
@@ -319,5 +320,108 @@ impl pallet_inference::BenchmarkHelper<AccountId, Balance> for InferenceBenchmar
 		let registered = register_lineage::<Runtime>(ancestors, licenses, interface, 1 << 20);
 		debug_assert!(registered.is_ok(), "benchmark lineage refused");
 		registered.unwrap_or_default()
+	}
+}
+
+/// Returns the unspent part of a settled job's fee to the budget of the agent that requested it.
+pub struct AgentBudgets;
+
+impl pallet_inference::OnJobSettled<AccountId, Balance> for AgentBudgets {
+	fn on_job_settled(job: pallet_inference::JobId, requester: &AccountId, refunded: Balance) {
+		Agents::job_settled(job, requester, refunded);
+	}
+
+	fn weight() -> Weight {
+		use pallet_agents::WeightInfo;
+		<Runtime as pallet_agents::Config>::WeightInfo::job_settled()
+	}
+}
+
+parameter_types! {
+	/// Deposit of an agent record (at most about 600 bytes with full allow-lists): 1 CAIRN,
+	/// returned when the agent is revoked.
+	pub const AgentDeposit: Balance = UNIT;
+}
+
+/// `pallet_agents`: agent keys acting for their owners within on-chain spending policies.
+impl pallet_agents::Config for Runtime {
+	type RuntimeCall = RuntimeCall;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Calls = AgentCalls;
+	type AgentDeposit = AgentDeposit;
+	type MaxAgentsPerOwner = ConstU32<16>;
+	type MaxTargets = ConstU32<32>;
+	type MaxOpenJobs = ConstU32<64>;
+	type WeightInfo = pallet_agents::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = AgentCalls;
+}
+
+/// The calls agents may make, as their policies see them: inference jobs (charged their fee
+/// ceiling), license purchases (charged the offer's price, at most the buyer's limit) and
+/// evaluations (free; their deposit is held, not spent).
+pub struct AgentCalls;
+
+impl pallet_agents::CallClassifier<RuntimeCall, Balance> for AgentCalls {
+	fn classify(call: &RuntimeCall) -> Option<pallet_agents::Classified<Balance>> {
+		use pallet_agents::{CallKind, Classified, Target};
+		match call {
+			RuntimeCall::Inference(pallet_inference::Call::request_job { model, spec, .. }) => {
+				Some(Classified {
+					kind: CallKind::RequestInference,
+					max_cost: spec.max_fee,
+					target: Some(Target::Model(*model)),
+				})
+			},
+			RuntimeCall::DataLicensing(pallet_data_licensing::Call::purchase_license {
+				dataset,
+				offer,
+				max_price,
+			}) => {
+				// The purchase pays the offer's price and fails above `max_price`. This read is
+				// of the record the purchase itself reads (and is weighed for) in the same call.
+				let price = pallet_data_licensing::Datasets::<Runtime>::get(dataset)
+					.and_then(|record| record.offers.get(*offer as usize).map(|o| o.terms.price))
+					.filter(|price| price <= max_price)
+					.unwrap_or(*max_price);
+				Some(Classified {
+					kind: CallKind::PurchaseLicense,
+					max_cost: price,
+					target: Some(Target::Dataset(*dataset)),
+				})
+			},
+			RuntimeCall::ModelProvenance(pallet_model_provenance::Call::attest_evaluation {
+				model,
+				..
+			}) => Some(Classified {
+				kind: CallKind::AttestEvaluation,
+				max_cost: 0,
+				target: Some(Target::Model(*model)),
+			}),
+			_ => None,
+		}
+	}
+
+	fn next_job() -> u64 {
+		pallet_inference::NextJobId::<Runtime>::get()
+	}
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_agents::BenchmarkHelper<RuntimeCall, Balance> for AgentCalls {
+	fn job_call(model: u64, max_cost: Balance) -> RuntimeCall {
+		RuntimeCall::Inference(pallet_inference::Call::request_job {
+			model,
+			input: cairn_inference::TensorSet { tensors: Default::default() },
+			spec: pallet_inference::JobSpec {
+				max_fee: max_cost,
+				redundancy: 1,
+				deadline: 10,
+				execution_provider: cairn_inference::ExecutionProvider::Cpu,
+				tolerance: Default::default(),
+				usage_license: None,
+			},
+		})
 	}
 }

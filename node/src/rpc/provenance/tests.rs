@@ -261,7 +261,7 @@ impl ProvenanceChain for TestChain {
 /// Blocks of the test scenario.
 struct Scenario {
 	rpc: jsonrpsee::RpcModule<Provenance<TestChain>>,
-	/// Ferdie quantizes model 1 (model 2), buys an evaluation license and attests three
+	/// Ferdie quantizes model 1 (model 3, after the genesis distillation, model 2), buys an evaluation license and attests three
 	/// evaluations of model 1; three receipts of model 1's file are recorded.
 	before_revocation: BlockRef,
 	/// Dave revokes Eve's fine-tuning license (license 1).
@@ -412,31 +412,31 @@ fn a_model_reads_as_json_by_id_and_by_hash() {
 
 	let named = call(&s, "provenance_modelByHash", json!({ "sha256": sha256 })).expect("by hash");
 	assert_eq!(named, model, "the same answer by hash, named parameters");
-	let at = json!({ "model": 2, "at": hash_param(s.before_revocation) });
-	assert_eq!(call(&s, "provenance_model", at).expect("model 2")["at"]["number"], 1);
+	let at = json!({ "model": 3, "at": hash_param(s.before_revocation) });
+	assert_eq!(call(&s, "provenance_model", at).expect("model 3")["at"]["number"], 1);
 }
 
 #[test]
 fn lineage_comes_with_edge_kinds_license_status_and_pages() {
 	let s = scenario(false);
-	let up = call(&s, "provenance_lineage", json!([2])).expect("lineage");
+	let up = call(&s, "provenance_lineage", json!([3])).expect("lineage");
 	assert_eq!(up["direction"], "ancestors");
 	assert_eq!(up["maxDepth"], MAX_LINEAGE_DEPTH);
 	assert_eq!(
 		up["edges"],
 		json!([
-			{ "child": 2, "parent": 1, "kind": "quantizedFrom", "distance": 1 },
+			{ "child": 3, "parent": 1, "kind": "quantizedFrom", "distance": 1 },
 			{ "child": 1, "parent": 0, "kind": "fineTunedFrom", "distance": 2 },
 		])
 	);
 	assert_eq!(up["nextCursor"], Value::Null);
-	// Eve's fine-tuning license was revoked in block 2: a problem of model 2's lineage now...
+	// Eve's fine-tuning license was revoked in block 2: a problem of model 3's lineage now...
 	assert_eq!(
 		up["status"],
 		json!({ "clean": false, "problems": [{ "problem": "licenseInvalid", "license": 1 }] })
 	);
 	// ...but not as of block 1.
-	let before = json!({ "model": 2, "at": hash_param(s.before_revocation) });
+	let before = json!({ "model": 3, "at": hash_param(s.before_revocation) });
 	let then = call(&s, "provenance_lineage", before).expect("lineage at block 1");
 	assert_eq!(then["status"], json!({ "clean": true, "problems": [] }));
 	assert_eq!(then["edges"], up["edges"]);
@@ -453,11 +453,14 @@ fn lineage_comes_with_edge_kinds_license_status_and_pages() {
 			None => break,
 		}
 	}
+	// Children of one model come in storage-key order.
+	pages.sort_by_key(|edge| edge["child"].as_u64());
 	assert_eq!(
 		pages,
 		vec![
 			json!({ "child": 1, "parent": 0, "kind": "fineTunedFrom", "distance": 1 }),
-			json!({ "child": 2, "parent": 1, "kind": "quantizedFrom", "distance": 2 }),
+			json!({ "child": 2, "parent": 1, "kind": "distilledFrom", "distance": 2 }),
+			json!({ "child": 3, "parent": 1, "kind": "quantizedFrom", "distance": 2 }),
 		]
 	);
 	let shallow = json!({ "model": 0, "direction": "descendants", "maxDepth": 1 });
@@ -468,7 +471,7 @@ fn lineage_comes_with_edge_kinds_license_status_and_pages() {
 #[test]
 fn datasets_show_each_license_status_as_of_the_block() {
 	let s = scenario(false);
-	let now = call(&s, "provenance_datasets", json!([2])).expect("datasets");
+	let now = call(&s, "provenance_datasets", json!([3])).expect("datasets");
 	let statuses: Vec<(u64, String)> = now["datasets"]
 		.as_array()
 		.expect("list")
@@ -481,7 +484,7 @@ fn datasets_show_each_license_status_as_of_the_block() {
 	assert_eq!(revoked["license"]["holder"], Sr25519Keyring::Eve.to_account_id().to_string());
 	assert_eq!(revoked["license"]["revoked"], json!({ "at": 2, "reason": "terms breached" }));
 	assert_eq!(revoked["license"]["spdx"], "CC-BY-4.0");
-	let then = call(&s, "provenance_datasets", json!([2, hash_param(s.before_revocation)]))
+	let then = call(&s, "provenance_datasets", json!([3, hash_param(s.before_revocation)]))
 		.expect("datasets at block 1");
 	assert!(then["datasets"].as_array().unwrap().iter().all(|d| d["status"] == "valid"));
 	assert_eq!(then["datasets"][0]["license"]["revoked"], Value::Null);
@@ -512,7 +515,7 @@ fn evaluations_and_receipts_come_in_pages() {
 			}
 		}
 		assert_eq!(paged, ids, "{method} pages fit together");
-		assert!(call(&s, method, json!([2])).expect("none")[list].as_array().unwrap().is_empty());
+		assert!(call(&s, method, json!([3])).expect("none")[list].as_array().unwrap().is_empty());
 	}
 	let evaluations = call(&s, "provenance_evaluations", json!([1])).unwrap();
 	let top1 = evaluations["evaluations"]
@@ -536,9 +539,9 @@ fn evaluations_and_receipts_come_in_pages() {
 #[test]
 fn the_open_lineage_export_is_one_run_per_model_with_license_facets() {
 	let s = scenario(false);
-	let events = call(&s, "provenance_exportOpenLineage", json!([2])).expect("export");
+	let events = call(&s, "provenance_exportOpenLineage", json!([3])).expect("export");
 	let events = events.as_array().expect("events");
-	assert_eq!(events.len(), 6, "START and COMPLETE for models 0, 1 and 2");
+	assert_eq!(events.len(), 6, "START and COMPLETE for models 0, 1 and 3");
 	let jobs: Vec<(&str, &str)> = events
 		.iter()
 		.map(|e| (e["eventType"].as_str().unwrap(), e["job"]["name"].as_str().unwrap()))
@@ -550,8 +553,8 @@ fn the_open_lineage_export_is_one_run_per_model_with_license_facets() {
 			("COMPLETE", "model/0/training"),
 			("START", "model/1/fine_tune"),
 			("COMPLETE", "model/1/fine_tune"),
-			("START", "model/2/quantize"),
-			("COMPLETE", "model/2/quantize"),
+			("START", "model/3/quantize"),
+			("COMPLETE", "model/3/quantize"),
 		]
 	);
 	let tune = &events[3];
@@ -581,7 +584,7 @@ fn the_open_lineage_export_is_one_run_per_model_with_license_facets() {
 	assert_eq!(quantized["run"]["facets"]["cairn_registration"]["blockNumber"], 1);
 	// As of block 1 the same license was valid.
 	let then =
-		call(&s, "provenance_exportOpenLineage", json!([2, hash_param(s.before_revocation)]))
+		call(&s, "provenance_exportOpenLineage", json!([3, hash_param(s.before_revocation)]))
 			.expect("export at block 1");
 	assert_eq!(then[3]["inputs"][1]["inputFacets"]["cairn_license"]["status"], "valid");
 }
@@ -644,7 +647,7 @@ fn every_error_has_its_code() {
 	let first = call(&s, "provenance_evaluations", json!({ "model": 1, "pageSize": 1 })).unwrap();
 	let cursor = first["nextCursor"].as_str().expect("more").to_string();
 	for params in [
-		json!({ "model": 2, "cursor": cursor }),
+		json!({ "model": 3, "cursor": cursor }),
 		json!({ "model": 1, "cursor": cursor, "at": hash_param(s.before_revocation) }),
 	] {
 		assert_eq!(code_of(&s, "provenance_evaluations", params), i64::from(code::INVALID_CURSOR));
@@ -676,7 +679,7 @@ fn a_model_is_unknown_before_its_registration() {
 	let s = scenario(false);
 	let genesis = super::views::hash_text(&hash_of_block(0));
 	assert_eq!(
-		code_of(&s, "provenance_model", json!([2, genesis])),
+		code_of(&s, "provenance_model", json!([3, genesis])),
 		i64::from(code::UNKNOWN_MODEL)
 	);
 }
