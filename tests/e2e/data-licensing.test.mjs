@@ -110,7 +110,7 @@ test('register, purchase, expire and revoke licenses on a running node', { timeo
   r = await sendAndFinalize(api, api.tx.dataLicensing.clearLicense(license), owner);
   eventOf(api, r.events, api.events.dataLicensing.LicenseCleared);
   const buyerEnd = await account(buyer);
-  assert.equal(buyerEnd.reserved.toBigInt(), 0n);
+  assert.equal(buyerEnd.reserved.toBigInt(), buyerStart.reserved.toBigInt(), 'the license deposit came back');
   assert.equal(buyerStart.free.toBigInt() - buyerEnd.free.toBigInt(), 3n * UNIT + buyerFees);
   assert.ok(ownerStart.free.toBigInt() - ownerFees > 0n);
 });
