@@ -14,7 +14,7 @@ import { after, before, test } from 'node:test';
 import { Keyring } from '@polkadot/api';
 import { CairnNode, repoRoot, runToExit, tempDir } from '../lib/node.mjs';
 import { distilledModelHash, distilledModelPath, tinyModelHash, tinyModelPath, tunedModelPath, UNIT } from '../lib/jobs.mjs';
-import { eventsOfBlocks, sendAndFinalize } from '../lib/tx.mjs';
+import { eventsOfBlocks, feesPaid, sendAndFinalize } from '../lib/tx.mjs';
 
 const cache = process.env.CAIRN_CACHE ?? path.join(os.homedir(), '.cache/cairn');
 const library = process.env.ORT_DYLIB_PATH ?? path.join(cache, 'onnxruntime/1.31.1-cpu/libonnxruntime.so.1.31.1');
@@ -143,9 +143,6 @@ test('calls outside the policy and a paused agent are refused by name', { timeou
   assert.equal(paused.summary.license.bought, null);
   assert.equal(paused.summary.jobs.length, 0);
   const after = await ownerSnapshot();
-  const fees = (await eventsOfBlocks(api, before.number, after.number))
-    .map(({ event }) => event)
-    .filter((event) => api.events.transactionPayment.TransactionFeePaid.is(event) && event.data.who.toString() === ferdie.address)
-    .reduce((sum, event) => sum + event.data.actualFee.toBigInt(), 0n);
+  const fees = feesPaid(api, await eventsOfBlocks(api, before.number, after.number), ferdie.address);
   assert.equal(before.total - after.total, fees, 'the owner paid only the fee of pausing');
 });
