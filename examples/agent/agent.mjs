@@ -21,6 +21,7 @@ import { parseArgs } from 'node:util';
 import { ApiPromise, Keyring, WsProvider } from '@polkadot/api';
 import { u8aToHex } from '@polkadot/util';
 import { cryptoWaitReady, sha256AsU8a } from '@polkadot/util-crypto';
+import { decodeTensorSet, dispatchErrorName, f32Tensors, f32Values } from './codec.mjs';
 
 const DECIMALS = 12n;
 const UNIT = 10n ** DECIMALS;
@@ -82,13 +83,6 @@ function parseIds(text, what) {
   });
 }
 
-/** The `pallet.Error` name of a dispatch error, or its text. */
-function errorName(api, error) {
-  if (!error.isModule) return error.toString();
-  const meta = api.registry.findMetaError(error.asModule);
-  return `${meta.section}.${meta.name}`;
-}
-
 /**
  * Signs and submits `tx`; resolves once its block is finalized with `{ ok, error, events,
  * blockHash }`: `error` names the dispatch error of a failed call (the fee was still paid).
@@ -102,7 +96,7 @@ function submit(api, tx, signer) {
         reject(new Error(`transaction ${status.type}`));
       } else if (status.isFinalized) {
         unsubscribe();
-        const error = dispatchError ? errorName(api, dispatchError) : null;
+        const error = dispatchError ? dispatchErrorName(api, dispatchError) : null;
         resolve({ ok: !dispatchError, error, events, blockHash: status.asFinalized });
       }
     })
@@ -275,22 +269,10 @@ async function usageLicense(api, owner, model, say, act) {
   return { license, bought: { license, dataset, price: purchased.data.price.toString() } };
 }
 
-/** A tensor set of one f32 tensor `x` [1, n]. */
-function inputTensors(values) {
-  const data = new Uint8Array(new Float32Array(values).buffer);
-  return { tensors: [{ name: 'x', elementType: 'F32', shape: [1, values.length], data: u8aToHex(data) }] };
-}
-
-/** The f32 values of the decoded tensor `name` of SCALE-encoded tensor-set `bytes`. */
+/** The f32 values of every tensor of SCALE-encoded tensor-set `bytes`, by name. */
 function outputValues(api, bytes) {
-  const entry = api.registry.lookup.types.find((t) => t.type.path.map(String).join('::') === 'cairn_inference::types::TensorSet');
-  const set = api.createType(api.registry.createLookupType(entry.id), bytes);
-  return Object.fromEntries(
-    set.tensors.map((tensor) => {
-      const raw = tensor.data.toU8a(true);
-      return [tensor.name.toUtf8(), Array.from(new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length)))];
-    }),
-  );
+  const set = decodeTensorSet(api, bytes);
+  return Object.fromEntries(set.tensors.map((tensor) => [tensor.name.toUtf8(), f32Values(set, tensor.name.toUtf8())]));
 }
 
 /** The agent's side: finds the model, buys the license it needs, runs jobs until refused. */
@@ -346,7 +328,7 @@ async function run(api, args, say) {
   };
   for (let n = 0; n < Number(args['max-jobs']); n += 1) {
     say(`job ${n + 1}: x = [${values.join(', ')}], fee ceiling ${formatCairn(spec.maxFee)}`);
-    const result = await act(api.tx.inference.requestJob(model.id, inputTensors(values), spec));
+    const result = await act(api.tx.inference.requestJob(model.id, f32Tensors('x', [1, values.length], values), spec));
     if (!result.ok) {
       if (STOPPING_ERRORS.has(result.error)) return finish(result.error);
       throw new Error(`job refused: ${result.error}`);

@@ -28,25 +28,7 @@ export const tinyInterface = {
   },
 };
 
-/** A tensor set with one f32 tensor `name` of `shape` holding `values`. */
-export function f32Tensors(name, shape, values) {
-  const data = new Uint8Array(new Float32Array(values).buffer);
-  return { tensors: [{ name, elementType: 'F32', shape, data: u8aToHex(data) }] };
-}
-
-/** Decodes SCALE-encoded tensor-set bytes (a receipt's outputs) with the metadata's own type. */
-export function decodeTensorSet(api, bytes) {
-  const entry = api.registry.lookup.types.find((t) => t.type.path.map(String).join('::') === 'cairn_inference::types::TensorSet');
-  if (!entry) throw new Error('the metadata has no cairn_inference::types::TensorSet');
-  return api.createType(api.registry.createLookupType(entry.id), bytes);
-}
-
-/** The f32 values of tensor `name` in a decoded tensor set. */
-export function f32Values(set, name) {
-  const tensor = set.tensors.find((t) => t.name.toUtf8() === name);
-  const bytes = tensor.data.toU8a(true);
-  return Array.from(new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)));
-}
+export { decodeTensorSet, f32Tensors, f32Values } from '../../examples/agent/codec.mjs';
 
 /** The event `check` among `events` (throws when absent). */
 export function eventOf(events, check) {

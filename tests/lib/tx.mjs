@@ -1,11 +1,6 @@
 // Transaction helpers for the end-to-end tests.
 
-/** The name of a dispatch error: `pallet.Error` for a module error, else its text. */
-export function dispatchErrorName(api, error) {
-  if (!error.isModule) return error.toString();
-  const meta = api.registry.findMetaError(error.asModule);
-  return `${meta.section}.${meta.name}`;
-}
+export { dispatchErrorName } from '../../examples/agent/codec.mjs';
 
 /** The events of blocks `from + 1 ..= to`, in order, each with its block number. */
 export async function eventsOfBlocks(api, from, to) {
