@@ -280,14 +280,20 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 		// The inference engine answers the runtime's `inference` host functions, in offchain
 		// workers only. Without ONNX Runtime it reports inference as unavailable.
 		let mut engine = inference.engine().map_err(ServiceError::Other)?;
+		let tip: Arc<dyn cairn_inference::host::ChainTip> =
+			Arc::new(NodeChainTip { client: client.clone(), sync: sync_service.clone() });
+		// Models the store lacks are fetched from their registered sources when a job needs
+		// them (or reported as `Disabled` with `--model-fetch off`).
+		let mut fetcher = inference.fetcher(engine.store().clone()).with_chain_tip(tip.clone());
 		if let Some(registry) = config.prometheus_registry() {
 			let metrics = cairn_inference::metrics::Metrics::register(registry)
 				.map_err(|error| ServiceError::Other(format!("inference metrics: {error}")))?;
 			engine = engine.with_metrics(metrics);
+			let metrics = cairn_inference::metrics::FetchMetrics::register(registry)
+				.map_err(|error| ServiceError::Other(format!("model fetch metrics: {error}")))?;
+			fetcher = fetcher.with_metrics(metrics);
 		}
-		let engine: Arc<dyn cairn_inference::host::Engine> = Arc::new(engine);
-		let tip: Arc<dyn cairn_inference::host::ChainTip> =
-			Arc::new(NodeChainTip { client: client.clone(), sync: sync_service.clone() });
+		let engine: Arc<dyn cairn_inference::host::Engine> = Arc::new(engine.with_fetcher(fetcher));
 		let offchain_workers =
 			sc_offchain::OffchainWorkers::new(sc_offchain::OffchainWorkerOptions {
 				runtime_api_provider: client.clone(),

@@ -2,12 +2,14 @@
 //! a session cache bounded by a memory budget, execution-provider fallback, limits and metrics.
 
 use crate::{
+	fetch::Fetcher,
 	host::Engine,
 	metrics::Metrics,
 	store::{to_hex, ModelStore},
 	types::{
-		Capabilities, Dim, ElementType, ExecutionProvider, InferenceError, InferenceOutput,
-		ModelHash, ModelIo, RuntimeVersion, Tensor, TensorSet, TensorSpec,
+		Capabilities, Dim, ElementType, ExecutionProvider, FetchStatus, InferenceError,
+		InferenceOutput, ModelHash, ModelIo, ModelSource, RuntimeVersion, Tensor, TensorSet,
+		TensorSpec,
 	},
 };
 use ort::{
@@ -21,6 +23,7 @@ use ort::{
 	},
 };
 use std::{
+	collections::HashMap,
 	path::{Path, PathBuf},
 	sync::{
 		atomic::{AtomicBool, Ordering},
@@ -187,7 +190,13 @@ pub struct OrtEngine {
 	sessions: Mutex<SessionCache>,
 	watchdog: Watchdog,
 	metrics: Option<Metrics>,
+	fetcher: Option<Fetcher>,
+	/// When each model's file was last marked as used (at most once a minute per model).
+	touched: Mutex<HashMap<ModelHash, Instant>>,
 }
+
+/// How often a model in use has its file's last-use time renewed.
+const TOUCH_INTERVAL: Duration = Duration::from_secs(60);
 
 impl OrtEngine {
 	/// Opens the model store and loads ONNX Runtime. A missing or unusable library does not fail:
@@ -216,12 +225,20 @@ impl OrtEngine {
 			sessions: Default::default(),
 			watchdog: Watchdog::start(),
 			metrics: None,
+			fetcher: None,
+			touched: Default::default(),
 		})
 	}
 
 	/// Records runs and failures in `metrics`.
 	pub fn with_metrics(mut self, metrics: Metrics) -> Self {
 		self.metrics = Some(metrics);
+		self
+	}
+
+	/// Fetches models the store lacks when a job asks for them.
+	pub fn with_fetcher(mut self, fetcher: Fetcher) -> Self {
+		self.fetcher = Some(fetcher);
 		self
 	}
 
@@ -475,6 +492,7 @@ impl OrtEngine {
 		let result = self.run_checked(model, input, required);
 		match &result {
 			Ok((output, elapsed)) => {
+				self.note_use(model);
 				if let Some(metrics) = &self.metrics {
 					metrics.record_run(output.execution_provider, *elapsed);
 				}
@@ -530,6 +548,32 @@ impl Engine for OrtEngine {
 
 	fn has_model(&self, model: &ModelHash) -> bool {
 		self.store.contains(model)
+	}
+
+	fn request_model(&self, source: &ModelSource) -> FetchStatus {
+		match &self.fetcher {
+			Some(fetcher) => fetcher.request(source),
+			None if self.store.contains(&source.sha256) => FetchStatus::Stored,
+			None => FetchStatus::Disabled,
+		}
+	}
+}
+
+impl OrtEngine {
+	/// Marks a model that ran as used: its file's last-use time (what store eviction goes by) is
+	/// renewed at most once per [`TOUCH_INTERVAL`], and a fetched model's first run is recorded.
+	fn note_use(&self, model: &ModelHash) {
+		if let Some(fetcher) = &self.fetcher {
+			fetcher.note_run(model);
+		}
+		let mut touched = self.touched.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+		if touched.get(model).is_some_and(|at| at.elapsed() < TOUCH_INTERVAL) {
+			return;
+		}
+		touched.insert(*model, Instant::now());
+		if let Err(error) = self.store.touch(model) {
+			log::debug!(target: LOG_TARGET, "cannot mark model {} as used: {error}", to_hex(model));
+		}
 	}
 }
 

@@ -7,7 +7,10 @@
 
 #[cfg(feature = "std")]
 use crate::types::TensorSet;
-use crate::types::{Capabilities, ExecutionProvider, InferenceError, InferenceOutput, ModelHash};
+use crate::types::{
+	Capabilities, ExecutionProvider, FetchStatus, InferenceError, InferenceOutput, ModelHash,
+	ModelSource,
+};
 use alloc::vec::Vec;
 #[cfg(feature = "std")]
 use sp_externalities::ExternalitiesExt;
@@ -45,6 +48,16 @@ pub trait Engine: Send + Sync {
 	fn capabilities(&self) -> Capabilities;
 	/// Whether the model store holds the model (not yet verified: that happens at first load).
 	fn has_model(&self, model: &ModelHash) -> bool;
+	/// Where the model stands for a job that needs it by `source.needed_by`: stored, or being
+	/// fetched from its registered sources (a download started if none is under way). Never
+	/// blocks on the network. By default an engine fetches nothing.
+	fn request_model(&self, source: &ModelSource) -> FetchStatus {
+		if self.has_model(&source.sha256) {
+			FetchStatus::Stored
+		} else {
+			FetchStatus::Disabled
+		}
+	}
 }
 
 #[cfg(feature = "std")]
@@ -131,6 +144,20 @@ pub trait Inference {
 	/// at the tip.
 	fn chain_tip(&mut self) -> AllocateAndReturnByCodec<Option<u64>> {
 		self.extension::<ChainTipExt>().map(|ChainTipExt(tip)| tip.best_known())
+	}
+
+	/// Where the registered model `source` describes stands on this node: in the store, or
+	/// being fetched (a download starts in the background when none is under way), or failed.
+	/// The offchain worker asks for every model its open jobs need, each run: a model stays
+	/// protected from store eviction until the block `source.needed_by`.
+	fn request_model(
+		&mut self,
+		source: PassFatPointerAndDecode<ModelSource>,
+	) -> AllocateAndReturnByCodec<Result<FetchStatus, InferenceError>> {
+		match self.extension::<InferenceExt>() {
+			Some(InferenceExt(engine)) => Ok(engine.request_model(&source)),
+			None => Err(InferenceError::NoInferenceContext),
+		}
 	}
 
 	/// Whether the model store holds the model with this SHA-256.

@@ -7,10 +7,11 @@
 //!   the node.
 //! - [`agreement`] (no_std): whether two outputs of one job agree (hash equality, or element-wise
 //!   tolerance for floats), used by the inference pallet and the tests alike.
-//! - [`host`]: the `inference` host functions (`run`, `capabilities`, `has_model`) the runtime calls
+//! - [`host`]: the `inference` host functions (`run`, `capabilities`, `has_model`, `request_model`) the runtime calls
 //!   from offchain workers, and the [`host::Engine`] trait and extension the node answers them with.
-//! - `engine`, `store`, `metrics` (std): the native engine on ONNX Runtime (`ort`, library loaded
-//!   at run time), the SHA-256-verified model store, and Prometheus metrics.
+//! - `engine`, `store`, `fetch`, `metrics` (std): the native engine on ONNX Runtime (`ort`, library
+//!   loaded at run time), the SHA-256-verified model store, the fetcher that brings registered
+//!   models into it from IPFS gateways and URIs, and Prometheus metrics.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 #![warn(missing_docs)]
@@ -23,6 +24,8 @@ pub mod types;
 
 #[cfg(feature = "std")]
 pub mod engine;
+#[cfg(feature = "std")]
+pub mod fetch;
 #[cfg(feature = "std")]
 pub mod metrics;
 #[cfg(feature = "std")]

@@ -1,10 +1,10 @@
 //! Prometheus metrics of the inference engine (served by the node's Prometheus endpoint).
 
-use crate::types::{ExecutionProvider, InferenceError};
+use crate::types::{ExecutionProvider, FetchFailure, InferenceError};
 use std::time::Duration;
 use substrate_prometheus_endpoint::{
-	exponential_buckets, register, CounterVec, HistogramOpts, HistogramVec, Opts, PrometheusError,
-	Registry, U64,
+	exponential_buckets, register, Counter, CounterVec, Histogram, HistogramOpts, HistogramVec,
+	Opts, PrometheusError, Registry, U64,
 };
 
 /// The engine's metrics.
@@ -62,5 +62,90 @@ impl Metrics {
 	/// Records a failed run.
 	pub fn record_failure(&self, error: InferenceError) {
 		self.failures.with_label_values(&[error.name()]).inc();
+	}
+}
+
+/// The model fetcher's metrics.
+#[derive(Clone)]
+pub struct FetchMetrics {
+	fetches: CounterVec<U64>,
+	source_failures: CounterVec<U64>,
+	bytes: Counter<U64>,
+	fetch_time: Histogram,
+	first_run: Histogram,
+}
+
+impl FetchMetrics {
+	/// Registers the metrics:
+	/// `cairn_model_fetches_total{result}` (finished fetches: `stored` or the failure's name),
+	/// `cairn_model_fetch_source_failures_total{reason}` (sources that did not deliver),
+	/// `cairn_model_fetch_bytes_total` (bytes of verified models stored),
+	/// `cairn_model_fetch_seconds` (time of a finished fetch) and
+	/// `cairn_model_fetch_first_run_seconds` (from a fetch's start to the model's first run).
+	pub fn register(registry: &Registry) -> Result<Self, PrometheusError> {
+		let seconds = |name: &str, help: &str| -> Result<Histogram, PrometheusError> {
+			register(
+				Histogram::with_opts(
+					HistogramOpts::new(name, help).buckets(exponential_buckets(0.01, 3.0, 10)?),
+				)?,
+				registry,
+			)
+		};
+		Ok(FetchMetrics {
+			fetches: register(
+				CounterVec::new(
+					Opts::new(
+						"cairn_model_fetches_total",
+						"Finished model fetches, by result (stored, or the failure)",
+					),
+					&["result"],
+				)?,
+				registry,
+			)?,
+			source_failures: register(
+				CounterVec::new(
+					Opts::new(
+						"cairn_model_fetch_source_failures_total",
+						"Model sources (gateway or URI) that did not deliver the registered file, by reason",
+					),
+					&["reason"],
+				)?,
+				registry,
+			)?,
+			bytes: register(
+				Counter::new(
+					"cairn_model_fetch_bytes_total",
+					"Bytes of fetched models verified and stored",
+				)?,
+				registry,
+			)?,
+			fetch_time: seconds("cairn_model_fetch_seconds", "Time of a finished model fetch")?,
+			first_run: seconds(
+				"cairn_model_fetch_first_run_seconds",
+				"Time from the start of a model's fetch to its first run",
+			)?,
+		})
+	}
+
+	/// Records a finished fetch: `None` when it stored the model.
+	pub fn record_fetch(&self, failure: Option<FetchFailure>, elapsed: Duration) {
+		let result = failure.map_or("stored", |failure| failure.name());
+		self.fetches.with_label_values(&[result]).inc();
+		self.fetch_time.observe(elapsed.as_secs_f64());
+	}
+
+	/// Records a source that did not deliver.
+	pub fn record_source_failure(&self, failure: FetchFailure) {
+		self.source_failures.with_label_values(&[failure.name()]).inc();
+	}
+
+	/// Records the bytes of a stored model.
+	pub fn record_bytes(&self, bytes: u64) {
+		self.bytes.inc_by(bytes);
+	}
+
+	/// Records the time from a fetch's start to the model's first run.
+	pub fn record_first_run(&self, elapsed: Duration) {
+		self.first_run.observe(elapsed.as_secs_f64());
 	}
 }

@@ -114,6 +114,51 @@ impl ModelStore {
 		Ok(models)
 	}
 
+	/// Marks the model as used now (its file's modification time): what the store's
+	/// least-recently-used eviction goes by.
+	pub fn touch(&self, model: &ModelHash) -> io::Result<()> {
+		self.set_last_used(model, std::time::SystemTime::now())
+	}
+
+	/// Sets when the model was last used (its file's modification time).
+	pub(crate) fn set_last_used(
+		&self,
+		model: &ModelHash,
+		at: std::time::SystemTime,
+	) -> io::Result<()> {
+		fs::File::options().write(true).open(self.path_of(model))?.set_modified(at)
+	}
+
+	/// Removes least recently used models (oldest modification time first) until the stored
+	/// models total at most `budget` bytes, never one that `keep` holds on to. Returns the models
+	/// removed with their sizes; the store may stay over budget when only kept models are left.
+	pub fn evict_to_budget(
+		&self,
+		budget: u64,
+		keep: impl Fn(&ModelHash) -> bool,
+	) -> io::Result<Vec<(ModelHash, u64)>> {
+		let mut models = Vec::new();
+		for (hash, size) in self.list()? {
+			let used = fs::metadata(self.path_of(&hash))?.modified()?;
+			models.push((used, hash, size));
+		}
+		let mut total: u64 = models.iter().map(|(_, _, size)| size).sum();
+		models.sort();
+		let mut evicted = Vec::new();
+		for (_, hash, size) in models {
+			if total <= budget {
+				break;
+			}
+			if keep(&hash) {
+				continue;
+			}
+			fs::remove_file(self.path_of(&hash))?;
+			total -= size;
+			evicted.push((hash, size));
+		}
+		Ok(evicted)
+	}
+
 	/// Copies bytes into the store under their SHA-256 (atomically: written to a temporary file,
 	/// then renamed) and returns the hash. Importing the same bytes again is a no-op.
 	pub fn import_bytes(&self, bytes: &[u8]) -> io::Result<ModelHash> {
@@ -215,6 +260,30 @@ mod tests {
 		fs::write(dir.path().join("models/notes.txt"), b"ignored").unwrap();
 		fs::write(dir.path().join("models/nothex.onnx"), b"ignored").unwrap();
 		assert_eq!(store.list().unwrap().len(), 1);
+	}
+
+	#[test]
+	fn eviction_removes_the_least_recently_used_and_spares_kept_models() {
+		let dir = tempfile::tempdir().unwrap();
+		let store = ModelStore::open(dir.path()).unwrap();
+		let old = store.import_bytes(&[1u8; 100]).unwrap();
+		let middle = store.import_bytes(&[2u8; 100]).unwrap();
+		let new = store.import_bytes(&[3u8; 100]).unwrap();
+		let at = |secs| std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(secs);
+		for (model, secs) in [(old, 1_000), (middle, 2_000), (new, 3_000)] {
+			store.set_last_used(&model, at(secs)).unwrap();
+		}
+		// Within budget: nothing goes.
+		assert_eq!(store.evict_to_budget(300, |_| false).unwrap(), vec![]);
+		// The oldest is kept (a job needs it): the next oldest goes instead.
+		assert_eq!(store.evict_to_budget(200, |m| *m == old).unwrap(), vec![(middle, 100)]);
+		// Touching the oldest makes the newest the least recently used.
+		store.touch(&old).unwrap();
+		assert_eq!(store.evict_to_budget(100, |_| false).unwrap(), vec![(new, 100)]);
+		assert_eq!(store.list().unwrap(), vec![(old, 100)]);
+		// Only kept models left: the store stays over budget rather than losing them.
+		assert_eq!(store.evict_to_budget(0, |_| true).unwrap(), vec![]);
+		assert!(store.contains(&old));
 	}
 
 	#[test]

@@ -7,6 +7,31 @@ use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 use serde::{Deserialize, Serialize};
 
+/// Implements `ALL` (every variant, in index order), `name()` (the variant's name, for logs and
+/// metric labels) and `Display` (the name) for a fieldless enum, from its variants listed in
+/// index order.
+macro_rules! variant_names {
+	($enum:ident { $($variant:ident),+ $(,)? }) => {
+		impl $enum {
+			/// Every variant, in index order.
+			pub const ALL: [$enum; [$(stringify!($variant)),+].len()] = [$($enum::$variant),+];
+
+			/// The variant's name, for logs and metric labels.
+			pub fn name(&self) -> &'static str {
+				match self {
+					$($enum::$variant => stringify!($variant),)+
+				}
+			}
+		}
+
+		impl core::fmt::Display for $enum {
+			fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+				f.write_str(self.name())
+			}
+		}
+	};
+}
+
 /// SHA-256 of a model file: how the chain and the model store name a model.
 pub type ModelHash = [u8; 32];
 
@@ -574,59 +599,144 @@ pub enum InferenceError {
 	ExecutionProviderUnavailable,
 }
 
-impl InferenceError {
-	/// Every error, in index order.
-	pub const ALL: [InferenceError; 18] = [
-		InferenceError::NoInferenceContext,
-		InferenceError::RuntimeUnavailable,
-		InferenceError::UnknownModel,
-		InferenceError::ModelHashMismatch,
-		InferenceError::ModelTooLarge,
-		InferenceError::InvalidModel,
-		InferenceError::MalformedTensor,
-		InferenceError::InputTooLarge,
-		InferenceError::UnknownInput,
-		InferenceError::MissingInput,
-		InferenceError::InputTypeMismatch,
-		InferenceError::InputShapeMismatch,
-		InferenceError::UnsupportedModelIo,
-		InferenceError::OutputTooLarge,
-		InferenceError::TimedOut,
-		InferenceError::ExecutionFailed,
-		InferenceError::StoreUnavailable,
-		InferenceError::ExecutionProviderUnavailable,
-	];
+variant_names!(InferenceError {
+	NoInferenceContext,
+	RuntimeUnavailable,
+	UnknownModel,
+	ModelHashMismatch,
+	ModelTooLarge,
+	InvalidModel,
+	MalformedTensor,
+	InputTooLarge,
+	UnknownInput,
+	MissingInput,
+	InputTypeMismatch,
+	InputShapeMismatch,
+	UnsupportedModelIo,
+	OutputTooLarge,
+	TimedOut,
+	ExecutionFailed,
+	StoreUnavailable,
+	ExecutionProviderUnavailable,
+});
 
-	/// The variant name, for logs and metric labels.
-	pub fn name(&self) -> &'static str {
-		match self {
-			InferenceError::NoInferenceContext => "NoInferenceContext",
-			InferenceError::RuntimeUnavailable => "RuntimeUnavailable",
-			InferenceError::UnknownModel => "UnknownModel",
-			InferenceError::ModelHashMismatch => "ModelHashMismatch",
-			InferenceError::ModelTooLarge => "ModelTooLarge",
-			InferenceError::InvalidModel => "InvalidModel",
-			InferenceError::MalformedTensor => "MalformedTensor",
-			InferenceError::InputTooLarge => "InputTooLarge",
-			InferenceError::UnknownInput => "UnknownInput",
-			InferenceError::MissingInput => "MissingInput",
-			InferenceError::InputTypeMismatch => "InputTypeMismatch",
-			InferenceError::InputShapeMismatch => "InputShapeMismatch",
-			InferenceError::UnsupportedModelIo => "UnsupportedModelIo",
-			InferenceError::OutputTooLarge => "OutputTooLarge",
-			InferenceError::TimedOut => "TimedOut",
-			InferenceError::ExecutionFailed => "ExecutionFailed",
-			InferenceError::StoreUnavailable => "StoreUnavailable",
-			InferenceError::ExecutionProviderUnavailable => "ExecutionProviderUnavailable",
-		}
-	}
+/// Longest IPFS CID (binary CIDv1) a [`ModelSource`] carries, in bytes.
+pub const MAX_CID_LEN: u32 = 96;
+/// Longest model URI, in bytes.
+pub const MAX_URI_LEN: u32 = 256;
+/// Most URIs a [`ModelSource`] carries.
+pub const MAX_URIS: u32 = 4;
+
+/// A binary CIDv1.
+pub type ModelCid = BoundedVec<u8, ConstU32<MAX_CID_LEN>>;
+/// An `http://`, `https://` or `ipfs://` URI of a model file (UTF-8 bytes).
+pub type ModelUri = BoundedVec<u8, ConstU32<MAX_URI_LEN>>;
+
+/// What the chain says of a model's file, for a node that lacks it: where to fetch it and how to
+/// know it is the registered file.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct ModelSource {
+	/// The registered SHA-256 of the file.
+	pub sha256: ModelHash,
+	/// The registered size of the file in bytes: a download is cut off past it.
+	pub size_bytes: u64,
+	/// The registered IPFS CID, fetched through the node's gateways as `/ipfs/<cid>`.
+	pub cid: Option<ModelCid>,
+	/// Registered URIs, tried after the gateways in this order.
+	pub uris: BoundedVec<ModelUri, ConstU32<MAX_URIS>>,
+	/// The block by which the model is needed (the earliest deadline of the jobs waiting for
+	/// it): a fetch still going when the node's chain tip reaches it gives up.
+	pub needed_by: Option<u64>,
 }
 
-impl core::fmt::Display for InferenceError {
-	fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-		f.write_str(self.name())
-	}
+/// Where a model fetch stands, as the node reports it to the offchain worker.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum FetchStatus {
+	/// The model is in the store, verified: it can run.
+	#[codec(index = 0)]
+	Stored,
+	/// A download is under way (bytes received so far of the registered size).
+	#[codec(index = 1)]
+	Fetching {
+		/// Bytes received.
+		received: u64,
+		/// The registered size.
+		size: u64,
+	},
+	/// The last fetch failed; a request after the node's cool-down starts another.
+	#[codec(index = 2)]
+	Failed(FetchFailure),
+	/// This node does not fetch models (`--model-fetch off`, or no fetcher configured).
+	#[codec(index = 3)]
+	Disabled,
 }
+
+/// Why a model fetch failed.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	Serialize,
+	Deserialize,
+)]
+pub enum FetchFailure {
+	/// There is nowhere to fetch from: no CID with a gateway configured, and no usable URI.
+	#[codec(index = 0)]
+	NoSource,
+	/// No source answered with the file: connection refused or timed out, or an HTTP error.
+	#[codec(index = 1)]
+	Unreachable,
+	/// A source served bytes whose SHA-256 is not the registered hash; none were stored.
+	#[codec(index = 2)]
+	HashMismatch,
+	/// A source served more bytes than the registered size (cut off mid-stream), or the
+	/// registered size exceeds the node's model size limit.
+	#[codec(index = 3)]
+	TooLarge,
+	/// A source's stream ended before the registered size.
+	#[codec(index = 4)]
+	Truncated,
+	/// The model store could not be written.
+	#[codec(index = 5)]
+	StoreUnavailable,
+	/// The block the model was needed by came before a source delivered it.
+	#[codec(index = 6)]
+	DeadlinePassed,
+	/// The node fetches as many models at once as it allows; asked again later, it starts.
+	#[codec(index = 7)]
+	Busy,
+}
+
+variant_names!(FetchFailure {
+	NoSource,
+	Unreachable,
+	HashMismatch,
+	TooLarge,
+	Truncated,
+	StoreUnavailable,
+	DeadlinePassed,
+	Busy,
+});
 
 #[cfg(test)]
 mod tests {
@@ -734,6 +844,14 @@ mod tests {
 		for (index, error) in InferenceError::ALL.iter().enumerate() {
 			assert_eq!(error.encode(), vec![index as u8]);
 			assert!(!error.name().is_empty());
+		}
+	}
+
+	#[test]
+	fn fetch_failure_names_are_listed_in_index_order() {
+		for (index, failure) in FetchFailure::ALL.iter().enumerate() {
+			assert_eq!(failure.encode(), vec![index as u8]);
+			assert_eq!(format!("{failure:?}"), failure.name());
 		}
 	}
 }

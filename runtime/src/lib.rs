@@ -82,11 +82,11 @@ macro_rules! runtime_version {
 }
 
 #[cfg(not(feature = "upgrade-test"))]
-runtime_version!(101);
+runtime_version!(102);
 // The same runtime one `spec_version` later: what the runtime-upgrade test applies with
 // `system.setCode` (see `build.rs`). Never deployed.
 #[cfg(feature = "upgrade-test")]
-runtime_version!(102);
+runtime_version!(103);
 
 /// Time and block numbers.
 mod block_times {

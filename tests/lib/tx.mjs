@@ -1,6 +1,8 @@
 // Transaction helpers for the end-to-end tests.
 
-export { dispatchErrorName } from '../../examples/agent/codec.mjs';
+import { dispatchErrorName } from '../../examples/agent/codec.mjs';
+
+export { dispatchErrorName };
 
 /** The events of blocks `from + 1 ..= to`, in order, each with its block number. */
 export async function eventsOfBlocks(api, from, to) {

@@ -741,3 +741,69 @@ fn requests_and_receipts_are_charged_for_what_they_read_not_the_worst_case() {
 		assert!(settled.all_lte(declared) && settled.ref_time() < declared.ref_time());
 	});
 }
+
+/// The tiny engine on a node whose store lacks the model until `fetched` is set; every request
+/// for it is recorded.
+struct FetchingEngine {
+	fetched: std::sync::atomic::AtomicBool,
+	requests: std::sync::Mutex<Vec<cairn_inference::ModelSource>>,
+}
+
+impl Engine for FetchingEngine {
+	fn run(&self, model: &ModelHash, input: &TensorSet) -> Result<InferenceOutput, InferenceError> {
+		if !self.has_model(model) {
+			return Err(InferenceError::UnknownModel);
+		}
+		TinyEngine.run(model, input)
+	}
+
+	fn capabilities(&self) -> Capabilities {
+		TinyEngine.capabilities()
+	}
+
+	fn has_model(&self, model: &ModelHash) -> bool {
+		self.fetched.load(std::sync::atomic::Ordering::Relaxed) && TinyEngine.has_model(model)
+	}
+
+	fn request_model(&self, source: &cairn_inference::ModelSource) -> cairn_inference::FetchStatus {
+		self.requests.lock().unwrap().push(source.clone());
+		if self.has_model(&source.sha256) {
+			cairn_inference::FetchStatus::Stored
+		} else {
+			cairn_inference::FetchStatus::Fetching { received: 0, size: source.size_bytes }
+		}
+	}
+}
+
+#[test]
+fn a_job_waits_unclaimed_while_its_model_is_fetched_then_is_answered() {
+	let engine =
+		Arc::new(FetchingEngine { fetched: Default::default(), requests: Default::default() });
+	let (mut ext, pool, provider) = ocw_ext(engine.clone());
+	ext.execute_with(|| {
+		let (model, _) = lineage();
+		let job = request(model, 10_000, 1);
+		let deadline_at = Jobs::<Test>::get(job).unwrap().deadline_at;
+		// While the model is on its way, nothing is sent and the job is not claimed.
+		assert!(run_worker(1, &pool).is_empty());
+		assert!(run_worker(2, &pool).is_empty());
+		{
+			let requests = engine.requests.lock().unwrap();
+			assert_eq!(requests.len(), 2);
+			let source = &requests[0];
+			assert_eq!(source.sha256, MODEL_HASH);
+			assert_eq!(Some(source.size_bytes), <<Test as Config>::Models as pallet_model_provenance::ModelInspect<_, _, _>>::size_bytes(model));
+			// Needed by the last block a receipt is accepted in.
+			assert_eq!(source.needed_by, Some(deadline_at));
+		}
+		// Stored: the next run answers at once (no claim from the waiting runs holds it back).
+		engine.fetched.store(true, std::sync::atomic::Ordering::Relaxed);
+		let calls = run_worker(3, &pool);
+		assert!(
+			matches!(calls[..], [RuntimeCall::Inference(Call::submit_receipt { job: j, .. })] if j == job),
+			"{calls:?}"
+		);
+		land_receipt(calls, provider);
+		assert_eq!(Jobs::<Test>::get(job).unwrap().status, JobStatus::Completed);
+	});
+}

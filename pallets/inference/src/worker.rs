@@ -25,6 +25,7 @@ use frame_system::{
 	pallet_prelude::BlockNumberFor,
 };
 use pallet_compute_registry::ProviderInspect;
+use pallet_model_provenance::ModelInspect;
 use sp_runtime::{
 	offchain::StorageKind,
 	traits::{IdentifyAccount, SaturatedConversion, Saturating},
@@ -155,7 +156,7 @@ pub fn run<T: Config>(now: BlockNumberFor<T>) {
 		let nonces = resume_nonces::<T>(&account, now);
 		let jobs: Vec<JobId> = AssignedJobs::<T>::iter_key_prefix(&account).collect();
 		for job in jobs {
-			if take_slot::<T>(&claim_key(job, &account), now) {
+			if model_ready::<T>(job, &account) && take_slot::<T>(&claim_key(job, &account), now) {
 				run_job::<T>(job, &account, &signer);
 			}
 		}
@@ -179,6 +180,42 @@ pub fn required_provider<T: Config>(
 			Some(cairn_inference::ExecutionProvider::Cpu)
 		},
 		_ => None,
+	}
+}
+
+/// Whether the model `job` runs is in this node's store, asking the node for it (with the
+/// job's deadline) either way: a node that lacks it starts fetching it from its registered CID
+/// and URIs, and the job is left unclaimed until a later run finds it stored. A job with nothing
+/// for `account` to answer, or on a node without a fetcher, goes on to the run (which reports
+/// what is missing).
+fn model_ready<T: Config>(job_id: JobId, account: &T::AccountId) -> bool {
+	let Some(job) = Jobs::<T>::get(job_id) else { return false };
+	if required_provider::<T>(&job, account).is_none() {
+		return false;
+	}
+	let Some(mut source) = T::Models::source(job.model) else { return true };
+	if source.sha256 != job.model_hash {
+		return true;
+	}
+	source.needed_by = Some(job.deadline_at.saturated_into::<u64>());
+	match cairn_inference::inference::request_model(source) {
+		Ok(cairn_inference::FetchStatus::Fetching { received, size }) => {
+			log::info!(
+				target: LOG_TARGET,
+				"job {job_id}: fetching its model ({received} of {size} bytes)"
+			);
+			false
+		},
+		Ok(cairn_inference::FetchStatus::Failed(failure)) => {
+			log::warn!(
+				target: LOG_TARGET,
+				"job {job_id}: its model could not be fetched: {}",
+				failure.name()
+			);
+			false
+		},
+		Ok(cairn_inference::FetchStatus::Stored | cairn_inference::FetchStatus::Disabled)
+		| Err(_) => true,
 	}
 }
 

@@ -254,5 +254,31 @@ mod benchmarks {
 		Ok(())
 	}
 
+	#[benchmark]
+	fn set_model_sources() -> Result<(), BenchmarkError> {
+		let owner = funded::<T>("owner", 0);
+		let model = register::<T>(&owner, 0, Default::default(), Default::default())?;
+		// The worst case: a full list replacing a shorter one (a deposit difference held).
+		let uri = |index: u8| {
+			let mut uri = b"https://".to_vec();
+			uri.resize(cairn_inference::MAX_URI_LEN as usize, b'a' + index);
+			cairn_inference::ModelUri::try_from(uri).map_err(|_| BenchmarkError::Weightless)
+		};
+		let first: ModelUris =
+			alloc::vec![uri(0)?].try_into().map_err(|_| BenchmarkError::Weightless)?;
+		Pallet::<T>::set_model_sources(RawOrigin::Signed(owner.clone()).into(), model, first)?;
+		let uris: ModelUris = (0..cairn_inference::MAX_URIS as u8)
+			.map(uri)
+			.collect::<Result<alloc::vec::Vec<_>, _>>()?
+			.try_into()
+			.map_err(|_| BenchmarkError::Weightless)?;
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), model, uris.clone());
+
+		assert_eq!(Sources::<T>::get(model).map(|sources| sources.uris), Some(uris));
+		Ok(())
+	}
+
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_bench_ext(), crate::mock::Test);
 }

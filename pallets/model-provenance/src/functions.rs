@@ -332,6 +332,45 @@ impl<T: Config> Pallet<T> {
 		Ok(id)
 	}
 
+	/// Sets the URIs of `who`'s model `model`, holding or releasing the deposit difference.
+	///
+	/// # Errors
+	/// [`Error::UnknownModel`], [`Error::NotOwner`], [`Error::ModelRevoked`],
+	/// [`Error::InvalidUri`], [`Error::DuplicateUri`], and the currency's when the deposit
+	/// cannot be held.
+	pub(crate) fn do_set_model_sources(
+		who: &T::AccountId,
+		model: ModelId,
+		uris: ModelUris,
+	) -> DispatchResult {
+		let record = Self::owned(who, model)?;
+		ensure!(!matches!(record.status, ModelStatus::Revoked { .. }), Error::<T>::ModelRevoked);
+		ensure!(uris.iter().all(|uri| is_fetchable_uri(uri)), Error::<T>::InvalidUri);
+		for (index, uri) in uris.iter().enumerate() {
+			ensure!(!uris[..index].contains(uri), Error::<T>::DuplicateUri);
+		}
+		let before = Sources::<T>::get(model).map(|sources| sources.deposit).unwrap_or_default();
+		let deposit = if uris.is_empty() { Zero::zero() } else { Self::sources_deposit(&uris) };
+		let reason = HoldReason::SourcesDeposit.into();
+		if deposit > before {
+			T::Currency::hold(&reason, who, deposit.saturating_sub(before))?;
+		} else if before > deposit {
+			T::Currency::release(&reason, who, before.saturating_sub(deposit), Precision::Exact)?;
+		}
+		if uris.is_empty() {
+			Sources::<T>::remove(model);
+		} else {
+			Sources::<T>::insert(model, ModelSources { uris: uris.clone(), deposit });
+		}
+		Self::deposit_event(Event::ModelSourcesSet { model, uris, deposit });
+		Ok(())
+	}
+
+	/// The deposit of a model's URIs: `DepositPerByte` for each byte of their encoding.
+	pub fn sources_deposit(uris: &ModelUris) -> BalanceOf<T> {
+		T::DepositPerByte::get().saturating_mul((uris.encoded_size() as u32).into())
+	}
+
 	/// Removes an evaluation of `who`'s and releases its deposit.
 	///
 	/// # Errors
@@ -512,6 +551,21 @@ impl<T: Config> Pallet<T> {
 		for (who, amount) in evaluation_deposits {
 			let held = T::Currency::balance_on_hold(&HoldReason::EvaluationDeposit.into(), &who);
 			ensure!(held == amount, "evaluation deposits held disagree");
+		}
+		let mut sources_deposits: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+		for (id, sources) in Sources::<T>::iter() {
+			let model = Models::<T>::get(id).ok_or("URIs of an unknown model")?;
+			ensure!(!sources.uris.is_empty(), "an empty URI list is stored");
+			ensure!(
+				Self::sources_deposit(&sources.uris) == sources.deposit,
+				"URI deposit disagrees"
+			);
+			let entry = sources_deposits.entry(model.owner).or_default();
+			*entry = entry.saturating_add(sources.deposit);
+		}
+		for (who, amount) in sources_deposits {
+			let held = T::Currency::balance_on_hold(&HoldReason::SourcesDeposit.into(), &who);
+			ensure!(held == amount, "URI deposits held disagree");
 		}
 		Ok(())
 	}

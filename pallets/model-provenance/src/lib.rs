@@ -152,6 +152,9 @@ pub mod pallet {
 		/// Storage deposit of an evaluation.
 		#[codec(index = 1)]
 		EvaluationDeposit,
+		/// Storage deposit of a model's URIs.
+		#[codec(index = 2)]
+		SourcesDeposit,
 	}
 
 	/// The next model id.
@@ -205,6 +208,11 @@ pub mod pallet {
 		OptionQuery,
 	>;
 
+	/// The URIs a model's file can be fetched from besides its CID, by model.
+	#[pallet::storage]
+	pub type Sources<T: Config> =
+		StorageMap<_, Twox64Concat, ModelId, ModelSources<BalanceOf<T>>, OptionQuery>;
+
 	/// Events of model provenance.
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -255,6 +263,15 @@ pub mod pallet {
 			model: ModelId,
 			/// The reason (UTF-8).
 			reason: RevocationReason,
+		},
+		/// A model's URIs were set (an empty list removes them and releases their deposit).
+		ModelSourcesSet {
+			/// The model.
+			model: ModelId,
+			/// The URIs, in the order nodes try them.
+			uris: ModelUris,
+			/// The deposit now held for them.
+			deposit: BalanceOf<T>,
 		},
 	}
 
@@ -327,6 +344,11 @@ pub mod pallet {
 		InvalidSuccessor,
 		/// A revocation reason that is empty or not UTF-8.
 		InvalidReason,
+		/// A URI that is not UTF-8 `http://`, `https://` or `ipfs://` with something after the
+		/// scheme, or that holds spaces or control characters.
+		InvalidUri,
+		/// The same URI listed twice.
+		DuplicateUri,
 		/// A metric name that is empty or not UTF-8.
 		InvalidMetric,
 		/// A cited receipt that does not exist.
@@ -539,6 +561,30 @@ pub mod pallet {
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_revoke_model(&who, model, reason)
+		}
+
+		/// Set where a model's file can be fetched besides its CID: URIs that provider nodes
+		/// lacking the model try, in this order, after their IPFS gateways. Whatever a URI serves
+		/// is checked against the registered size and SHA-256 before it is used. Replaces the
+		/// URIs set before; an empty list removes them.
+		///
+		/// Origin must be signed by the owner of a model that is not revoked.
+		///
+		/// - `uris`: at most `MAX_URIS`, each `http://`, `https://` or `ipfs://`, none twice.
+		///
+		/// Holds `DepositPerByte` for each byte stored (the difference from before is held or
+		/// released). Emits `ModelSourcesSet`.
+		///
+		/// Weight: O(1) (bounded URIs).
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::set_model_sources())]
+		pub fn set_model_sources(
+			origin: OriginFor<T>,
+			model: ModelId,
+			uris: ModelUris,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_set_model_sources(&who, model, uris)
 		}
 	}
 }

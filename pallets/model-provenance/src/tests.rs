@@ -1013,3 +1013,95 @@ fn the_revocation_index_finds_revoked_ancestors_across_chunks_and_groups() {
 		assert_eq!(page(other), LineageStatus::Problems(vec![LineageProblem::Revoked]));
 	});
 }
+
+/// A URI list.
+fn uris(list: &[&str]) -> ModelUris {
+	list.iter()
+		.map(|uri| cairn_inference::ModelUri::try_from(uri.as_bytes().to_vec()).unwrap())
+		.collect::<Vec<_>>()
+		.try_into()
+		.unwrap()
+}
+
+#[test]
+fn model_uris_are_set_replaced_and_removed_with_their_deposit() {
+	new_test_ext().execute_with(|| {
+		let model = root(1, 1);
+		let before = free(1);
+		let two = uris(&["https://models.example/m.onnx", "ipfs://bafkreiexample"]);
+		assert_ok!(ModelProvenance::set_model_sources(
+			RuntimeOrigin::signed(1),
+			model,
+			two.clone()
+		));
+		let deposit = DEPOSIT_PER_BYTE * two.encoded_size() as Balance;
+		System::assert_last_event(
+			Event::ModelSourcesSet { model, uris: two.clone(), deposit }.into(),
+		);
+		assert_eq!(Sources::<Test>::get(model), Some(ModelSources { uris: two.clone(), deposit }));
+		assert_eq!(held(HoldReason::SourcesDeposit, 1), deposit);
+		assert_eq!(free(1), before - deposit);
+
+		// What a fetching node is told: the file, its CID and the URIs.
+		let source = <ModelProvenance as ModelInspect<_, _, _>>::source(model).unwrap();
+		assert_eq!(source.sha256, file(1).sha256);
+		assert_eq!(source.size_bytes, file(1).size_bytes);
+		assert_eq!(source.cid.map(|cid| cid.into_inner()), file(1).cid.map(|cid| cid.into_inner()));
+		assert_eq!(source.uris, two);
+		assert_eq!(<ModelProvenance as ModelInspect<_, _, _>>::source(99), None);
+
+		// A shorter list releases the difference, to the unit.
+		let one = uris(&["http://mirror.example/m.onnx"]);
+		assert_ok!(ModelProvenance::set_model_sources(
+			RuntimeOrigin::signed(1),
+			model,
+			one.clone()
+		));
+		let smaller = DEPOSIT_PER_BYTE * one.encoded_size() as Balance;
+		assert_eq!(held(HoldReason::SourcesDeposit, 1), smaller);
+		assert_eq!(free(1), before - smaller);
+
+		// An empty list removes the entry and every unit of its deposit.
+		assert_ok!(ModelProvenance::set_model_sources(RuntimeOrigin::signed(1), model, uris(&[])));
+		assert_eq!(Sources::<Test>::get(model), None);
+		assert_eq!(held(HoldReason::SourcesDeposit, 1), 0);
+		assert_eq!(free(1), before);
+	});
+}
+
+#[test]
+fn model_uris_are_checked() {
+	new_test_ext().execute_with(|| {
+		let model = root(1, 1);
+		let set = |who, model, list: &[&str]| {
+			ModelProvenance::set_model_sources(RuntimeOrigin::signed(who), model, uris(list))
+		};
+		assert_noop!(set(1, 99, &["https://a.example/m"]), Error::<Test>::UnknownModel);
+		assert_noop!(set(2, model, &["https://a.example/m"]), Error::<Test>::NotOwner);
+		for bad in
+			["ftp://a.example/m", "https://", "https://a.example/m b", "https://a\n", "m.onnx"]
+		{
+			assert_noop!(set(1, model, &[bad]), Error::<Test>::InvalidUri);
+		}
+		assert_noop!(
+			ModelProvenance::set_model_sources(
+				RuntimeOrigin::signed(1),
+				model,
+				vec![cairn_inference::ModelUri::try_from(vec![0xff, 0xfe]).unwrap()]
+					.try_into()
+					.unwrap()
+			),
+			Error::<Test>::InvalidUri
+		);
+		assert_noop!(
+			set(1, model, &["https://a.example/m", "https://a.example/m"]),
+			Error::<Test>::DuplicateUri
+		);
+		assert_ok!(ModelProvenance::revoke_model(
+			RuntimeOrigin::signed(1),
+			model,
+			b"withdrawn".to_vec().try_into().unwrap()
+		));
+		assert_noop!(set(1, model, &["https://a.example/m"]), Error::<Test>::ModelRevoked);
+	});
+}

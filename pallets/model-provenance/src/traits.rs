@@ -25,6 +25,10 @@ pub trait ModelInspect<AccountId, Balance, BlockNumber> {
 	/// The size of `model`'s file in bytes.
 	fn size_bytes(model: ModelId) -> Option<u64>;
 
+	/// Where `model`'s file can be fetched and how to know it: its SHA-256, size, CID and URIs
+	/// (`needed_by` left to the caller).
+	fn source(model: ModelId) -> Option<cairn_inference::ModelSource>;
+
 	/// The owner's inference terms of `model`.
 	fn terms(model: ModelId) -> Option<InferenceTerms<Balance>>;
 
@@ -97,6 +101,18 @@ impl<T: Config> ModelInspect<T::AccountId, BalanceOf<T>, BlockNumberFor<T>> for 
 
 	fn size_bytes(model: ModelId) -> Option<u64> {
 		Models::<T>::get(model).map(|m| m.file.size_bytes)
+	}
+
+	fn source(model: ModelId) -> Option<cairn_inference::ModelSource> {
+		let file = Models::<T>::get(model)?.file;
+		Some(cairn_inference::ModelSource {
+			sha256: file.sha256,
+			size_bytes: file.size_bytes,
+			// Both are bounded at 96 bytes.
+			cid: file.cid.and_then(|cid| cid.into_inner().try_into().ok()),
+			uris: Sources::<T>::get(model).map(|sources| sources.uris).unwrap_or_default(),
+			needed_by: None,
+		})
 	}
 
 	fn terms(model: ModelId) -> Option<TermsOf<T>> {

@@ -75,6 +75,31 @@ pub struct ModelFile {
 	pub size_bytes: u64,
 }
 
+/// Where else a model's file can be fetched besides its CID: `http://`, `https://` or
+/// `ipfs://` URIs, tried in order after the fetching node's gateways.
+pub type ModelUris = BoundedVec<cairn_inference::ModelUri, ConstU32<{ cairn_inference::MAX_URIS }>>;
+
+/// A model's registered URIs and the deposit they hold.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct ModelSources<Balance> {
+	/// The URIs, in the order nodes try them.
+	pub uris: ModelUris,
+	/// The deposit held from the model's owner for them.
+	pub deposit: Balance,
+}
+
+/// Whether `uri` is one a node can fetch: UTF-8 `http://`, `https://` or `ipfs://` followed by
+/// something, without spaces or control characters.
+pub fn is_fetchable_uri(uri: &[u8]) -> bool {
+	let Ok(text) = core::str::from_utf8(uri) else { return false };
+	let rest =
+		["http://", "https://", "ipfs://"].iter().find_map(|scheme| text.strip_prefix(scheme));
+	rest.is_some_and(|rest| !rest.is_empty())
+		&& text.chars().all(|c| !c.is_whitespace() && !c.is_control())
+}
+
 /// A model file format.
 #[derive(
 	Clone,

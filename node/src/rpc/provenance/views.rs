@@ -23,25 +23,7 @@ pub fn parse_hash(text: &str) -> Option<[u8; 32]> {
 	text.starts_with("0x").then(|| cairn_inference::store::from_hex(text)).flatten()
 }
 
-/// The text form of a binary CIDv1: multibase base32 (RFC 4648, lower case, no padding) with
-/// the `b` prefix, as IPFS tools print it (`bafy...`).
-pub fn cid_text(cid: &[u8]) -> String {
-	const ALPHABET: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
-	let mut out = String::from("b");
-	let (mut buffer, mut bits) = (0u32, 0u32);
-	for byte in cid {
-		buffer = (buffer << 8) | u32::from(*byte);
-		bits += 8;
-		while bits >= 5 {
-			bits -= 5;
-			out.push(ALPHABET[((buffer >> bits) & 31) as usize] as char);
-		}
-	}
-	if bits > 0 {
-		out.push(ALPHABET[((buffer << (5 - bits)) & 31) as usize] as char);
-	}
-	out
-}
+pub use cairn_inference::fetch::cid_text;
 
 /// An account in SS58 form (the runtime's prefix 42).
 pub fn account(who: &AccountId) -> String {
