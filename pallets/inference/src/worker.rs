@@ -186,8 +186,8 @@ pub fn required_provider<T: Config>(
 /// Whether the model `job` runs is in this node's store, asking the node for it (with the
 /// job's deadline) either way: a node that lacks it starts fetching it from its registered CID
 /// and URIs, and the job is left unclaimed until a later run finds it stored. A job with nothing
-/// for `account` to answer, or on a node without a fetcher, goes on to the run (which reports
-/// what is missing).
+/// for `account` to answer is skipped; one whose model has no registered source, or on a node
+/// that does not fetch, goes on to the run (which reports what is missing).
 fn model_ready<T: Config>(job_id: JobId, account: &T::AccountId) -> bool {
 	let Some(job) = Jobs::<T>::get(job_id) else { return false };
 	if required_provider::<T>(&job, account).is_none() {
