@@ -12,7 +12,7 @@ import { Keyring } from '@polkadot/api';
 import { u8aToHex } from '@polkadot/util';
 import { waitFor } from '../lib/node.mjs';
 import { processRuns, sleep, Testnet } from '../lib/testnet.mjs';
-import { sendAndFinalize } from '../lib/tx.mjs';
+import { dispatchErrorName, sendAndFinalize } from '../lib/tx.mjs';
 
 const UNIT = 10n ** 12n;
 const all = ['alice', 'bob', 'charlie', 'dave'];
@@ -103,10 +103,18 @@ test('a runtime upgrade with sudo(system.setCode) keeps blocks, finality and sto
   const issuance = (await api.query.balances.totalIssuance()).toBigInt();
 
   const upgrade = api.tx.sudo.sudoUncheckedWeight(api.tx.system.setCode(u8aToHex(code)), { refTime: 0, proofSize: 0 });
-  const { events, blockHash } = await sendAndFinalize(api, upgrade, alice);
-  assert.ok(events.some(({ event }) => api.events.system.CodeUpdated.is(event)), 'a CodeUpdated event');
+  const { blockHash } = await sendAndFinalize(api, upgrade, alice);
+  // The upgrade's events, read from the finalized block itself by the extrinsic's index.
+  const block = await api.rpc.chain.getBlock(blockHash);
+  const index = block.block.extrinsics.findIndex((xt) => xt.hash.eq(upgrade.hash));
+  assert.ok(index >= 0, `the upgrade extrinsic is in its finalized block ${blockHash}`);
+  const events = (await (await api.at(blockHash)).query.system.events()).filter(
+    ({ phase }) => phase.isApplyExtrinsic && phase.asApplyExtrinsic.eq(index),
+  );
   const sudid = events.find(({ event }) => api.events.sudo.Sudid.is(event));
-  assert.ok(sudid?.event.data.sudoResult.isOk, `sudo result: ${sudid?.event.data.sudoResult}`);
+  const result = sudid?.event.data.sudoResult;
+  assert.ok(result?.isOk, `sudo result: ${result?.isErr ? dispatchErrorName(api, result.asErr) : result}`);
+  assert.ok(events.some(({ event }) => api.events.system.CodeUpdated.is(event)), 'a CodeUpdated event');
   const upgradeBlock = (await api.rpc.chain.getHeader(blockHash)).number.toNumber();
 
   // Every node reports the new version, and runs it: Core_version is executed by the new code.
