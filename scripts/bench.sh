@@ -8,6 +8,8 @@
 #   4. lineage RPC at 100,000 models, depth 64 (scripts/bench-rpc.sh)
 #   5. release build of the node: warm (a node source touched); cold only with --cold-build
 #   6. CUDA against CPU: needs an NVIDIA GPU (reported as such without one)
+#   7. verification: checkpoint commitments, sampled audits against k = 2, one dispute's segment
+#      against a full re-execution (scripts/bench-verification.sh; docs/bench/verification.md)
 #
 # Usage: scripts/bench.sh [--quick] [--cold-build]
 #   --quick: every part at a small size and no build timing, report to a temporary directory
@@ -74,6 +76,8 @@ say "2, 3. job latency and throughput"
 "$CAIRN_ROOT/scripts/bench-jobs.sh" "${quick[@]}"
 say "4. lineage RPC"
 "$CAIRN_ROOT/scripts/bench-rpc.sh" "${quick[@]}"
+say "7. verification"
+"$CAIRN_ROOT/scripts/bench-verification.sh" "${quick[@]}"
 
 gpu=null
 command -v nvidia-smi >/dev/null && gpu="\"$(nvidia-smi --query-gpu=name --format=csv,noheader | head -n 1)\""

@@ -243,5 +243,28 @@ lines.append(
     "Needs a GPU: this machine has no NVIDIA GPU."
 )
 lines.append("")
+verification = load("verification.json")
+lines += ["## 7. Verification: sampled audits against k = 2 redundancy, one dispute against a full re-execution", ""]
+if verification and verification.get("cases"):
+    lines += [
+        "| model | checkpoint overhead c | audit 1% | audit 5% | audit 10% | k = 2 | dispute: worst segment | dispute: mean segment |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for case in verification["cases"]:
+        audits = case["auditCost"]
+        lines.append(
+            f"| {case['model']} | {case['checkpointOverhead']:+.3f} | {audits['0.01']:+.3f} | {audits['0.05']:+.3f} | "
+            f"{audits['0.10']:+.3f} | {case['redundancyCost']['plain']:+.3f} | {case['disputeSegmentShareMax']:.3f} "
+            f"| {case['disputeSegmentShareMean']:.3f} |"
+        )
+    lines += [
+        "",
+        "Extra compute per job as a fraction of one plain run; a dispute's referee run as a share of a full one. "
+        "Details: [verification.md](verification.md).",
+        "",
+    ]
+else:
+    lines += ["Not run.", ""]
+
 open(os.path.join(out, "REPORT.md"), "w").write("\n".join(lines))
 print("\n".join(lines))

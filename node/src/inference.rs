@@ -129,6 +129,12 @@ pub struct InferenceParams {
 	/// removed until the store fits, never one an open job needs. Unlimited by default.
 	#[arg(long, value_name = "MIB", value_parser = clap::value_parser!(u64).range(1..=1 << 30))]
 	pub model_store_budget_mib: Option<u64>,
+
+	/// For tests of audits only: make this node's engine dishonest, corrupting the output of
+	/// segment N of every checkpointed run (its receipts and audits then carry wrong results
+	/// with commitments consistent with them). Never set on a real provider: it is slashed.
+	#[arg(long, value_name = "N", hide = true)]
+	pub inference_fault_segment: Option<u32>,
 }
 
 impl InferenceParams {
@@ -152,6 +158,9 @@ impl InferenceParams {
 				max_run_time: Duration::from_millis(self.inference_max_run_ms),
 			},
 			session_cache_bytes: self.inference_cache_mib << 20,
+			fault: self
+				.inference_fault_segment
+				.map(|segment| cairn_inference::engine::SegmentFault { segment }),
 		}
 	}
 

@@ -241,13 +241,21 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 	let genesis_hash = client.info().genesis_hash;
 	let grandpa_protocol_name =
 		sc_consensus_grandpa::protocol_standard_name(&genesis_hash, &config.chain_spec);
-	let (grandpa_protocol_config, grandpa_notification_service) =
-		sc_consensus_grandpa::grandpa_peers_set_config::<_, N>(
-			grandpa_protocol_name.clone(),
-			metrics.clone(),
-			peer_store_handle,
-		);
-	net_config.add_notification_protocol(grandpa_protocol_config);
+	// Only Aura chains gossip GRANDPA votes. A manually sealed chain must not register the
+	// protocol: its handler would never run, and the network would refuse every peer.
+	let grandpa_notification_service = match &consensus {
+		Consensus::Aura { .. } => {
+			let (grandpa_protocol_config, grandpa_notification_service) =
+				sc_consensus_grandpa::grandpa_peers_set_config::<_, N>(
+					grandpa_protocol_name.clone(),
+					metrics.clone(),
+					peer_store_handle,
+				);
+			net_config.add_notification_protocol(grandpa_protocol_config);
+			Some(grandpa_notification_service)
+		},
+		Consensus::Manual => None,
+	};
 
 	let warp_sync_config = match &consensus {
 		Consensus::Aura { link, .. } => Some(WarpSyncConfig::WithProvider(Arc::new(
@@ -433,7 +441,8 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 			link: grandpa_link,
 			network,
 			sync: Arc::new(sync_service),
-			notification_service: grandpa_notification_service,
+			notification_service: grandpa_notification_service
+				.ok_or_else(|| ServiceError::Other("GRANDPA runs only with Aura sealing".into()))?,
 			voting_rule: sc_consensus_grandpa::VotingRulesBuilder::default().build(),
 			prometheus_registry,
 			shared_voter_state: SharedVoterState::empty(),

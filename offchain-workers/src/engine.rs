@@ -2,16 +2,19 @@
 //! a session cache bounded by a memory budget, execution-provider fallback, limits and metrics.
 
 use crate::{
+	checkpoints::CheckpointedOutput,
 	fetch::Fetcher,
+	graph::ModelGraph,
 	host::Engine,
 	metrics::Metrics,
 	store::{to_hex, ModelStore},
 	types::{
 		Capabilities, Dim, ElementType, ExecutionProvider, FetchStatus, InferenceError,
 		InferenceOutput, ModelHash, ModelIo, ModelSource, RuntimeVersion, Tensor, TensorSet,
-		TensorSpec,
+		TensorSetHash, TensorSpec,
 	},
 };
+use codec::Encode;
 use ort::{
 	environment::Environment,
 	ep::ExecutionProvider as _,
@@ -76,6 +79,19 @@ pub struct EngineConfig {
 	/// Memory budget of the session cache, counted as model file bytes (weights dominate a
 	/// session's memory). Least recently used sessions are dropped to stay within it.
 	pub session_cache_bytes: u64,
+	/// A deliberate fault in checkpointed runs, for testing verification: `None` on every
+	/// honest node.
+	pub fault: Option<SegmentFault>,
+}
+
+/// A dishonest engine, for tests of audits and disputes: checkpointed runs execute segment by
+/// segment and perturb the output of `segment` before the next one reads it, as a provider that
+/// corrupts one operator of the graph (or skips work inside it) would. Every later checkpoint,
+/// and the output, follow from the corrupted tensor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SegmentFault {
+	/// The segment whose output is corrupted.
+	pub segment: u32,
 }
 
 impl EngineConfig {
@@ -88,6 +104,7 @@ impl EngineConfig {
 			intra_threads: 1,
 			limits: Limits::default(),
 			session_cache_bytes: 1024 * 1024 * 1024,
+			fault: None,
 		}
 	}
 }
@@ -106,9 +123,14 @@ struct LoadedModel {
 	io: ModelIo,
 	provider: ExecutionProvider,
 	bytes: u64,
+	/// The session's outputs after `io.outputs`: a checkpointed model's checkpoints.
+	checkpoint_names: Vec<String>,
+	/// Derived from a stored model rather than the stored file itself.
+	derived: bool,
 }
 
 struct CacheEntry {
+	/// The model's hash, or a derived model's cache key (see [`Derived`]).
 	model: ModelHash,
 	loaded: Arc<LoadedModel>,
 	last_used: u64,
@@ -193,7 +215,19 @@ pub struct OrtEngine {
 	fetcher: Option<Fetcher>,
 	/// When each model's file was last marked as used (at most once a minute per model).
 	touched: Mutex<HashMap<ModelHash, Instant>>,
+	/// Segments run alone, as (model, segment), oldest first (see [`OrtEngine::segment_runs`]).
+	segment_runs: Mutex<Vec<(ModelHash, u32)>>,
 }
+
+/// The graph optimizations of checkpointed and segment runs: the same for the whole model and
+/// for each segment, so that a segment run alone computes its checkpoint exactly as the whole
+/// run did. Level 2 fuses operators within a segment; level 3 would also change the whole
+/// model's memory layout (NCHWc), which a segment starting from a plain tensor does not share,
+/// and measured bit-wise different checkpoints.
+const CHECKPOINT_OPTIMIZATION: GraphOptimizationLevel = GraphOptimizationLevel::Level2;
+
+/// How many segment runs [`OrtEngine::segment_runs`] remembers.
+pub const SEGMENT_RUNS_KEPT: usize = 64;
 
 /// How often a model in use has its file's last-use time renewed.
 const TOUCH_INTERVAL: Duration = Duration::from_secs(60);
@@ -227,6 +261,7 @@ impl OrtEngine {
 			metrics: None,
 			fetcher: None,
 			touched: Default::default(),
+			segment_runs: Default::default(),
 		})
 	}
 
@@ -258,10 +293,12 @@ impl OrtEngine {
 		&self.store
 	}
 
-	/// Models with a session in the cache, least recently used first.
+	/// Models with a session in the cache, least recently used first (not counting the models
+	/// derived from them for checkpointed and segment runs).
 	pub fn cached_models(&self) -> Vec<ModelHash> {
 		let cache = self.cache();
 		let mut entries = cache.entries.iter().collect::<Vec<_>>();
+		entries.retain(|entry| !entry.loaded.derived);
 		entries.sort_by_key(|entry| entry.last_used);
 		entries.into_iter().map(|entry| entry.model).collect()
 	}
@@ -278,7 +315,7 @@ impl OrtEngine {
 		if bytes.len() as u64 > self.config.limits.max_model_bytes {
 			return Err(InferenceError::ModelTooLarge);
 		}
-		model_io(&self.commit_on_cpu(runtime, bytes)?)
+		model_io(&self.commit_on_cpu(runtime, bytes, GraphOptimizationLevel::Level3)?, 0)
 	}
 
 	fn runtime(&self) -> Result<&Runtime, InferenceError> {
@@ -288,6 +325,7 @@ impl OrtEngine {
 	fn builder(
 		&self,
 		runtime: &Runtime,
+		level: GraphOptimizationLevel,
 	) -> Result<ort::session::builder::SessionBuilder, InferenceError> {
 		let failed = |error: ort::Error| {
 			log::warn!(target: LOG_TARGET, "creating an ONNX Runtime session failed: {error}");
@@ -295,7 +333,7 @@ impl OrtEngine {
 		};
 		Session::builder(&runtime.environment)
 			.map_err(failed)?
-			.with_optimization_level(GraphOptimizationLevel::Level3)
+			.with_optimization_level(level)
 			.map_err(|e| failed(e.into()))?
 			.with_intra_threads(self.config.intra_threads.max(1))
 			.map_err(|e| failed(e.into()))?
@@ -305,8 +343,13 @@ impl OrtEngine {
 	}
 
 	/// A CPU session on the model bytes; ONNX Runtime refusing them is `InvalidModel`.
-	fn commit_on_cpu(&self, runtime: &Runtime, bytes: &[u8]) -> Result<Session, InferenceError> {
-		self.builder(runtime)?.commit_from_memory(bytes).map_err(|error| {
+	fn commit_on_cpu(
+		&self,
+		runtime: &Runtime,
+		bytes: &[u8],
+		level: GraphOptimizationLevel,
+	) -> Result<Session, InferenceError> {
+		self.builder(runtime, level)?.commit_from_memory(bytes).map_err(|error| {
 			log::debug!(target: LOG_TARGET, "model refused by ONNX Runtime: {error}");
 			InferenceError::InvalidModel
 		})
@@ -319,12 +362,13 @@ impl OrtEngine {
 		runtime: &Runtime,
 		bytes: &[u8],
 		provider: ExecutionProvider,
+		level: GraphOptimizationLevel,
 	) -> Result<Session, InferenceError> {
 		match provider {
-			ExecutionProvider::Cpu => self.commit_on_cpu(runtime, bytes),
+			ExecutionProvider::Cpu => self.commit_on_cpu(runtime, bytes, level),
 			ExecutionProvider::Cuda => {
 				let cuda = ort::ep::CUDA::default().build().error_on_failure();
-				self.builder(runtime)?
+				self.builder(runtime, level)?
 					.with_execution_providers([cuda])
 					.map_err(|error| error.to_string())
 					.and_then(|mut builder| {
@@ -350,6 +394,21 @@ impl OrtEngine {
 		model: &ModelHash,
 		required: Option<ExecutionProvider>,
 	) -> Result<Arc<LoadedModel>, InferenceError> {
+		self.load_derived(runtime, model, None, required)
+	}
+
+	/// Like [`Self::load`], for the stored model itself (`derived: None`) or a model derived
+	/// from its verified bytes, cached under the derivation's key.
+	fn load_derived(
+		&self,
+		runtime: &Runtime,
+		model: &ModelHash,
+		derived: Option<&Derived<'_>>,
+		required: Option<ExecutionProvider>,
+	) -> Result<Arc<LoadedModel>, InferenceError> {
+		let key = derived.map_or(*model, |derived| derived.key);
+		let model = &key;
+		let stored = derived.map_or(model, |derived| derived.model);
 		let candidates = match required {
 			Some(provider) if runtime.providers.contains(&provider) => vec![provider],
 			Some(_) => return Err(InferenceError::ExecutionProviderUnavailable),
@@ -369,10 +428,20 @@ impl OrtEngine {
 				continue;
 			}
 			if bytes.is_none() {
-				bytes = Some(self.store.read_verified(model, self.config.limits.max_model_bytes)?);
+				let verified =
+					self.store.read_verified(stored, self.config.limits.max_model_bytes)?;
+				bytes = Some(match derived {
+					Some(derived) => (derived.derive)(&verified)?,
+					None => (verified, 0),
+				});
 			}
-			let bytes = bytes.as_deref().unwrap_or_default();
-			let session = match self.create_session(runtime, bytes, provider) {
+			let (bytes, checkpoints) =
+				bytes.as_ref().map(|(bytes, count)| (bytes.as_slice(), *count)).unwrap_or_default();
+			let level = match derived {
+				None => GraphOptimizationLevel::Level3,
+				Some(_) => CHECKPOINT_OPTIMIZATION,
+			};
+			let session = match self.create_session(runtime, bytes, provider, level) {
 				Ok(session) => session,
 				Err(InferenceError::ExecutionProviderUnavailable) => {
 					self.cache().refuse(*model, provider);
@@ -391,19 +460,34 @@ impl OrtEngine {
 					break;
 				},
 			};
-			let io = model_io(&session)?;
-			log::info!(
-				target: LOG_TARGET,
-				"loaded model {} ({} bytes) on {}",
-				to_hex(model),
-				bytes.len(),
-				provider.name()
-			);
+			let io = model_io(&session, checkpoints)?;
+			let checkpoint_names = session.outputs()[io.outputs.len()..]
+				.iter()
+				.map(|outlet| outlet.name().to_owned())
+				.collect();
+			match derived {
+				None => log::info!(
+					target: LOG_TARGET,
+					"loaded model {} ({} bytes) on {}",
+					to_hex(model),
+					bytes.len(),
+					provider.name()
+				),
+				Some(derived) => log::debug!(
+					target: LOG_TARGET,
+					"loaded the {} of model {} on {}",
+					derived.what,
+					to_hex(stored),
+					provider.name()
+				),
+			}
 			let loaded = Arc::new(LoadedModel {
 				session: Mutex::new(session),
 				io,
 				provider,
 				bytes: bytes.len() as u64,
+				checkpoint_names,
+				derived: derived.is_some(),
 			});
 			self.cache().insert(*model, loaded.clone(), self.config.session_cache_bytes);
 			return Ok(loaded);
@@ -415,18 +499,37 @@ impl OrtEngine {
 		self.sessions.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 	}
 
+	/// Checks an input against the node's limits.
+	fn check_input(&self, input: &TensorSet) -> Result<(), InferenceError> {
+		input.validate()?;
+		if input.data_bytes() > self.config.limits.max_input_bytes {
+			return Err(InferenceError::InputTooLarge);
+		}
+		Ok(())
+	}
+
 	fn run_checked(
 		&self,
 		model: &ModelHash,
 		input: &TensorSet,
 		required: Option<ExecutionProvider>,
-	) -> Result<(InferenceOutput, Duration), InferenceError> {
+	) -> Result<InferenceOutput, InferenceError> {
 		let runtime = self.runtime()?;
-		input.validate()?;
-		if input.data_bytes() > self.config.limits.max_input_bytes {
-			return Err(InferenceError::InputTooLarge);
-		}
+		self.check_input(input)?;
 		let loaded = self.load(runtime, model, required)?;
+		let run = self.run_loaded(&loaded, input, None)?;
+		self.output(runtime, &loaded, run.outputs, run.elapsed)
+	}
+
+	/// Runs a loaded model under the watchdog: its outputs in `io.outputs` order (within the
+	/// output limit), the hash of each checkpoint's tensor (hashed in place, as a one-tensor
+	/// [`TensorSet`]), a copy of checkpoint `keep`'s tensor, and the run time.
+	fn run_loaded(
+		&self,
+		loaded: &LoadedModel,
+		input: &TensorSet,
+		keep: Option<usize>,
+	) -> Result<LoadedRun, InferenceError> {
 		loaded.io.check_inputs(input)?;
 		let values = input
 			.tensors
@@ -438,47 +541,337 @@ impl OrtEngine {
 			log::warn!(target: LOG_TARGET, "creating run options failed: {error}");
 			InferenceError::ExecutionFailed
 		})?);
-		let (tensors, elapsed) = {
-			let mut session =
-				loaded.session.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-			let started = Instant::now();
-			let guard =
-				self.watchdog.watch(options.clone(), started + self.config.limits.max_run_time);
-			let result = session.run_with_options(values, &*options);
-			let elapsed = started.elapsed();
-			let outputs = match result {
-				_ if guard.finish() => return Err(InferenceError::TimedOut),
-				Ok(outputs) => outputs,
-				Err(error) => {
-					log::debug!(target: LOG_TARGET, "model run failed: {error}");
-					return Err(InferenceError::ExecutionFailed);
-				},
-			};
-			let mut tensors = Vec::with_capacity(loaded.io.outputs.len());
-			let mut output_bytes = 0u64;
-			for spec in loaded.io.outputs.iter() {
-				let name = core::str::from_utf8(&spec.name)
-					.map_err(|_| InferenceError::UnsupportedModelIo)?;
-				let value = outputs.get(name).ok_or(InferenceError::ExecutionFailed)?;
-				let tensor =
-					from_value(name, value, self.config.limits.max_output_bytes - output_bytes)?;
-				output_bytes += tensor.data.len() as u64;
-				tensors.push(tensor);
-			}
-			(tensors, elapsed)
-		};
-		let outputs = TensorSet::new(tensors)?;
-		Ok((
-			InferenceOutput {
-				output_hash: outputs.hash(),
-				outputs,
-				execution_provider: loaded.provider,
-				runtime_version: runtime.version.clone(),
-				elapsed_micros: elapsed.as_micros().min(u64::MAX as u128) as u64,
+		let mut session = loaded.session.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+		let started = Instant::now();
+		let guard = self.watchdog.watch(options.clone(), started + self.config.limits.max_run_time);
+		let result = session.run_with_options(values, &*options);
+		let elapsed = started.elapsed();
+		let outputs = match result {
+			_ if guard.finish() => return Err(InferenceError::TimedOut),
+			Ok(outputs) => outputs,
+			Err(error) => {
+				log::debug!(target: LOG_TARGET, "model run failed: {error}");
+				return Err(InferenceError::ExecutionFailed);
 			},
-			elapsed,
-		))
+		};
+		let mut tensors = Vec::with_capacity(loaded.io.outputs.len());
+		let mut output_bytes = 0u64;
+		for spec in loaded.io.outputs.iter() {
+			let name =
+				core::str::from_utf8(&spec.name).map_err(|_| InferenceError::UnsupportedModelIo)?;
+			let value = outputs.get(name).ok_or(InferenceError::ExecutionFailed)?;
+			let tensor =
+				from_value(name, value, self.config.limits.max_output_bytes - output_bytes)?;
+			output_bytes += tensor.data.len() as u64;
+			tensors.push(tensor);
+		}
+		// Checkpoints are hashed, not returned in a receipt: bounded per tensor only.
+		let mut parts = Vec::with_capacity(loaded.checkpoint_names.len());
+		let mut kept = None;
+		for (index, name) in loaded.checkpoint_names.iter().enumerate() {
+			let value = outputs.get(name.as_str()).ok_or(InferenceError::ExecutionFailed)?;
+			let (element_type, shape, data) = tensor_parts(value, u64::MAX)?;
+			if keep == Some(index) {
+				kept = Some(Tensor::new(name, element_type, &shape, data.to_vec())?);
+			}
+			parts.push((name.as_str(), element_type, shape, data));
+		}
+		let leaves = hash_leaves(&parts, self.config.intra_threads);
+		Ok(LoadedRun { outputs: tensors, leaves, kept, elapsed })
 	}
+
+	/// A run's result from its output tensors.
+	fn output(
+		&self,
+		runtime: &Runtime,
+		loaded: &LoadedModel,
+		tensors: Vec<Tensor>,
+		elapsed: Duration,
+	) -> Result<InferenceOutput, InferenceError> {
+		let outputs = TensorSet::new(tensors)?;
+		Ok(InferenceOutput {
+			output_hash: outputs.hash(),
+			outputs,
+			execution_provider: loaded.provider,
+			runtime_version: runtime.version.clone(),
+			elapsed_micros: elapsed.as_micros().min(u64::MAX as u128) as u64,
+		})
+	}
+
+	/// Runs a model and commits to its checkpoints: one run of the model with its checkpoints
+	/// exposed as extra outputs, each hashed where ONNX Runtime left it (a model without
+	/// checkpoints is one segment: its only leaf is the output hash). With a [`SegmentFault`]
+	/// configured, runs segment by segment instead and corrupts one.
+	///
+	/// # Errors
+	/// As [`Engine::run_on`] (or [`Engine::run`] when `required` is `None`).
+	pub fn run_checkpointed(
+		&self,
+		model: &ModelHash,
+		input: &TensorSet,
+		required: Option<ExecutionProvider>,
+	) -> Result<CheckpointedOutput, InferenceError> {
+		let result = self.checkpointed(model, input, required, None).map(|(run, _)| run);
+		self.record(model, result.as_ref().map(|run| &run.output));
+		result
+	}
+
+	/// The tensor of checkpoint `index` (the output of segment `index`, the input of segment
+	/// `index + 1`) of a checkpointed run, as a one-tensor set: what a dispute's party reveals
+	/// for the referee. Runs the model again: runs are deterministic, so providers keep only
+	/// hashes.
+	///
+	/// # Errors
+	/// [`InferenceError::NoSuchSegment`] when the model has no such checkpoint; otherwise as
+	/// [`OrtEngine::run_checkpointed`].
+	pub fn checkpoint(
+		&self,
+		model: &ModelHash,
+		input: &TensorSet,
+		index: u32,
+		required: Option<ExecutionProvider>,
+	) -> Result<TensorSet, InferenceError> {
+		let (_, kept) = self.checkpointed(model, input, required, Some(index as usize))?;
+		TensorSet::new(vec![kept.ok_or(InferenceError::NoSuchSegment)?])
+	}
+
+	fn checkpointed(
+		&self,
+		model: &ModelHash,
+		input: &TensorSet,
+		required: Option<ExecutionProvider>,
+		keep: Option<usize>,
+	) -> Result<(CheckpointedOutput, Option<Tensor>), InferenceError> {
+		if let Some(fault) = self.config.fault {
+			return self.run_faulty(model, input, required, fault, keep);
+		}
+		let runtime = self.runtime()?;
+		self.check_input(input)?;
+		let derived = Derived::checkpointed(model);
+		let loaded = self.load_derived(runtime, model, Some(&derived), required)?;
+		let run = self.run_loaded(&loaded, input, keep)?;
+		let output = self.output(runtime, &loaded, run.outputs, run.elapsed)?;
+		let mut leaves = run.leaves;
+		leaves.push(output.output_hash);
+		let leaves = leaves.try_into().map_err(|_| InferenceError::UnsupportedModelIo)?;
+		Ok((CheckpointedOutput { output, leaves }, run.kept))
+	}
+
+	/// The segments a model runs as (one more than its checkpoints); 1 for a model whose graph
+	/// cannot be cut.
+	///
+	/// # Errors
+	/// What reading the stored model fails with.
+	pub fn segments(&self, model: &ModelHash) -> Result<u32, InferenceError> {
+		let bytes = self.store.read_verified(model, self.config.limits.max_model_bytes)?;
+		Ok(ModelGraph::parse(&bytes).map_or(1, |graph| graph.segments() as u32))
+	}
+
+	/// Runs segment `segment` of a model alone: from the tensor of checkpoint `segment - 1`
+	/// (`input`, a one-tensor set; for segment 0, the model's input) to checkpoint `segment`
+	/// (for the last segment, the model's outputs). What a dispute's referee runs: its output
+	/// hash is the leaf both parties committed to.
+	///
+	/// # Errors
+	/// [`InferenceError::NoSuchSegment`] when the model has no such segment or `input` is not
+	/// the tensor it starts from; otherwise as [`Engine::run_on`].
+	pub fn run_segment(
+		&self,
+		model: &ModelHash,
+		segment: u32,
+		input: &TensorSet,
+		required: Option<ExecutionProvider>,
+	) -> Result<InferenceOutput, InferenceError> {
+		let result = self.run_segment_unrecorded(model, segment, input, required);
+		if result.is_ok() {
+			let mut runs =
+				self.segment_runs.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+			if runs.len() == SEGMENT_RUNS_KEPT {
+				runs.remove(0);
+			}
+			runs.push((*model, segment));
+		}
+		self.record(model, result.as_ref());
+		result
+	}
+
+	fn run_segment_unrecorded(
+		&self,
+		model: &ModelHash,
+		segment: u32,
+		input: &TensorSet,
+		required: Option<ExecutionProvider>,
+	) -> Result<InferenceOutput, InferenceError> {
+		let runtime = self.runtime()?;
+		self.check_input(input)?;
+		let starts_at_checkpoint = segment > 0;
+		let tensor = match input.tensors.as_slice() {
+			[tensor] if starts_at_checkpoint => Some(tensor),
+			_ if starts_at_checkpoint => return Err(InferenceError::NoSuchSegment),
+			_ => None,
+		};
+		let derived = Derived::segment(model, segment, tensor);
+		let loaded = self.load_derived(runtime, model, Some(&derived), required)?;
+		let run = self.run_loaded(&loaded, input, None)?;
+		self.output(runtime, &loaded, run.outputs, run.elapsed)
+	}
+
+	/// The last [`SEGMENT_RUNS_KEPT`] segments this engine ran alone, as (model, segment),
+	/// oldest first: what a dispute's referee re-executed.
+	pub fn segment_runs(&self) -> Vec<(ModelHash, u32)> {
+		self.segment_runs.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
+	}
+
+	/// A dishonest checkpointed run (see [`SegmentFault`]): segment by segment, with
+	/// `fault.segment`'s output perturbed before the next segment reads it.
+	fn run_faulty(
+		&self,
+		model: &ModelHash,
+		input: &TensorSet,
+		required: Option<ExecutionProvider>,
+		fault: SegmentFault,
+		keep: Option<usize>,
+	) -> Result<(CheckpointedOutput, Option<Tensor>), InferenceError> {
+		let segments = self.segments(model)?;
+		let mut leaves = Vec::with_capacity(segments as usize);
+		let mut kept = None;
+		let mut next = input.clone();
+		let mut elapsed = 0u64;
+		for segment in 0..segments {
+			let mut output = self.run_segment_unrecorded(model, segment, &next, required)?;
+			if segment == fault.segment {
+				output.outputs = corrupted(&output.outputs)?;
+				output.output_hash = output.outputs.hash();
+			}
+			elapsed = elapsed.saturating_add(output.elapsed_micros);
+			leaves.push(output.output_hash);
+			if segment + 1 == segments {
+				output.elapsed_micros = elapsed;
+				let leaves = leaves.try_into().map_err(|_| InferenceError::UnsupportedModelIo)?;
+				return Ok((CheckpointedOutput { output, leaves }, kept));
+			}
+			if keep == Some(segment as usize) {
+				kept = output.outputs.tensors.first().cloned();
+			}
+			next = output.outputs;
+		}
+		Err(InferenceError::NoSuchSegment)
+	}
+
+	/// Records a run (or its failure) in the metrics, and the model as used.
+	fn record(&self, model: &ModelHash, result: Result<&InferenceOutput, &InferenceError>) {
+		match result {
+			Ok(output) => {
+				self.note_use(model);
+				if let Some(metrics) = &self.metrics {
+					metrics.record_run(
+						output.execution_provider,
+						Duration::from_micros(output.elapsed_micros),
+					);
+				}
+			},
+			Err(error) => {
+				log::debug!(target: LOG_TARGET, "run of {} failed: {error}", to_hex(model));
+				if let Some(metrics) = &self.metrics {
+					metrics.record_failure(*error);
+				}
+			},
+		}
+	}
+}
+
+/// How a derived model is made from the stored model's bytes: its bytes and how many checkpoint
+/// outputs it adds.
+type Derivation<'a> = dyn Fn(&[u8]) -> Result<(Vec<u8>, usize), InferenceError> + 'a;
+
+/// A model derived from a stored one, and the key its session is cached under.
+struct Derived<'a> {
+	/// The stored model it derives from.
+	model: &'a ModelHash,
+	/// Cache key: a hash of what it is derived from and how.
+	key: ModelHash,
+	/// What it is, for the log.
+	what: &'static str,
+	/// The derivation: the derived model's bytes and how many checkpoint outputs it adds.
+	derive: Box<Derivation<'a>>,
+}
+
+impl<'a> Derived<'a> {
+	/// The model with its checkpoints as extra outputs.
+	fn checkpointed(model: &'a ModelHash) -> Self {
+		Derived {
+			model,
+			key: derived_key(model, b"checkpointed", &[]),
+			what: "checkpointed form",
+			derive: Box::new(|bytes| match ModelGraph::parse(bytes) {
+				Ok(graph) => Ok((graph.with_checkpoint_outputs(), graph.checkpoints().len())),
+				// A graph that cannot be cut runs whole: one segment, no checkpoints.
+				Err(error) => {
+					log::debug!(target: LOG_TARGET, "model graph has no checkpoints: {error:?}");
+					Ok((bytes.to_vec(), 0))
+				},
+			}),
+		}
+	}
+
+	/// Segment `segment`, starting from `input` (the checkpoint tensor; `None` for segment 0).
+	/// The segment model declares the input's element type and shape, so those are part of
+	/// the key.
+	fn segment(model: &'a ModelHash, segment: u32, input: Option<&'a Tensor>) -> Self {
+		let signature = input
+			.map(|tensor| (&tensor.name, tensor.element_type, &tensor.shape).encode())
+			.unwrap_or_default();
+		Derived {
+			model,
+			key: derived_key(model, &segment.to_le_bytes(), &signature),
+			what: "segment",
+			derive: Box::new(move |bytes| {
+				let graph = ModelGraph::parse(bytes).map_err(|_| InferenceError::NoSuchSegment)?;
+				let segment = graph
+					.segment(segment as usize, input)
+					.map_err(|_| InferenceError::NoSuchSegment)?;
+				Ok((segment, 0))
+			}),
+		}
+	}
+}
+
+/// The cache key of a model derived from `model`.
+fn derived_key(model: &ModelHash, how: &[u8], signature: &[u8]) -> ModelHash {
+	use sha2::Digest;
+	sha2::Sha256::new()
+		.chain_update(b"cairn/derived-model")
+		.chain_update(model)
+		.chain_update((how.len() as u32).to_le_bytes())
+		.chain_update(how)
+		.chain_update(signature)
+		.finalize()
+		.into()
+}
+
+/// A tensor set with every `f32` element of its tensors moved by 1 % plus 0.01 (other elements:
+/// each byte's low bit flipped), as a faulty operator would leave it.
+fn corrupted(set: &TensorSet) -> Result<TensorSet, InferenceError> {
+	let tensors = set
+		.tensors
+		.iter()
+		.map(|tensor| {
+			let data = match tensor.element_type {
+				ElementType::F32 => tensor
+					.data
+					.chunks_exact(4)
+					.flat_map(|b| {
+						let v = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+						(v * 1.01 + 0.01).to_le_bytes()
+					})
+					.collect(),
+				_ => tensor.data.iter().map(|byte| byte ^ 1).collect(),
+			};
+			let name = tensor.name_str().ok_or(InferenceError::MalformedTensor)?;
+			Tensor::new(name, tensor.element_type, &tensor.shape, data)
+		})
+		.collect::<Result<Vec<_>, _>>()?;
+	TensorSet::new(tensors)
 }
 
 impl OrtEngine {
@@ -490,21 +883,8 @@ impl OrtEngine {
 		required: Option<ExecutionProvider>,
 	) -> Result<InferenceOutput, InferenceError> {
 		let result = self.run_checked(model, input, required);
-		match &result {
-			Ok((output, elapsed)) => {
-				self.note_use(model);
-				if let Some(metrics) = &self.metrics {
-					metrics.record_run(output.execution_provider, *elapsed);
-				}
-			},
-			Err(error) => {
-				log::debug!(target: LOG_TARGET, "run of {} failed: {error}", to_hex(model));
-				if let Some(metrics) = &self.metrics {
-					metrics.record_failure(*error);
-				}
-			},
-		}
-		result.map(|(output, _)| output)
+		self.record(model, result.as_ref());
+		result
 	}
 }
 
@@ -520,6 +900,35 @@ impl Engine for OrtEngine {
 		provider: ExecutionProvider,
 	) -> Result<InferenceOutput, InferenceError> {
 		self.run_recorded(model, input, Some(provider))
+	}
+
+	fn run_checkpointed_on(
+		&self,
+		model: &ModelHash,
+		input: &TensorSet,
+		provider: ExecutionProvider,
+	) -> Result<CheckpointedOutput, InferenceError> {
+		self.run_checkpointed(model, input, Some(provider))
+	}
+
+	fn checkpoint_on(
+		&self,
+		model: &ModelHash,
+		input: &TensorSet,
+		index: u32,
+		provider: ExecutionProvider,
+	) -> Result<TensorSet, InferenceError> {
+		self.checkpoint(model, input, index, Some(provider))
+	}
+
+	fn run_segment_on(
+		&self,
+		model: &ModelHash,
+		segment: u32,
+		input: &TensorSet,
+		provider: ExecutionProvider,
+	) -> Result<InferenceOutput, InferenceError> {
+		self.run_segment(model, segment, input, Some(provider))
 	}
 
 	fn capabilities(&self) -> Capabilities {
@@ -840,7 +1249,9 @@ fn spec(outlet: &Outlet) -> Result<TensorSpec, InferenceError> {
 	})
 }
 
-fn model_io(session: &Session) -> Result<ModelIo, InferenceError> {
+/// The session's inputs, and its outputs but the last `trailing` (a checkpointed model's
+/// checkpoints).
+fn model_io(session: &Session, trailing: usize) -> Result<ModelIo, InferenceError> {
 	let specs = |outlets: &[Outlet]| {
 		outlets
 			.iter()
@@ -848,7 +1259,9 @@ fn model_io(session: &Session) -> Result<ModelIo, InferenceError> {
 			.collect::<Result<Vec<_>, _>>()
 			.and_then(|specs| specs.try_into().map_err(|_| InferenceError::UnsupportedModelIo))
 	};
-	Ok(ModelIo { inputs: specs(session.inputs())?, outputs: specs(session.outputs())? })
+	let outputs = session.outputs();
+	let kept = outputs.len().checked_sub(trailing).ok_or(InferenceError::ExecutionFailed)?;
+	Ok(ModelIo { inputs: specs(session.inputs())?, outputs: specs(&outputs[..kept])? })
 }
 
 fn tensor_name(tensor: &Tensor) -> Result<String, InferenceError> {
@@ -947,7 +1360,72 @@ fn to_value_raw(tensor: &Tensor) -> Result<DynValue, InferenceError> {
 }
 
 /// Copies an output value into a tensor, refusing more than `budget` bytes.
+/// What a run of a loaded model produced (see [`OrtEngine::run_loaded`]).
+struct LoadedRun {
+	/// The model's outputs, in `io.outputs` order.
+	outputs: Vec<Tensor>,
+	/// Each checkpoint's hash, in order.
+	leaves: Vec<TensorSetHash>,
+	/// The checkpoint tensor asked for.
+	kept: Option<Tensor>,
+	/// How long the run took.
+	elapsed: Duration,
+}
+
+/// A tensor value from ONNX Runtime, copied out within `budget` bytes.
 fn from_value(name: &str, value: &DynValue, budget: u64) -> Result<Tensor, InferenceError> {
+	let (element_type, dims, data) = tensor_parts(value, budget)?;
+	Tensor::new(name, element_type, &dims, data.to_vec())
+}
+
+/// A tensor value's element type, shape and bytes, borrowed from ONNX Runtime's buffer: refused
+/// when over `budget` bytes or not in CPU memory.
+/// A checkpoint tensor in ONNX Runtime's buffer: name, element type, shape, data.
+type TensorParts<'a> = (&'a str, ElementType, Vec<u64>, &'a [u8]);
+
+/// The leaf of each checkpoint tensor ([`TensorSet::hash_of_one`]), in order, hashed on up to
+/// `threads` threads (the run's intra-op threads, idle once it is done): hashing megabytes of
+/// checkpoints is most of what a checkpointed run adds to a plain one.
+fn hash_leaves(parts: &[TensorParts<'_>], threads: usize) -> Vec<TensorSetHash> {
+	let hash = |(name, element_type, shape, data): &TensorParts<'_>| {
+		TensorSet::hash_of_one(name.as_bytes(), *element_type, shape, data)
+	};
+	let total: usize = parts.iter().map(|part| part.3.len()).sum();
+	let threads = threads.clamp(1, parts.len().max(1));
+	// Small checkpoints hash faster than threads start.
+	if threads == 1 || total < 1 << 20 {
+		return parts.iter().map(hash).collect();
+	}
+	// Contiguous groups of about equal bytes, one per thread.
+	let share = total.div_ceil(threads);
+	let mut groups: Vec<&[TensorParts<'_>]> = Vec::with_capacity(threads);
+	let (mut start, mut bytes) = (0, 0);
+	for (index, part) in parts.iter().enumerate() {
+		bytes += part.3.len();
+		if bytes >= share && groups.len() + 1 < threads {
+			groups.push(&parts[start..=index]);
+			(start, bytes) = (index + 1, 0);
+		}
+	}
+	groups.push(&parts[start..]);
+	std::thread::scope(|scope| {
+		let handles: Vec<_> = groups
+			.iter()
+			.map(|group| scope.spawn(move || group.iter().map(hash).collect::<Vec<_>>()))
+			.collect();
+		handles
+			.into_iter()
+			.flat_map(|handle| {
+				handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+			})
+			.collect()
+	})
+}
+
+fn tensor_parts(
+	value: &DynValue,
+	budget: u64,
+) -> Result<(ElementType, Vec<u64>, &[u8]), InferenceError> {
 	let ValueType::Tensor { ty, shape, .. } = value.dtype() else {
 		return Err(InferenceError::UnsupportedModelIo);
 	};
@@ -970,15 +1448,15 @@ fn from_value(name: &str, value: &DynValue, budget: u64) -> Result<Tensor, Infer
 	if !tensor.memory_info().is_cpu_accessible() {
 		return Err(InferenceError::ExecutionFailed);
 	}
-	let mut data = vec![0u8; size as usize];
-	if size > 0 {
-		let source = tensor.data_ptr().cast::<u8>();
-		if source.is_null() {
-			return Err(InferenceError::ExecutionFailed);
-		}
-		// SAFETY: the value is a CPU-accessible tensor of `dims` elements of `element_type`, so its
-		// buffer holds exactly `size` bytes; `data` is a distinct allocation of that size.
-		unsafe { std::ptr::copy_nonoverlapping(source, data.as_mut_ptr(), data.len()) };
+	if size == 0 {
+		return Ok((element_type, dims, &[]));
 	}
-	Tensor::new(name, element_type, &dims, data)
+	let source = tensor.data_ptr().cast::<u8>();
+	if source.is_null() {
+		return Err(InferenceError::ExecutionFailed);
+	}
+	// SAFETY: the value is a CPU-accessible tensor of `dims` elements of `element_type`, so its
+	// buffer holds exactly `size` bytes, and it lives (unmodified) as long as `value`.
+	let data = unsafe { std::slice::from_raw_parts(source, size as usize) };
+	Ok((element_type, dims, data))
 }

@@ -5,11 +5,12 @@
 //! registers the engine only for offchain workers: called anywhere else (block import, RPC state
 //! calls) they return [`InferenceError::NoInferenceContext`].
 
-#[cfg(feature = "std")]
-use crate::types::TensorSet;
-use crate::types::{
-	Capabilities, ExecutionProvider, FetchStatus, InferenceError, InferenceOutput, ModelHash,
-	ModelSource,
+use crate::{
+	checkpoints::CheckpointedOutput,
+	types::{
+		Capabilities, ExecutionProvider, FetchStatus, InferenceError, InferenceOutput, ModelHash,
+		ModelSource, TensorSet,
+	},
 };
 use alloc::vec::Vec;
 #[cfg(feature = "std")]
@@ -43,6 +44,47 @@ pub trait Engine: Send + Sync {
 				Err(InferenceError::ExecutionProviderUnavailable)
 			}
 		})
+	}
+	/// Runs a model on exactly `provider` and commits to its checkpoints (see
+	/// [`crate::checkpoints`]). By default the model is one segment: its only leaf is the
+	/// output hash.
+	fn run_checkpointed_on(
+		&self,
+		model: &ModelHash,
+		input: &TensorSet,
+		provider: ExecutionProvider,
+	) -> Result<CheckpointedOutput, InferenceError> {
+		let output = self.run_on(model, input, provider)?;
+		let leaves = alloc::vec![output.output_hash]
+			.try_into()
+			.map_err(|_| InferenceError::UnsupportedModelIo)?;
+		Ok(CheckpointedOutput { output, leaves })
+	}
+	/// The tensor of checkpoint `index` of [`Engine::run_checkpointed_on`]'s run, as a
+	/// one-tensor set. By default there are no checkpoints: `NoSuchSegment`.
+	fn checkpoint_on(
+		&self,
+		_model: &ModelHash,
+		_input: &TensorSet,
+		_index: u32,
+		_provider: ExecutionProvider,
+	) -> Result<TensorSet, InferenceError> {
+		Err(InferenceError::NoSuchSegment)
+	}
+	/// Runs segment `segment` of a model alone on exactly `provider`, from `input` (the
+	/// checkpoint before it; the model's input for segment 0). By default the model is one
+	/// segment.
+	fn run_segment_on(
+		&self,
+		model: &ModelHash,
+		segment: u32,
+		input: &TensorSet,
+		provider: ExecutionProvider,
+	) -> Result<InferenceOutput, InferenceError> {
+		match segment {
+			0 => self.run_on(model, input, provider),
+			_ => Err(InferenceError::NoSuchSegment),
+		}
 	}
 	/// What this engine can do now.
 	fn capabilities(&self) -> Capabilities;
@@ -129,6 +171,58 @@ pub trait Inference {
 		engine.run_on(&model, &input, provider)
 	}
 
+	/// Runs the model with this SHA-256 on a SCALE-encoded canonical [`TensorSet`] on exactly
+	/// this execution provider, committing to its checkpoints: what a receipt or an audit
+	/// reports.
+	fn run_checkpointed(
+		&mut self,
+		model: PassPointerAndReadCopy<ModelHash, 32>,
+		input: PassFatPointerAndRead<&[u8]>,
+		provider: PassFatPointerAndDecode<ExecutionProvider>,
+	) -> AllocateAndReturnByCodec<Result<CheckpointedOutput, InferenceError>> {
+		let engine = match self.extension::<InferenceExt>() {
+			Some(InferenceExt(engine)) => engine.clone(),
+			None => return Err(InferenceError::NoInferenceContext),
+		};
+		let input = TensorSet::decode_canonical(input)?;
+		engine.run_checkpointed_on(&model, &input, provider)
+	}
+
+	/// The tensor of checkpoint `index` of the checkpointed run of this model on this
+	/// SCALE-encoded input, as a one-tensor [`TensorSet`]: what a dispute's party reveals.
+	fn checkpoint(
+		&mut self,
+		model: PassPointerAndReadCopy<ModelHash, 32>,
+		input: PassFatPointerAndRead<&[u8]>,
+		index: u32,
+		provider: PassFatPointerAndDecode<ExecutionProvider>,
+	) -> AllocateAndReturnByCodec<Result<TensorSet, InferenceError>> {
+		let engine = match self.extension::<InferenceExt>() {
+			Some(InferenceExt(engine)) => engine.clone(),
+			None => return Err(InferenceError::NoInferenceContext),
+		};
+		let input = TensorSet::decode_canonical(input)?;
+		engine.checkpoint_on(&model, &input, index, provider)
+	}
+
+	/// Runs segment `segment` of this model alone on exactly this execution provider, from a
+	/// SCALE-encoded canonical [`TensorSet`] (the checkpoint before the segment; the model's
+	/// input for segment 0): what a dispute's referee runs.
+	fn run_segment(
+		&mut self,
+		model: PassPointerAndReadCopy<ModelHash, 32>,
+		segment: u32,
+		input: PassFatPointerAndRead<&[u8]>,
+		provider: PassFatPointerAndDecode<ExecutionProvider>,
+	) -> AllocateAndReturnByCodec<Result<InferenceOutput, InferenceError>> {
+		let engine = match self.extension::<InferenceExt>() {
+			Some(InferenceExt(engine)) => engine.clone(),
+			None => return Err(InferenceError::NoInferenceContext),
+		};
+		let input = TensorSet::decode_canonical(input)?;
+		engine.run_segment_on(&model, segment, &input, provider)
+	}
+
 	/// Reports ONNX Runtime's availability and version, the execution providers and the models
 	/// in the store.
 	fn capabilities(&mut self) -> AllocateAndReturnByCodec<Result<Capabilities, InferenceError>> {
@@ -191,4 +285,39 @@ pub fn run_model_on(
 ) -> Result<InferenceOutput, InferenceError> {
 	let encoded: Vec<u8> = codec::Encode::encode(input);
 	inference::run_on(*model, &encoded, provider)
+}
+
+/// Runs a model on a tensor set on exactly `provider`, committing to its checkpoints, through
+/// the host function (runtime side convenience): what a receipt or an audit reports.
+pub fn run_model_checkpointed(
+	model: &ModelHash,
+	input: &crate::types::TensorSet,
+	provider: ExecutionProvider,
+) -> Result<CheckpointedOutput, InferenceError> {
+	let encoded: Vec<u8> = codec::Encode::encode(input);
+	inference::run_checkpointed(*model, &encoded, provider)
+}
+
+/// The tensor of checkpoint `index` of a model's checkpointed run on a tensor set, through the
+/// host function (runtime side convenience): what a dispute's party reveals.
+pub fn model_checkpoint(
+	model: &ModelHash,
+	input: &crate::types::TensorSet,
+	index: u32,
+	provider: ExecutionProvider,
+) -> Result<crate::types::TensorSet, InferenceError> {
+	let encoded: Vec<u8> = codec::Encode::encode(input);
+	inference::checkpoint(*model, &encoded, index, provider)
+}
+
+/// Runs one segment of a model alone on exactly `provider` through the host function (runtime
+/// side convenience): what a dispute's referee runs.
+pub fn run_model_segment(
+	model: &ModelHash,
+	segment: u32,
+	input: &crate::types::TensorSet,
+	provider: ExecutionProvider,
+) -> Result<InferenceOutput, InferenceError> {
+	let encoded: Vec<u8> = codec::Encode::encode(input);
+	inference::run_segment(*model, segment, &encoded, provider)
 }

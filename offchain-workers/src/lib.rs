@@ -7,8 +7,13 @@
 //!   the node.
 //! - [`agreement`] (no_std): whether two outputs of one job agree (hash equality, or element-wise
 //!   tolerance for floats), used by the inference pallet and the tests alike.
-//! - [`host`]: the `inference` host functions (`run`, `capabilities`, `has_model`, `request_model`) the runtime calls
-//!   from offchain workers, and the [`host::Engine`] trait and extension the node answers them with.
+//! - [`checkpoints`] (no_std): the commitment a receipt makes to the inside of a run (the Merkle
+//!   root of its segments' output hashes) and where two runs first diverge.
+//! - [`host`]: the `inference` host functions (`run`, `run_on`, `run_checkpointed`, `checkpoint`,
+//!   `run_segment`, `capabilities`, `chain_tip`, `has_model`, `request_model`) the runtime calls
+//!   from offchain workers, and the [`host::Engine`] trait and extension the node answers them
+//!   with.
+//! - `graph` (std): ONNX graph surgery, a model's checkpoints and the segment models between them.
 //! - `engine`, `store`, `fetch`, `metrics` (std): the native engine on ONNX Runtime (`ort`, library
 //!   loaded at run time), the SHA-256-verified model store, the fetcher that brings registered
 //!   models into it from IPFS gateways and URIs, and Prometheus metrics.
@@ -19,6 +24,7 @@
 extern crate alloc;
 
 pub mod agreement;
+pub mod checkpoints;
 pub mod host;
 pub mod types;
 
@@ -27,12 +33,17 @@ pub mod engine;
 #[cfg(feature = "std")]
 pub mod fetch;
 #[cfg(feature = "std")]
+pub mod graph;
+#[cfg(feature = "std")]
 pub mod metrics;
 #[cfg(feature = "std")]
 pub mod store;
 
 pub use agreement::{outputs_agree, Disagreement, Tolerance};
-pub use host::{inference, run_model, run_model_on};
+pub use checkpoints::{CheckpointedOutput, Commitment};
+pub use host::{
+	inference, model_checkpoint, run_model, run_model_checkpointed, run_model_on, run_model_segment,
+};
 pub use types::*;
 
 /// The host functions a node must provide for a runtime that uses this crate.

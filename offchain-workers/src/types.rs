@@ -351,6 +351,23 @@ impl TensorSet {
 		Ok(())
 	}
 
+	/// [`TensorSet::hash`] of the set holding one tensor, from its parts (no copy of `data`).
+	/// The caller vouches that the parts are a valid tensor.
+	pub fn hash_of_one(
+		name: &[u8],
+		element_type: ElementType,
+		shape: &[u64],
+		data: &[u8],
+	) -> TensorSetHash {
+		let mut hasher = HashingOutput(sha2::Sha256::default());
+		codec::Compact(1u32).encode_to(&mut hasher);
+		name.encode_to(&mut hasher);
+		element_type.encode_to(&mut hasher);
+		shape.encode_to(&mut hasher);
+		data.encode_to(&mut hasher);
+		sha2::Digest::finalize(hasher.0).into()
+	}
+
 	/// Decodes a canonical set from SCALE bytes, refusing trailing bytes and non-canonical sets.
 	pub fn decode_canonical(mut bytes: &[u8]) -> Result<Self, InferenceError> {
 		let set = <TensorSet as codec::DecodeAll>::decode_all(&mut bytes)
@@ -597,6 +614,11 @@ pub enum InferenceError {
 	/// (no fallback is taken when one is asked for by name).
 	#[codec(index = 17)]
 	ExecutionProviderUnavailable,
+	/// The model has no such segment: out of range, the input is not the tensor of the
+	/// checkpoint the segment starts at, or the model's graph cannot be cut (subgraphs, an
+	/// unsorted or malformed graph).
+	#[codec(index = 18)]
+	NoSuchSegment,
 }
 
 variant_names!(InferenceError {
@@ -618,6 +640,7 @@ variant_names!(InferenceError {
 	ExecutionFailed,
 	StoreUnavailable,
 	ExecutionProviderUnavailable,
+	NoSuchSegment,
 });
 
 /// Longest IPFS CID (binary CIDv1) a [`ModelSource`] carries, in bytes.
@@ -754,6 +777,16 @@ mod tests {
 		assert_eq!(a.hash(), b.hash());
 		assert_eq!(a.hash(), sp_crypto_hashing::sha2_256(&a.encode()));
 		assert_eq!(TensorSet::decode_canonical(&a.encode()).unwrap(), a);
+	}
+
+	#[test]
+	fn the_hash_of_one_tensor_from_its_parts_is_its_sets_hash() {
+		let one = tensor("conv/out:0", &[1.5, -2.0, 0.25]);
+		let set = TensorSet::new(vec![one.clone()]).unwrap();
+		assert_eq!(
+			TensorSet::hash_of_one(&one.name, one.element_type, &one.shape, &one.data),
+			set.hash()
+		);
 	}
 
 	#[test]

@@ -354,7 +354,30 @@ impl_runtime_apis! {
 		}
 	}
 
+	#[api_version(2)]
 	impl pallet_inference::runtime_api::InferenceApi<Block, AccountId, Balance, BlockNumber> for Runtime {
+		fn receipt_checkpoints(
+			receipt: pallet_inference::ReceiptId,
+		) -> Option<cairn_inference::Commitment> {
+			pallet_inference::ReceiptCheckpoints::<Runtime>::get(receipt)
+		}
+
+		fn audit(
+			job: pallet_inference::JobId,
+		) -> Option<pallet_inference::runtime_api::AuditView<AccountId, BlockNumber>> {
+			use pallet_inference::{AuditParty, RevealedLeaves};
+			let audit = pallet_inference::Audits::<Runtime>::get(job)?;
+			Some((
+				audit,
+				RevealedLeaves::<Runtime>::get(job, AuditParty::Provider),
+				RevealedLeaves::<Runtime>::get(job, AuditParty::Auditor),
+			))
+		}
+
+		fn audit_tasks(provider: AccountId) -> Vec<pallet_inference::JobId> {
+			Inference::audit_tasks_of(&provider)
+		}
+
 		fn job(
 			job: pallet_inference::JobId,
 		) -> Option<pallet_inference::Job<AccountId, Balance, BlockNumber>> {

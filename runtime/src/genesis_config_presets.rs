@@ -184,7 +184,12 @@ fn testnet_genesis(
 		if demo { demo_lineage() } else { (Default::default(), Default::default()) };
 	build_struct_json_patch!(RuntimeGenesisConfig {
 		balances: BalancesConfig {
-			balances: endowed_accounts.iter().cloned().map(|k| (k, ENDOWMENT)).collect::<Vec<_>>(),
+			balances: endowed_accounts
+				.iter()
+				.cloned()
+				.map(|k| (k, ENDOWMENT))
+				.chain([(audit_pot(), AUDIT_POT_ENDOWMENT)])
+				.collect::<Vec<_>>(),
 		},
 		aura: pallet_aura::GenesisConfig {
 			authorities: initial_authorities.iter().map(|x| x.0.clone()).collect::<Vec<_>>(),
@@ -202,6 +207,17 @@ fn testnet_genesis(
 		data_licensing,
 		model_provenance,
 	})
+}
+
+/// What the audit pot holds at genesis, so that the first audits' rewards are paid before fees
+/// have built it up: 10 CAIRN.
+pub const AUDIT_POT_ENDOWMENT: crate::Balance = 10 * crate::UNIT;
+
+/// The account of the inference pallet's audit pot.
+pub fn audit_pot() -> AccountId {
+	use sp_runtime::traits::AccountIdConversion;
+	<crate::configs::AuditPotId as frame_support::traits::Get<frame_support::PalletId>>::get()
+		.into_account_truncating()
 }
 
 /// The Aura (sr25519) and GRANDPA (ed25519) keys of a development keyring identity.

@@ -75,18 +75,19 @@ macro_rules! runtime_version {
 			spec_version: $spec_version,
 			impl_version: 1,
 			apis: apis::RUNTIME_API_VERSIONS,
-			transaction_version: 1,
+			// 2: `inference.submit_receipt` takes the run's checkpoint commitment.
+			transaction_version: 2,
 			system_version: 1,
 		};
 	};
 }
 
 #[cfg(not(feature = "upgrade-test"))]
-runtime_version!(102);
+runtime_version!(103);
 // The same runtime one `spec_version` later: what the runtime-upgrade test applies with
 // `system.setCode` (see `build.rs`). Never deployed.
 #[cfg(feature = "upgrade-test")]
-runtime_version!(103);
+runtime_version!(104);
 
 /// Time and block numbers.
 mod block_times {

@@ -9,7 +9,8 @@ use sp_keyring::Sr25519Keyring;
 
 use crate::{
 	genesis_config_presets::{
-		dev_cpu_provider_profile, get_preset, preset_names, ENDOWMENT, GENESIS_PROVIDER_BOND,
+		audit_pot, dev_cpu_provider_profile, get_preset, preset_names, AUDIT_POT_ENDOWMENT,
+		ENDOWMENT, GENESIS_PROVIDER_BOND,
 	},
 	AccountId, Aura, Balances, Grandpa, Runtime, RuntimeGenesisConfig, System, EXISTENTIAL_DEPOSIT,
 };
@@ -67,7 +68,12 @@ fn development_preset_has_alice_as_validator_and_sudo() {
 		for account in Sr25519Keyring::iter() {
 			assert_eq!(Balances::total_balance(&account.to_account_id()), ENDOWMENT);
 		}
-		assert_eq!(Balances::total_issuance(), ENDOWMENT * Sr25519Keyring::iter().count() as u128);
+		// The audit pot starts with its endowment, so that the first audits' rewards are paid.
+		assert_eq!(Balances::total_balance(&audit_pot()), AUDIT_POT_ENDOWMENT);
+		assert_eq!(
+			Balances::total_issuance(),
+			ENDOWMENT * Sr25519Keyring::iter().count() as u128 + AUDIT_POT_ENDOWMENT
+		);
 		// Alice is a CPU compute provider, bonded from her endowment.
 		let provider =
 			pallet_compute_registry::Providers::<Runtime>::get(&alice).expect("provider");
@@ -254,5 +260,22 @@ fn agents_buy_licenses_for_their_owner_within_the_policy() {
 		let listed = Agents::agents_of(&owner);
 		assert_eq!(listed.len(), 1);
 		assert_eq!((listed[0].0.clone(), listed[0].1.spent.total), (agent, UNIT));
+	});
+}
+
+#[test]
+fn audit_defaults_make_cheating_a_losing_bet() {
+	use crate::configs::{AuditFee, AuditRate, AuditReward, AuditSlash, ProviderMinBond};
+	sp_io::TestExternalities::new_empty().execute_with(|| {
+		let (rate, slash) = (AuditRate::get(), AuditSlash::get());
+		// The bond a provider must hold covers the slash, and the dev provider's price is far
+		// under the cap `rate × slash` that single-provider jobs are assigned at.
+		assert!(ProviderMinBond::get() >= slash);
+		let cap = pallet_inference::Pallet::<Runtime>::audited_price_cap().expect("audits on");
+		assert_eq!(cap, rate * slash);
+		assert!(dev_cpu_provider_profile().price_per_job * 100 <= cap);
+		// The pot takes in more per audit than an auditor is paid, and its first fee opens it.
+		assert!(AuditFee::get() * rate.saturating_reciprocal_mul(1) > AuditReward::get());
+		assert!(AuditFee::get() >= EXISTENTIAL_DEPOSIT);
 	});
 }

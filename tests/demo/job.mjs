@@ -57,6 +57,9 @@ try {
       case 'RoyaltyPaid':
         say(`#${block} royalty ${cairn(d.amount.toBigInt())} to ${name(d.recipient)}`);
         break;
+      case 'AuditFeeCharged':
+        say(`#${block} audit fee ${cairn(d.amount.toBigInt())} to the audit pot (docs/verification.md)`);
+        break;
       default:
         break;
     }

@@ -111,13 +111,19 @@ test('the example agent buys a license and inference within its budget, and the 
   assert.equal(mine(api.events.agents.Acted).length, summary.jobs.length + 1, 'one act per job and the purchase');
   assert.equal(spent.toString(), summary.spent);
   // The owner's balance (free and held: job and license deposits stay the owner's) moved by
-  // exactly that, to the unit: the license price and each job's pay and royalties.
+  // exactly that, to the unit: the license price and each job's pay, royalties and audit fee.
   assert.equal(start.total - end.total, spent, 'owner balance change = spent per the events');
   const settled = events
     .map(({ event }) => event)
     .filter((event) => api.events.inference.JobSettled.is(event) && summary.jobs.some((j) => j.job === event.data.job.toNumber()));
   assert.equal(settled.length, summary.jobs.length);
-  const jobsCost = settled.reduce((sum, e) => sum + e.data.paid.toBigInt() + e.data.royalties.toBigInt(), 0n);
+  // Each job's provider pay and royalties, and the audit fee of a single-provider job.
+  const auditFees = events
+    .map(({ event }) => event)
+    .filter((event) => api.events.inference.AuditFeeCharged.is(event) && summary.jobs.some((j) => j.job === event.data.job.toNumber()))
+    .reduce((sum, e) => sum + e.data.amount.toBigInt(), 0n);
+  assert.equal(auditFees, BigInt(settled.length) * api.consts.inference.auditFee.toBigInt());
+  const jobsCost = settled.reduce((sum, e) => sum + e.data.paid.toBigInt() + e.data.royalties.toBigInt(), 0n) + auditFees;
   assert.equal(spent, UNIT + jobsCost);
 
   // The budget stopped it exactly where the next job's fee ceiling no longer fits.

@@ -35,7 +35,7 @@ registry.register({
       'NoInferenceContext', 'RuntimeUnavailable', 'UnknownModel', 'ModelHashMismatch', 'ModelTooLarge',
       'InvalidModel', 'MalformedTensor', 'InputTooLarge', 'UnknownInput', 'MissingInput',
       'InputTypeMismatch', 'InputShapeMismatch', 'UnsupportedModelIo', 'OutputTooLarge', 'TimedOut',
-      'ExecutionFailed', 'StoreUnavailable', 'ExecutionProviderUnavailable',
+      'ExecutionFailed', 'StoreUnavailable', 'ExecutionProviderUnavailable', 'NoSuchSegment',
     ],
   },
   CairnInferenceOutput: {

@@ -111,7 +111,10 @@ test('a job runs in the provider node and settles exactly, with royalties', { ti
   const refunded = settled.data.refunded.toBigInt();
   assert.equal(paid, price);
   assert.equal(royalties, (price * 500n) / 10_000n + (price * 250n) / 10_000n);
-  assert.equal(paid + royalties + refunded, requested.data.feeHeld.toBigInt());
+  // A single-provider job also pays the audit fee into the audit pot (docs/verification.md).
+  const auditFee = eventOf(events.map(({ event }) => ({ event })), api.events.inference.AuditFeeCharged).data.amount.toBigInt();
+  assert.equal(auditFee, 2n * (UNIT / 1000n));
+  assert.equal(paid + royalties + auditFee + refunded, requested.data.feeHeld.toBigInt());
   const royaltyTo = (who) =>
     events
       .filter(({ event }) => event.method === 'RoyaltyPaid' && event.data.recipient.toString() === who.address)
@@ -125,7 +128,7 @@ test('a job runs in the provider node and settles exactly, with royalties', { ti
   // The job's storage deposit stays held until the job is pruned (after the retention period).
   const deposit = requested.data.deposit.toBigInt();
   assert.ok(deposit > 0n, 'a storage deposit is held');
-  assert.equal(before[0] - after[0], paid + royalties + requestFee + deposit, 'requester');
+  assert.equal(before[0] - after[0], paid + royalties + auditFee + requestFee + deposit, 'requester');
   assert.equal(after[2] - before[2], royaltyTo(charlie), 'model owner');
   assert.equal(after[3] - before[3], royaltyTo(dave), 'dataset owner');
   const aliceFees = await feesPaidBy(alice, start.number, end.number);

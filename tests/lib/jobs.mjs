@@ -15,6 +15,9 @@ export const tunedModelPath = path.join(repoRoot, 'offchain-workers/models/tiny_
 export const tunedModelHash = u8aToHex(sha256AsU8a(readFileSync(tunedModelPath)));
 export const distilledModelPath = path.join(repoRoot, 'offchain-workers/models/tiny_affine_distilled.onnx');
 export const distilledModelHash = u8aToHex(sha256AsU8a(readFileSync(distilledModelPath)));
+/** A two-layer perceptron with the tiny model's interface and five segments (audit tests). */
+export const tinyMlpPath = path.join(repoRoot, 'offchain-workers/models/tiny_mlp.onnx');
+export const tinyMlpHash = u8aToHex(sha256AsU8a(readFileSync(tinyMlpPath)));
 
 export const UNIT = 10n ** 12n;
 

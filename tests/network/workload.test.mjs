@@ -174,9 +174,13 @@ test('a burst of transfers and jobs over four validators: nothing silently dropp
     const mine = jobEvents.filter(({ event }) => event.data.requester.toString() === requester.address);
     const ids = mine.map(({ event }) => event.data.job.toNumber());
     const deposits = mine.reduce((sum, { event }) => sum + event.data.deposit.toBigInt(), 0n);
+    // Paid to providers and in royalties, and the audit fee of each single-provider job.
     const spent = settledEvents
       .filter(({ event }) => ids.includes(event.data.job.toNumber()))
-      .reduce((sum, { event }) => sum + event.data.paid.toBigInt() + event.data.royalties.toBigInt(), 0n);
+      .reduce((sum, { event }) => sum + event.data.paid.toBigInt() + event.data.royalties.toBigInt(), 0n)
+      + events
+        .filter(({ event }) => api.events.inference.AuditFeeCharged.is(event) && ids.includes(event.data.job.toNumber()))
+        .reduce((sum, { event }) => sum + event.data.amount.toBigInt(), 0n);
     assert.equal(-delta(requester.address), spent + deposits + feesOf(events, requester.address), `requester ${requester.address}`);
   }
   const sumOf = (check, field, who) => events

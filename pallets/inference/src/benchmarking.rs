@@ -5,10 +5,17 @@
 //! measured apart so that small lineages are charged little; at their worst cases (the largest
 //! lineage, input and outputs): deadline settlement of `n` five-provider jobs, a dispute opened
 //! over `p` providers, and resolved with eight receipts; pruning a job with eight receipts.
+//! Audits at their worst cases: an auditor drawn among `p` providers, its result compared with
+//! outputs of `o` bytes agreeing only under the tolerance, the second reveal scanning `p`
+//! providers for the referee, a segment input of `b` bytes hashed and stored, the referee's
+//! answer and a reveal deadline each slashing a party and paying rewards.
 
 use super::*;
 use alloc::{vec, vec::Vec};
-use cairn_inference::{ExecutionProvider, Tensor, TensorSet, Tolerance};
+use cairn_inference::{
+	checkpoints::{Leaves, MAX_LEAVES},
+	Commitment, ExecutionProvider, Tensor, TensorSet, TensorSetHash, Tolerance,
+};
 use codec::Encode;
 use frame_benchmarking::v2::*;
 use frame_support::traits::{
@@ -16,6 +23,7 @@ use frame_support::traits::{
 	Get, Hooks,
 };
 use frame_system::RawOrigin;
+use pallet_compute_registry::ProviderJobs;
 use pallet_model_provenance::{MaxAncestors, MaxUpstreamLicenses};
 use sp_runtime::traits::{Bounded, One, Saturating, Zero};
 
@@ -130,6 +138,7 @@ fn answer_with<T: Config>(
 			job,
 			outputs.hash(),
 			outputs.encode().try_into().unwrap_or_default(),
+			Commitment::of(&[outputs.hash()]),
 			ExecutionProvider::Cpu,
 			Default::default(),
 			1,
@@ -222,6 +231,141 @@ fn check_royalties_paid<T: Config>(
 	Ok(())
 }
 
+/// The price of the providers of the audit benchmarks: low enough to audit and referee.
+fn audit_price<T: Config>() -> BalanceOf<T> {
+	T::AuditReward::get().min(T::RefereeReward::get())
+}
+
+/// The most leaves, filled from `seed`, with `shared` as the second (the checkpoint a segment
+/// input starts from) when given, and `output` last.
+fn leaves(seed: u8, shared: Option<TensorSetHash>, output: TensorSetHash) -> Leaves {
+	let mut all: Vec<TensorSetHash> =
+		(0..MAX_LEAVES - 1).map(|i| [seed.wrapping_add(i as u8); 32]).collect();
+	all[0] = [0xa0; 32];
+	if let Some(shared) = shared {
+		all[1] = shared;
+	}
+	all.push(output);
+	all.try_into().unwrap_or_default()
+}
+
+/// What an audit benchmark's parties ran: the provider's outputs and leaves, and the auditor's.
+struct AuditSetup<T: Config> {
+	job: JobId,
+	provider: T::AccountId,
+	auditor: T::AccountId,
+	auditor_outputs: TensorSet,
+	auditor_leaves: Leaves,
+	provider_leaves: Leaves,
+}
+
+/// A single-provider job on a model with outputs of `output_len` elements, answered with the
+/// commitment of leaves sharing their second with `shared`, drawn for audit among `p`
+/// providers (all priced at [`audit_price`]); the auditor's outputs agree with the receipt's
+/// only under the tolerance when `agreeing`, otherwise not at all. A funded audit pot.
+fn audited_job<T: Config>(
+	p: u32,
+	output_len: u32,
+	shared: Option<TensorSetHash>,
+	agreeing: bool,
+) -> Result<AuditSetup<T>, BenchmarkError> {
+	for seed in 0..p {
+		T::BenchmarkHelper::provider(seed, audit_price::<T>());
+	}
+	let _ = T::Currency::set_balance(
+		&Pallet::<T>::audit_pot(),
+		BalanceOf::<T>::max_value() / 1_000u32.into(),
+	);
+	let model = T::BenchmarkHelper::model(1, output_len, MIN_WEIGHED_ANCESTORS, 0);
+	let (job, _) = open_job_of::<T>(model, 1, 1)?;
+	let input = JobInputs::<T>::get(job).ok_or(BenchmarkError::Stop("no input"))?;
+	let provider = assigned::<T>(job)?.pop().ok_or(BenchmarkError::Stop("no provider"))?;
+	let outputs = tensors("y", output_len, 1.0, 0.25);
+	let provider_leaves = leaves(0, shared, outputs.hash());
+	Pallet::<T>::do_submit_receipt(
+		provider.clone(),
+		job,
+		outputs.hash(),
+		outputs.encode().try_into().unwrap_or_default(),
+		Commitment::of(&provider_leaves),
+		ExecutionProvider::Cpu,
+		Default::default(),
+		1,
+	)
+	.map_err(|_| BenchmarkError::Stop("setup receipt refused"))?;
+	let receipt = Jobs::<T>::get(job)
+		.and_then(|j| j.assigned.first().and_then(|a| a.receipt))
+		.ok_or(BenchmarkError::Stop("no receipt"))?;
+	JobInputs::<T>::insert(job, input);
+	let audit = Audit {
+		provider: provider.clone(),
+		receipt,
+		auditor: None,
+		answer: None,
+		divergence: None,
+		stage: AuditStage::AwaitingDraw,
+		deadline: frame_system::Pallet::<T>::block_number(),
+	};
+	Pallet::<T>::open_audit(job, audit);
+	let auditor = Audits::<T>::get(job)
+		.and_then(|a| a.auditor)
+		.ok_or(BenchmarkError::Stop("no auditor drawn"))?;
+	let auditor_outputs = if agreeing {
+		tensors("y", output_len, 1.0 + 1e-7, 0.25)
+	} else {
+		tensors("y", output_len, 9.0, 0.25)
+	};
+	let auditor_leaves = leaves(0x40, shared, auditor_outputs.hash());
+	Ok(AuditSetup { job, provider, auditor, auditor_outputs, auditor_leaves, provider_leaves })
+}
+
+/// Submits the auditor's result of `setup`.
+fn answer_audit<T: Config>(setup: &AuditSetup<T>) -> Result<(), BenchmarkError> {
+	Pallet::<T>::do_submit_audit(
+		setup.auditor.clone(),
+		setup.job,
+		setup.auditor_outputs.hash(),
+		setup.auditor_outputs.encode().try_into().unwrap_or_default(),
+		Commitment::of(&setup.auditor_leaves),
+		ExecutionProvider::Cpu,
+		1,
+	)
+	.map_err(|_| BenchmarkError::Stop("setup audit refused"))
+}
+
+/// [`audited_job`] in dispute with both parties' leaves revealed (diverging at the third),
+/// among `p` providers, its referee assigned.
+fn refereed_job<T: Config>(p: u32, shared: TensorSetHash) -> Result<AuditSetup<T>, BenchmarkError> {
+	let setup = audited_job::<T>(p, 1, Some(shared), false)?;
+	answer_audit::<T>(&setup)?;
+	for (who, leaves) in
+		[(&setup.provider, &setup.provider_leaves), (&setup.auditor, &setup.auditor_leaves)]
+	{
+		Pallet::<T>::do_reveal_checkpoints(who.clone(), setup.job, leaves.clone())
+			.map_err(|_| BenchmarkError::Stop("setup reveal refused"))?;
+	}
+	match Audits::<T>::get(setup.job).map(|a| a.stage) {
+		Some(AuditStage::Refereeing { task: RefereeTask::Segment(2), .. }) => Ok(setup),
+		_ => Err(BenchmarkError::Stop("setup referee not assigned")),
+	}
+}
+
+/// The referee of the audit of `job`.
+fn referee_of<T: Config>(job: JobId) -> Result<T::AccountId, BenchmarkError> {
+	match Audits::<T>::get(job).map(|a| a.stage) {
+		Some(AuditStage::Refereeing { referee, .. }) => Ok(referee),
+		_ => Err(BenchmarkError::Stop("no referee")),
+	}
+}
+
+/// The verdict of the closed audit of `job`.
+fn verdict_of<T: Config>(job: JobId) -> Option<AuditVerdict> {
+	match Audits::<T>::get(job)?.stage {
+		AuditStage::Closed(verdict) => Some(verdict),
+		_ => None,
+	}
+}
+
 #[benchmarks]
 mod benchmarks {
 	use super::*;
@@ -312,6 +456,7 @@ mod benchmarks {
 			job,
 			outputs.hash(),
 			encoded,
+			Commitment::of(&leaves(0, None, outputs.hash())),
 			ExecutionProvider::Cpu,
 			Default::default(),
 			1,
@@ -440,6 +585,149 @@ mod benchmarks {
 		_(RawOrigin::Signed(caller), job);
 
 		assert!(Jobs::<T>::get(job).is_none());
+		Ok(())
+	}
+
+	/// A draw that leaves a job unaudited: the hash drawn, the audit record and input removed.
+	#[benchmark]
+	fn draw_audit() -> Result<(), BenchmarkError> {
+		let setup = audited_job::<T>(3, 1, None, true)?;
+		Audits::<T>::mutate(setup.job, |a| {
+			if let Some(a) = a {
+				a.stage = AuditStage::AwaitingDraw;
+			}
+		});
+		let seed = frame_system::Pallet::<T>::parent_hash();
+		let drawn;
+
+		#[block]
+		{
+			drawn = Pallet::<T>::is_drawn(&seed, setup.job);
+			Pallet::<T>::drop_undrawn(setup.job);
+		}
+
+		assert!(
+			Audits::<T>::get(setup.job).is_none()
+				&& drawn == Pallet::<T>::is_drawn(&seed, setup.job)
+		);
+		Ok(())
+	}
+
+	/// An auditor drawn among `p` registered providers for a drawn job.
+	#[benchmark]
+	fn open_audit(p: Linear<3, { T::MaxCandidates::get() }>) -> Result<(), BenchmarkError> {
+		let setup = audited_job::<T>(p, 1, None, true)?;
+		let _ = T::Providers::release_job_slot(&setup.auditor);
+		AuditTasks::<T>::remove(&setup.auditor, setup.job);
+		let mut audit = Audits::<T>::get(setup.job).ok_or(BenchmarkError::Stop("no audit"))?;
+		audit.stage = AuditStage::AwaitingDraw;
+		audit.auditor = None;
+
+		#[block]
+		{
+			Pallet::<T>::open_audit(setup.job, audit);
+		}
+
+		assert!(Audits::<T>::get(setup.job).is_some_and(|a| a.stage == AuditStage::Auditing));
+		Ok(())
+	}
+
+	/// The auditor's outputs of `o` bytes, agreeing with the receipt's only under the tolerance
+	/// (every element compared): the audit passes and the auditor is paid from the pot.
+	#[benchmark]
+	fn submit_audit(o: Linear<64, MAX_OUTPUT_BYTES>) -> Result<(), BenchmarkError> {
+		let setup = audited_job::<T>(3, elements_within("y", o), None, true)?;
+		let outputs = &setup.auditor_outputs;
+		let encoded: EncodedOutputs = outputs.encode().try_into().unwrap_or_default();
+
+		#[extrinsic_call]
+		_(
+			RawOrigin::Signed(setup.auditor.clone()),
+			setup.job,
+			outputs.hash(),
+			encoded,
+			Commitment::of(&setup.auditor_leaves),
+			ExecutionProvider::Cpu,
+			Default::default(),
+			1,
+		);
+
+		assert_eq!(verdict_of::<T>(setup.job), Some(AuditVerdict::Passed));
+		Ok(())
+	}
+
+	/// The second reveal of a dispute: the most leaves checked against the commitment, the
+	/// divergence found and a referee drawn among `p` registered providers.
+	#[benchmark]
+	fn reveal_checkpoints(p: Linear<3, { T::MaxCandidates::get() }>) -> Result<(), BenchmarkError> {
+		let setup = audited_job::<T>(p, 1, Some([0xc0; 32]), false)?;
+		answer_audit::<T>(&setup)?;
+		Pallet::<T>::do_reveal_checkpoints(
+			setup.provider.clone(),
+			setup.job,
+			setup.provider_leaves.clone(),
+		)
+		.map_err(|_| BenchmarkError::Stop("setup reveal refused"))?;
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(setup.auditor.clone()), setup.job, setup.auditor_leaves.clone());
+
+		assert!(referee_of::<T>(setup.job).is_ok());
+		Ok(())
+	}
+
+	/// A segment input of `b` bytes (encoded) checked, hashed against the agreed leaf and
+	/// stored, its deposit held.
+	#[benchmark]
+	fn post_segment_input(b: Linear<64, MAX_SEGMENT_INPUT_BYTES>) -> Result<(), BenchmarkError> {
+		let checkpoint = tensors("h", elements_within("h", b), 0.5, 0.125);
+		let setup = refereed_job::<T>(3, checkpoint.hash())?;
+		let poster = setup.auditor.clone();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(poster), setup.job, checkpoint);
+
+		assert!(SegmentInputs::<T>::contains_key(setup.job));
+		Ok(())
+	}
+
+	/// The referee's answer deciding a dispute whose segment input was posted: the provider
+	/// slashed, auditor and referee paid, the deposit returned, the audit's storage removed.
+	#[benchmark]
+	fn submit_referee_answer() -> Result<(), BenchmarkError> {
+		let checkpoint = tensors("h", 4, 0.5, 0.125);
+		let setup = refereed_job::<T>(3, checkpoint.hash())?;
+		Pallet::<T>::do_post_segment_input(setup.auditor.clone(), setup.job, checkpoint)
+			.map_err(|_| BenchmarkError::Stop("setup segment input refused"))?;
+		let referee = referee_of::<T>(setup.job)?;
+		let answer = RefereeAnswer::Leaf(setup.auditor_leaves[2]);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(referee), setup.job, answer);
+
+		assert_eq!(verdict_of::<T>(setup.job), Some(AuditVerdict::ProviderCaught));
+		Ok(())
+	}
+
+	/// A reveal deadline passing with only the auditor's leaves in: the provider slashed, the
+	/// auditor paid, the audit's storage removed.
+	#[benchmark]
+	fn close_audit_at_deadline() -> Result<(), BenchmarkError> {
+		let setup = audited_job::<T>(3, 1, None, false)?;
+		answer_audit::<T>(&setup)?;
+		Pallet::<T>::do_reveal_checkpoints(
+			setup.auditor.clone(),
+			setup.job,
+			setup.auditor_leaves.clone(),
+		)
+		.map_err(|_| BenchmarkError::Stop("setup reveal refused"))?;
+
+		#[block]
+		{
+			Pallet::<T>::step_audit(setup.job);
+		}
+
+		assert_eq!(verdict_of::<T>(setup.job), Some(AuditVerdict::ProviderCaught));
 		Ok(())
 	}
 

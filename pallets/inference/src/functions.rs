@@ -3,7 +3,9 @@
 
 use super::*;
 use alloc::vec::Vec;
-use cairn_inference::{outputs_agree, ExecutionProvider, RuntimeVersion, TensorSet, TensorSetHash};
+use cairn_inference::{
+	outputs_agree, Commitment, ExecutionProvider, RuntimeVersion, TensorSet, TensorSetHash,
+};
 use codec::Encode;
 use frame_support::{
 	ensure,
@@ -93,13 +95,21 @@ impl<T: Config> Pallet<T> {
 		let deadline_at = now.saturating_add(spec.deadline);
 
 		let id = NextJobId::<T>::get();
+		// A single provider is audited: it pays the audit fee and is priced under the cap that
+		// keeps cheating a losing bet.
+		let audited = spec.redundancy == 1 && Self::audits_on();
+		let audit_fee = if audited { T::AuditFee::get() } else { Zero::zero() };
+		let mut share = spec.max_fee / BalanceOf::<T>::from(spec.redundancy);
+		if let Some(cap) = Self::audited_price_cap().filter(|_| audited) {
+			share = share.min(cap);
+		}
 		let (chosen, scanned) = Self::choose(
 			b"cairn/assign",
 			id,
 			spec.execution_provider,
 			Self::memory_mib(model),
 			interface.opset,
-			spec.max_fee / BalanceOf::<T>::from(spec.redundancy),
+			share,
 			spec.redundancy,
 			&[],
 		);
@@ -108,7 +118,10 @@ impl<T: Config> Pallet<T> {
 			.iter()
 			.fold(BalanceOf::<T>::zero(), |sum, (_, price)| sum.saturating_add(*price));
 		let royalties = Self::total(&Self::royalty_shares(model, quote));
-		ensure!(quote.saturating_add(royalties) <= spec.max_fee, Error::<T>::FeeTooLow);
+		ensure!(
+			quote.saturating_add(royalties).saturating_add(audit_fee) <= spec.max_fee,
+			Error::<T>::FeeTooLow
+		);
 
 		let receipts =
 			spec.redundancy + if spec.redundancy > 1 { Self::referee_count() } else { 0 };
@@ -251,7 +264,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The memory a model needs, in MiB (from its file size).
-	fn memory_mib(model: ModelId) -> u32 {
+	pub(crate) fn memory_mib(model: ModelId) -> u32 {
 		let size = T::Models::size_bytes(model).unwrap_or_default();
 		u32::try_from(size.div_ceil(MIB)).unwrap_or(u32::MAX)
 	}
@@ -338,15 +351,18 @@ impl<T: Config> Pallet<T> {
 	/// [`Error::UnknownJob`], [`Error::JobClosed`], [`Error::InDispute`],
 	/// [`Error::NotAssigned`], [`Error::DuplicateReceipt`], [`Error::WrongExecutionProvider`],
 	/// [`Error::OutputsNotCanonical`], [`Error::OutputHashMismatch`] and [`Error::IdsExhausted`].
+	#[allow(clippy::too_many_arguments)]
 	pub(crate) fn do_submit_receipt(
 		provider: T::AccountId,
 		job_id: JobId,
 		output_hash: TensorSetHash,
 		outputs: EncodedOutputs,
+		checkpoints: Commitment,
 		execution_provider: ExecutionProvider,
 		runtime_version: RuntimeVersion,
 		elapsed_micros: u64,
 	) -> Result<(ReceiptId, Weight), DispatchError> {
+		Self::check_commitment(&checkpoints)?;
 		let mut job = Jobs::<T>::get(job_id).ok_or(Error::<T>::UnknownJob)?;
 		let disputed = match job.status {
 			JobStatus::Open => false,
@@ -390,6 +406,7 @@ impl<T: Config> Pallet<T> {
 			},
 		);
 		ReceiptOutputs::<T>::insert(id, outputs);
+		ReceiptCheckpoints::<T>::insert(id, checkpoints);
 		ReceiptsByModel::<T>::insert(job.model_hash, id, ());
 		ReceiptsByProvider::<T>::insert(&provider, id, ());
 		AssignedJobs::<T>::remove(&provider, job_id);
@@ -741,11 +758,26 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		let royalties_paid = Self::pay_royalties(job_id, &job.requester, job.model, paid);
-		let refunded = job.fee_held.saturating_sub(paid).saturating_sub(royalties_paid);
+		let (audit_fee, audited) = match (status, &job.assigned[..], providers) {
+			(
+				JobStatus::Completed,
+				[Assignment { provider, receipt: Some(receipt), .. }],
+				[Verdict { result: ProviderResult::Paid, .. }],
+			) if job.referees.is_empty() => Self::queue_audit(job_id, &job.requester, provider, *receipt),
+			_ => (Zero::zero(), false),
+		};
+		let refunded = job
+			.fee_held
+			.saturating_sub(paid)
+			.saturating_sub(royalties_paid)
+			.saturating_sub(audit_fee);
 		let _ = T::Currency::release(&reason, &job.requester, refunded, Precision::BestEffort);
 		job.status = status;
 		job.settled_at = Some(frame_system::Pallet::<T>::block_number());
-		JobInputs::<T>::remove(job_id);
+		if !audited {
+			// An audited job keeps its input until its audit closes.
+			JobInputs::<T>::remove(job_id);
+		}
 		Self::deposit_event(Event::JobSettled {
 			job: job_id,
 			status,
@@ -791,6 +823,11 @@ impl<T: Config> Pallet<T> {
 			now >= settled_at.saturating_add(T::RetentionPeriod::get()),
 			Error::<T>::RetentionNotOver
 		);
+		ensure!(
+			!Audits::<T>::get(job_id).is_some_and(|audit| audit.is_live()),
+			Error::<T>::UnderAudit
+		);
+		Audits::<T>::remove(job_id);
 		let mut receipts = 0u32;
 		for receipt in job.receipts() {
 			ReceiptOutputs::<T>::remove(receipt);
@@ -919,7 +956,11 @@ impl<T: Config> Pallet<T> {
 			} else {
 				ensure!(job.fee_held.is_zero(), "settled job holds a fee");
 				ensure!(job.settled_at.is_some(), "settled job without its block");
-				ensure!(!JobInputs::<T>::contains_key(id), "settled job keeps its input");
+				let audited = Audits::<T>::get(id).is_some_and(|audit| audit.is_live());
+				ensure!(
+					audited == JobInputs::<T>::contains_key(id),
+					"a settled job keeps its input exactly while it is audited"
+				);
 			}
 		}
 		for (who, amount) in fees {

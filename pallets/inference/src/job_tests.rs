@@ -248,6 +248,7 @@ fn receipts_are_refused_by_name() {
 				job,
 				[0; 32],
 				encoded.clone(),
+				cairn_inference::Commitment::of(&[y.hash()]),
 				ExecutionProvider::Cpu,
 				Default::default(),
 				1
@@ -260,6 +261,7 @@ fn receipts_are_refused_by_name() {
 				job,
 				y.hash(),
 				vec![1, 2, 3].try_into().unwrap(),
+				cairn_inference::Commitment::of(&[y.hash()]),
 				ExecutionProvider::Cpu,
 				Default::default(),
 				1
@@ -272,6 +274,7 @@ fn receipts_are_refused_by_name() {
 				job,
 				y.hash(),
 				encoded,
+				cairn_inference::Commitment::of(&[y.hash()]),
 				ExecutionProvider::Cuda,
 				Default::default(),
 				1
@@ -721,6 +724,7 @@ fn requests_and_receipts_are_charged_for_what_they_read_not_the_worst_case() {
 			job,
 			output_hash: outputs.hash(),
 			outputs: encoded.clone(),
+			checkpoints: cairn_inference::Commitment::of(&[outputs.hash()]),
 			execution_provider: ExecutionProvider::Cpu,
 			runtime_version: Default::default(),
 			elapsed_micros: 1,

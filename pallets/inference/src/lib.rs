@@ -8,6 +8,14 @@
 //! majority their price and the model's lineage its royalties, slashes providers that disagreed,
 //! and refunds the rest of the hold. See `docs/jobs.md`.
 //!
+//! ## Verification
+//!
+//! Every receipt commits to the run's checkpoints (a Merkle root of intermediate tensor hashes).
+//! Jobs with redundancy `k > 1` compare their providers' outputs; a job run by one provider is
+//! audited with probability `AuditRate`, drawn after its receipt is in, and a disagreeing audit
+//! is settled by bisecting the two runs' checkpoints down to the one segment of the model's graph
+//! a referee re-runs (the [`audit`] module, `docs/verification.md`).
+//!
 //! ## Node probe
 //!
 //! An operator can check what their node's offchain worker can do, end to end through the same
@@ -26,11 +34,16 @@ pub use probe::*;
 pub use types::*;
 pub use weights::WeightInfo;
 
+pub mod audit;
+#[cfg(test)]
+mod audit_tests;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 #[cfg(test)]
 mod dispute_tests;
 mod functions;
+pub use audit::AuditOf;
+pub(crate) use audit::AuditStep;
 pub(crate) use functions::SettleStep;
 #[cfg(test)]
 mod job_tests;
@@ -139,7 +152,10 @@ pub type ReceiptOf<T> = Receipt<
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
-	use cairn_inference::{ExecutionProvider, RuntimeVersion, TensorSet, TensorSetHash};
+	use cairn_inference::{
+		checkpoints::Leaves, Commitment, ExecutionProvider, RuntimeVersion, TensorSet,
+		TensorSetHash,
+	};
 	use frame_support::{
 		pallet_prelude::*,
 		traits::fungible::{Inspect, InspectHold, Mutate, MutateHold},
@@ -225,6 +241,46 @@ pub mod pallet {
 		/// Told of every settled job, after its fee was paid out and the rest refunded.
 		type OnJobSettled: OnJobSettled<Self::AccountId, BalanceOf<Self>>;
 
+		/// The probability that a job run by one provider is audited (zero turns audits off).
+		#[pallet::constant]
+		type AuditRate: Get<sp_runtime::Perbill>;
+
+		/// What a job run by one provider pays into the audit pot when it completes (while
+		/// audits are on); its fee ceiling must cover it.
+		#[pallet::constant]
+		type AuditFee: Get<BalanceOf<Self>>;
+
+		/// What an auditor is paid from the audit pot when its audit passes or it wins the
+		/// dispute; only providers priced at most this are drawn as auditors.
+		#[pallet::constant]
+		type AuditReward: Get<BalanceOf<Self>>;
+
+		/// What the referee of an audit's dispute is paid from the audit pot when its answer
+		/// decides it; only providers priced at most this are drawn as referees.
+		#[pallet::constant]
+		type RefereeReward: Get<BalanceOf<Self>>;
+
+		/// What the party an audit's dispute goes against loses of its bond.
+		#[pallet::constant]
+		type AuditSlash: Get<BalanceOf<Self>>;
+
+		/// Blocks an auditor has to re-run its job.
+		#[pallet::constant]
+		type AuditPeriod: Get<BlockNumberFor<Self>>;
+
+		/// Blocks the parties of an audit's dispute have to reveal their checkpoints.
+		#[pallet::constant]
+		type RevealPeriod: Get<BlockNumberFor<Self>>;
+
+		/// Blocks the referee of an audit's dispute has to answer (the agreed checkpoint it starts
+		/// from is posted within them).
+		#[pallet::constant]
+		type RefereePeriod: Get<BlockNumberFor<Self>>;
+
+		/// The id the audit pot's account derives from.
+		#[pallet::constant]
+		type AuditPotId: Get<frame_support::PalletId>;
+
 		/// Weights of this pallet's calls and hooks.
 		type WeightInfo: WeightInfo;
 
@@ -242,6 +298,9 @@ pub mod pallet {
 		/// A job's storage deposit, until the job is pruned.
 		#[codec(index = 1)]
 		JobDeposit,
+		/// The deposit of a segment input posted for an audit's referee, until the audit closes.
+		#[codec(index = 2)]
+		SegmentInput,
 	}
 
 	/// The next job id.
@@ -310,6 +369,43 @@ pub mod pallet {
 		(),
 		OptionQuery,
 	>;
+
+	/// The checkpoint commitment of each receipt (kept with the receipt record).
+	#[pallet::storage]
+	pub type ReceiptCheckpoints<T: Config> =
+		StorageMap<_, Twox64Concat, ReceiptId, Commitment, OptionQuery>;
+
+	/// Audits of single-provider jobs: queued for the draw, going, or closed (until the job is
+	/// pruned).
+	#[pallet::storage]
+	pub type Audits<T: Config> = StorageMap<_, Twox64Concat, JobId, AuditOf<T>, OptionQuery>;
+
+	/// Audit steps by block: the draw of a job completed in that block, or the deadline of an
+	/// audit's stage; taken in the block after.
+	#[pallet::storage]
+	pub type AuditDeadlines<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		BlockNumberFor<T>,
+		BoundedVec<JobId, ConstU32<MAX_AUDIT_STEPS_PER_BLOCK>>,
+		ValueQuery,
+	>;
+
+	/// What each provider has to do for live audits (re-run, reveal, post a checkpoint, referee),
+	/// for offchain workers to find.
+	#[pallet::storage]
+	pub type AuditTasks<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, JobId, (), OptionQuery>;
+
+	/// The checkpoint leaves each party of an audit's dispute revealed (removed at closing).
+	#[pallet::storage]
+	pub type RevealedLeaves<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, JobId, Twox64Concat, AuditParty, Leaves, OptionQuery>;
+
+	/// The agreed checkpoint a dispute's referee re-runs from, as posted (removed at closing).
+	#[pallet::storage]
+	pub type SegmentInputs<T: Config> =
+		StorageMap<_, Twox64Concat, JobId, SegmentInput<T::AccountId, BalanceOf<T>>, OptionQuery>;
 
 	/// Events of the inference pallet.
 	#[pallet::event]
@@ -395,6 +491,120 @@ pub mod pallet {
 			/// The last block their receipts are accepted in.
 			deadline: BlockNumberFor<T>,
 		},
+		/// A job run by one provider paid its audit fee into the audit pot.
+		AuditFeeCharged {
+			/// The job.
+			job: JobId,
+			/// The fee.
+			amount: BalanceOf<T>,
+		},
+		/// The draw decided whether a completed job is audited.
+		AuditDrawn {
+			/// The job.
+			job: JobId,
+			/// Whether it is.
+			audited: bool,
+		},
+		/// A job that would have been audited is not.
+		AuditSkipped {
+			/// The job.
+			job: JobId,
+			/// Why.
+			reason: AuditSkipReason,
+		},
+		/// An auditor was assigned to re-run a job.
+		AuditOpened {
+			/// The job.
+			job: JobId,
+			/// The provider whose receipt is audited.
+			provider: T::AccountId,
+			/// The auditor.
+			auditor: T::AccountId,
+			/// The last block its result is accepted in.
+			deadline: BlockNumberFor<T>,
+		},
+		/// The auditor's result is in.
+		AuditAnswered {
+			/// The job.
+			job: JobId,
+			/// The auditor.
+			auditor: T::AccountId,
+			/// SHA-256 of its outputs.
+			output_hash: TensorSetHash,
+			/// Whether they agree with the receipt's under the job's tolerance.
+			agrees: bool,
+		},
+		/// The auditor's outputs disagreed: both parties reveal their checkpoints.
+		AuditDisputed {
+			/// The job.
+			job: JobId,
+			/// SHA-256 of the provider's outputs.
+			provider_output: TensorSetHash,
+			/// SHA-256 of the auditor's outputs.
+			auditor_output: TensorSetHash,
+			/// The last block reveals are accepted in.
+			deadline: BlockNumberFor<T>,
+		},
+		/// A party of an audit's dispute revealed the leaves of its commitment.
+		CheckpointsRevealed {
+			/// The job.
+			job: JobId,
+			/// Which party.
+			party: AuditParty,
+			/// How many leaves.
+			leaves: u32,
+		},
+		/// Both parties revealed: the chain found what they first disagree on and assigned a
+		/// referee to re-run it.
+		CheckpointDiverged {
+			/// The job.
+			job: JobId,
+			/// What the referee re-runs: one segment, or the whole model when the leaf counts
+			/// differ.
+			task: RefereeTask,
+			/// The referee.
+			referee: T::AccountId,
+			/// The last block its answer is accepted in.
+			deadline: BlockNumberFor<T>,
+		},
+		/// The agreed checkpoint a referee's segment starts from was posted.
+		SegmentInputPosted {
+			/// The job.
+			job: JobId,
+			/// The checkpoint (the segment's number less one).
+			checkpoint: u32,
+			/// Who posted it.
+			poster: T::AccountId,
+			/// Its encoded size.
+			bytes: u32,
+		},
+		/// A dispute's referee answered.
+		RefereeAnswered {
+			/// The job.
+			job: JobId,
+			/// The referee.
+			referee: T::AccountId,
+			/// Its answer.
+			answer: RefereeAnswer,
+		},
+		/// An auditor or referee was paid from the audit pot.
+		AuditRewardPaid {
+			/// The job.
+			job: JobId,
+			/// Who was paid.
+			recipient: T::AccountId,
+			/// The amount.
+			amount: BalanceOf<T>,
+		},
+		/// An audit ended.
+		AuditClosed {
+			/// The job.
+			job: JobId,
+			/// How.
+			verdict: AuditVerdict,
+			/// The party slashed and the amount, when one was.
+			slashed: Option<(T::AccountId, BalanceOf<T>)>,
+		},
 		/// A settled job past its retention period was pruned; its receipt records stay.
 		JobPruned {
 			/// The job.
@@ -464,6 +674,46 @@ pub mod pallet {
 		JobNotSettled,
 		/// The job settled less than `RetentionPeriod` blocks ago.
 		RetentionNotOver,
+		/// A checkpoint commitment with no leaves or more than 17.
+		InvalidCommitment,
+		/// The job has no audit.
+		NoAudit,
+		/// The audit is not waiting for its auditor's result.
+		NotAuditing,
+		/// The caller is not the audit's auditor.
+		NotAuditor,
+		/// The audit is not in its reveal stage.
+		NotRevealing,
+		/// The caller is neither the audited provider nor the auditor.
+		NotAuditParty,
+		/// The caller revealed its checkpoints for this audit already.
+		AlreadyRevealed,
+		/// The revealed leaves do not hash to the caller's commitment.
+		LeavesMismatch,
+		/// The revealed leaves do not end in the caller's output hash.
+		LeavesDoNotEndInOutput,
+		/// The audit's referee does not start from a posted checkpoint (not refereeing, or its
+		/// segment starts from the job's input).
+		NoSegmentInputNeeded,
+		/// The segment input was posted already.
+		SegmentInputAlreadyPosted,
+		/// The segment input is not a canonical tensor set.
+		SegmentInputNotCanonical,
+		/// The encoded segment input is longer than 2 MiB.
+		SegmentInputTooLarge,
+		/// The segment input does not hash to the agreed checkpoint leaf.
+		SegmentInputMismatch,
+		/// The caller cannot hold the segment input's deposit.
+		CannotHoldDeposit,
+		/// The audit is not waiting for a referee.
+		NotRefereeing,
+		/// The caller is not the audit's referee.
+		NotReferee,
+		/// The answer is of the other kind than the referee's task (a leaf for a segment, a
+		/// commitment for the whole model).
+		WrongRefereeAnswer,
+		/// The job's audit is still going, so it cannot be pruned.
+		UnderAudit,
 	}
 
 	#[pallet::hooks]
@@ -477,6 +727,14 @@ pub mod pallet {
 			let mut weight = Weight::zero();
 			// Every step but `Nothing` may end a job and tell `OnJobSettled`.
 			let hook = T::OnJobSettled::weight();
+			for job in AuditDeadlines::<T>::take(due) {
+				weight.saturating_accrue(match Self::step_audit(job) {
+					AuditStep::NotDrawn => T::WeightInfo::draw_audit(),
+					AuditStep::AuditorSought { scanned } => T::WeightInfo::open_audit(scanned),
+					AuditStep::TimedOut => T::WeightInfo::close_audit_at_deadline(),
+					AuditStep::Nothing => Weight::zero(),
+				});
+			}
 			for job in jobs {
 				match Self::settle_due(job) {
 					SettleStep::Settled => {
@@ -552,6 +810,8 @@ pub mod pallet {
 		///
 		/// - `output_hash`: SHA-256 of the canonical `outputs`.
 		/// - `outputs`: the canonical encoded outputs, at most 16 KiB.
+		/// - `checkpoints`: the run's checkpoint commitment (1 to 17 leaves, the last the output
+		///   hash), which an audit's dispute reveals.
 		/// - `execution_provider`, `runtime_version`, `elapsed_micros`: how it ran.
 		///
 		/// Emits `ReceiptSubmitted`, and the settlement events with the last receipt.
@@ -566,11 +826,13 @@ pub mod pallet {
 			MAX_REDUNDANCY,
 			Some(Pallet::<T>::largest_lineage()),
 		).saturating_add(T::OnJobSettled::weight()))]
+		#[allow(clippy::too_many_arguments)]
 		pub fn submit_receipt(
 			origin: OriginFor<T>,
 			job: JobId,
 			output_hash: TensorSetHash,
 			outputs: EncodedOutputs,
+			checkpoints: Commitment,
 			execution_provider: ExecutionProvider,
 			runtime_version: RuntimeVersion,
 			elapsed_micros: u64,
@@ -581,6 +843,7 @@ pub mod pallet {
 				job,
 				output_hash,
 				outputs,
+				checkpoints,
 				execution_provider,
 				runtime_version,
 				elapsed_micros,
@@ -615,6 +878,112 @@ pub mod pallet {
 		pub fn prune_job(origin: OriginFor<T>, job: JobId) -> DispatchResult {
 			ensure_signed(origin)?;
 			Self::do_prune_job(job)
+		}
+
+		/// Submit an auditor's result for a job it was drawn to audit: agreement with the
+		/// receipt under the job's tolerance passes the audit and pays the auditor; disagreement
+		/// opens the dispute's reveal stage. Counts as the auditor's heartbeat.
+		///
+		/// Origin must be signed by the audit's auditor while it waits for the result.
+		///
+		/// - `output_hash`, `outputs`, `checkpoints`, `execution_provider` (the job's),
+		///   `runtime_version`, `elapsed_micros`: as for a receipt.
+		///
+		/// Emits `AuditAnswered`, then `AuditClosed` or `AuditDisputed`.
+		///
+		/// Weight: O(o) in the outputs' size (compared with the receipt's).
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::submit_audit(outputs.len() as u32))]
+		#[allow(clippy::too_many_arguments)]
+		pub fn submit_audit(
+			origin: OriginFor<T>,
+			job: JobId,
+			output_hash: TensorSetHash,
+			outputs: EncodedOutputs,
+			checkpoints: Commitment,
+			execution_provider: ExecutionProvider,
+			runtime_version: RuntimeVersion,
+			elapsed_micros: u64,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let _ = runtime_version;
+			Self::do_submit_audit(
+				who,
+				job,
+				output_hash,
+				outputs,
+				checkpoints,
+				execution_provider,
+				elapsed_micros,
+			)
+		}
+
+		/// Reveal the leaves of the caller's checkpoint commitment in an audit's dispute; the
+		/// second reveal finds the first leaf the parties disagree on and assigns a referee.
+		///
+		/// Origin must be signed by the audited provider or the auditor, once each.
+		///
+		/// - `leaves`: the leaves (1 to 17) hashing to the caller's commitment, the last its
+		///   output hash.
+		///
+		/// Emits `CheckpointsRevealed`, and `CheckpointDiverged` (or `AuditClosed`) with the
+		/// second.
+		///
+		/// Weight: O(p) in the providers scanned for a referee; charged for `MaxCandidates`,
+		/// refunded to what was scanned.
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::reveal_checkpoints(T::MaxCandidates::get()))]
+		pub fn reveal_checkpoints(
+			origin: OriginFor<T>,
+			job: JobId,
+			leaves: Leaves,
+		) -> DispatchResultWithPostInfo {
+			let who = ensure_signed(origin)?;
+			let scanned = Self::do_reveal_checkpoints(who, job, leaves)?;
+			Ok(Some(T::WeightInfo::reveal_checkpoints(scanned)).into())
+		}
+
+		/// Post the tensors of the agreed checkpoint the referee's segment starts from: they
+		/// must hash to the leaf both parties revealed before the diverging one. The caller's
+		/// deposit (`JobDepositPerByte` per byte) is held until the audit closes.
+		///
+		/// Origin must be signed; anyone may post, once per dispute.
+		///
+		/// - `tensors`: a canonical tensor set, at most 2 MiB encoded.
+		///
+		/// Emits `SegmentInputPosted`.
+		///
+		/// Weight: O(b) in the encoded size.
+		#[pallet::call_index(6)]
+		#[pallet::weight(T::WeightInfo::post_segment_input(tensors.encoded_size() as u32))]
+		pub fn post_segment_input(
+			origin: OriginFor<T>,
+			job: JobId,
+			tensors: TensorSet,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_post_segment_input(who, job, tensors)
+		}
+
+		/// Answer an audit's dispute as its referee: the hash of the re-run segment's output (or
+		/// the commitment of a checkpointed run of the whole model, when the parties' leaf
+		/// counts differ). The party it matches wins; the other is slashed. Counts as the
+		/// referee's heartbeat.
+		///
+		/// Origin must be signed by the dispute's referee.
+		///
+		/// Emits `RefereeAnswered` and `AuditClosed`.
+		///
+		/// Weight: O(1).
+		#[pallet::call_index(7)]
+		#[pallet::weight(T::WeightInfo::submit_referee_answer())]
+		pub fn submit_referee_answer(
+			origin: OriginFor<T>,
+			job: JobId,
+			answer: RefereeAnswer,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_submit_referee_answer(who, job, answer)
 		}
 	}
 

@@ -84,8 +84,26 @@ pub const DISPUTE_REFEREES: u32 = 3;
 pub const DISPUTE_PERIOD: u64 = 5;
 /// Blocks a settled job is kept.
 pub const RETENTION_PERIOD: u64 = 50;
+/// What a single-provider job pays into the audit pot.
+pub const AUDIT_FEE: Balance = 30;
+/// What an auditor is paid.
+pub const AUDIT_REWARD: Balance = 1_500;
+/// What a deciding referee is paid.
+pub const REFEREE_REWARD: Balance = 1_200;
+/// What the losing party of an audit's dispute loses.
+pub const AUDIT_SLASH: Balance = 40_000;
+/// Blocks an auditor has.
+pub const AUDIT_PERIOD: u64 = 6;
+/// Blocks the parties have to reveal.
+pub const REVEAL_PERIOD: u64 = 4;
+/// Blocks a referee has.
+pub const REFEREE_PERIOD: u64 = 8;
 
 parameter_types! {
+	/// The audit rate: zero (audits off) unless a test sets it.
+	pub static AuditRate: sp_runtime::Perbill = sp_runtime::Perbill::zero();
+	/// The audit pot's id.
+	pub const AuditPotId: frame_support::PalletId = frame_support::PalletId(*b"cairn/au");
 	pub const MinBond: Balance = 10_000;
 	pub const DatasetDeposit: Balance = 100;
 	pub const LicenseDeposit: Balance = 10;
@@ -184,6 +202,15 @@ impl pallet_inference::Config for Test {
 	type ReceiptRecordFee = ReceiptRecordFee;
 	type RetentionPeriod = ConstU64<RETENTION_PERIOD>;
 	type OnJobSettled = RecordSettled;
+	type AuditRate = AuditRate;
+	type AuditFee = ConstU64<AUDIT_FEE>;
+	type AuditReward = ConstU64<AUDIT_REWARD>;
+	type RefereeReward = ConstU64<REFEREE_REWARD>;
+	type AuditSlash = ConstU64<AUDIT_SLASH>;
+	type AuditPeriod = ConstU64<AUDIT_PERIOD>;
+	type RevealPeriod = ConstU64<REVEAL_PERIOD>;
+	type RefereePeriod = ConstU64<REFEREE_PERIOD>;
+	type AuditPotId = AuditPotId;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = MockBenchmarkHelper;
@@ -609,6 +636,7 @@ pub fn submit_on(
 		job,
 		outputs.hash(),
 		codec::Encode::encode(outputs).try_into().unwrap(),
+		cairn_inference::Commitment::of(&[outputs.hash()]),
 		ep,
 		b"1.31.1".to_vec().try_into().unwrap(),
 		42,

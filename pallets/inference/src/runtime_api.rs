@@ -1,14 +1,20 @@
-//! The `InferenceApi` runtime API: jobs and receipts for builders and researchers.
+//! The `InferenceApi` runtime API: jobs, receipts and audits for builders and researchers.
 
-use crate::{Job, JobId, Receipt, ReceiptId};
+use crate::{Audit, Job, JobId, Receipt, ReceiptId};
 use alloc::vec::Vec;
+use cairn_inference::{checkpoints::Leaves, Commitment};
 use codec::Codec;
+
+/// An audit with the leaves each party of its dispute revealed so far (provider's, auditor's).
+pub type AuditView<AccountId, BlockNumber> =
+	(Audit<AccountId, BlockNumber>, Option<Leaves>, Option<Leaves>);
 
 /// The most receipt ids one page returns.
 pub const MAX_PAGE_SIZE: u32 = 256;
 
 sp_api::decl_runtime_apis! {
-	/// Queries of the inference pallet.
+	/// Queries of the inference pallet. Version 2 adds checkpoint commitments and audits.
+	#[api_version(2)]
 	pub trait InferenceApi<AccountId, Balance, BlockNumber>
 	where
 		AccountId: Codec,
@@ -31,5 +37,20 @@ sp_api::decl_runtime_apis! {
 
 		/// Up to `limit` (capped at 256) receipt ids of `provider`, after `start_after`.
 		fn receipts_of_provider(provider: AccountId, start_after: Option<ReceiptId>, limit: u32) -> Vec<ReceiptId>;
+
+		/// The checkpoint commitment of receipt `receipt`.
+		#[api_version(2)]
+		fn receipt_checkpoints(receipt: ReceiptId) -> Option<Commitment>;
+
+		/// The audit of job `job` (queued, going or closed; none once pruned or when the draw
+		/// left it unaudited), with the leaves each party of its dispute revealed so far
+		/// (provider's, auditor's).
+		#[api_version(2)]
+		fn audit(job: JobId) -> Option<AuditView<AccountId, BlockNumber>>;
+
+		/// The jobs whose audit `provider` has something to do for (re-run, reveal, post a
+		/// checkpoint, referee).
+		#[api_version(2)]
+		fn audit_tasks(provider: AccountId) -> Vec<JobId>;
 	}
 }

@@ -1,6 +1,8 @@
 //! Data types of inference jobs and receipts.
 
-use cairn_inference::{ExecutionProvider, ModelHash, RuntimeVersion, TensorSetHash, Tolerance};
+use cairn_inference::{
+	Commitment, ExecutionProvider, ModelHash, RuntimeVersion, TensorSetHash, Tolerance,
+};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{pallet_prelude::ConstU32, BoundedVec};
 use scale_info::TypeInfo;
@@ -204,4 +206,222 @@ pub enum ProviderResult {
 	/// recorded as a lost dispute.
 	#[codec(index = 4)]
 	DisputeLost,
+}
+
+/// The most audit steps (draws and deadlines) that fall in one block.
+pub const MAX_AUDIT_STEPS_PER_BLOCK: u32 = 64;
+
+/// The longest encoded segment input (a checkpoint's tensors) a dispute takes on chain, in
+/// bytes (2 MiB).
+pub const MAX_SEGMENT_INPUT_BYTES: u32 = 2 * 1024 * 1024;
+
+/// A segment input: a canonical SCALE-encoded `TensorSet` of one checkpoint.
+pub type EncodedSegmentInput = BoundedVec<u8, ConstU32<MAX_SEGMENT_INPUT_BYTES>>;
+
+/// The two sides of an audit's dispute.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum AuditParty {
+	/// The provider whose receipt is audited.
+	#[codec(index = 0)]
+	Provider,
+	/// The provider that re-ran the job.
+	#[codec(index = 1)]
+	Auditor,
+}
+
+/// What an audit's referee re-runs.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum RefereeTask {
+	/// Segment `n` of the model's graph, from checkpoint `n - 1` (the job's input for `n = 0`),
+	/// whose output is the first leaf the parties disagree on.
+	#[codec(index = 0)]
+	Segment(u32),
+	/// The whole model with its checkpoints: the parties' commitments have different numbers of
+	/// leaves, so no segment is common to both (an honest engine's count depends on the model
+	/// alone).
+	#[codec(index = 1)]
+	Checkpoints,
+}
+
+/// A referee's answer to its [`RefereeTask`].
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum RefereeAnswer {
+	/// The hash of the segment's output (for [`RefereeTask::Segment`]).
+	#[codec(index = 0)]
+	Leaf(TensorSetHash),
+	/// The commitment of a checkpointed run (for [`RefereeTask::Checkpoints`]).
+	#[codec(index = 1)]
+	Checkpoints(Commitment),
+}
+
+/// How an audit ended.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum AuditVerdict {
+	/// The auditor's outputs agreed with the receipt's under the job's tolerance: the auditor
+	/// was paid.
+	#[codec(index = 0)]
+	Passed,
+	/// The referee (or the provider's silence) sided with the auditor: the provider was slashed
+	/// to the requester, the auditor and referee paid.
+	#[codec(index = 1)]
+	ProviderCaught,
+	/// The referee (or the auditor's silence) sided with the provider: the auditor was slashed
+	/// to the provider, the referee paid.
+	#[codec(index = 2)]
+	AuditorCaught,
+	/// Nothing decided it (no referee could be assigned, the referee matched neither side or did
+	/// not answer, or both sides were silent): nobody slashed.
+	#[codec(index = 3)]
+	Unresolved,
+	/// The auditor did not answer in time.
+	#[codec(index = 4)]
+	AuditorMissed,
+}
+
+/// Where an audit stands.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub enum AuditStage<AccountId> {
+	/// The receipt is in; the block after its job completed draws whether it is audited.
+	#[codec(index = 0)]
+	AwaitingDraw,
+	/// Drawn: the auditor re-runs the job.
+	#[codec(index = 1)]
+	Auditing,
+	/// The auditor's outputs disagreed: both parties reveal the leaves of their commitments.
+	#[codec(index = 2)]
+	Revealing,
+	/// The first diverging leaf is known: the referee re-runs what produces it.
+	#[codec(index = 3)]
+	Refereeing {
+		/// What the referee re-runs.
+		task: RefereeTask,
+		/// The referee.
+		referee: AccountId,
+	},
+	/// Over.
+	#[codec(index = 4)]
+	Closed(AuditVerdict),
+}
+
+/// The auditor's result.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct AuditAnswer {
+	/// SHA-256 of the auditor's canonical outputs.
+	pub output_hash: TensorSetHash,
+	/// The auditor's checkpoint commitment.
+	pub checkpoints: Commitment,
+	/// Run time on the auditor, in microseconds (as reported).
+	pub elapsed_micros: u64,
+}
+
+/// The audit of a job run by one provider (`k = 1`).
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct Audit<AccountId, BlockNumber> {
+	/// The provider whose receipt is audited.
+	pub provider: AccountId,
+	/// Its receipt.
+	pub receipt: ReceiptId,
+	/// The auditor, once drawn.
+	pub auditor: Option<AccountId>,
+	/// The auditor's result, once in.
+	pub answer: Option<AuditAnswer>,
+	/// The first leaf the parties' revealed checkpoints disagree on, once both revealed (`None`
+	/// also when their leaf counts differ).
+	pub divergence: Option<u32>,
+	/// Where it stands.
+	pub stage: AuditStage<AccountId>,
+	/// The block whose end closes the current stage (the draw's block while awaiting it; the
+	/// closing block once closed).
+	pub deadline: BlockNumber,
+}
+
+impl<AccountId, BlockNumber> Audit<AccountId, BlockNumber> {
+	/// Whether the audit is still going (not closed).
+	pub fn is_live(&self) -> bool {
+		!matches!(self.stage, AuditStage::Closed(_))
+	}
+}
+
+/// A checkpoint's tensors posted for a dispute's referee, with who posted them and the deposit
+/// held from them until the audit closes.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
+pub struct SegmentInput<AccountId, Balance> {
+	/// Who posted it.
+	pub poster: AccountId,
+	/// The deposit held.
+	pub deposit: Balance,
+	/// The canonical encoded tensors.
+	pub tensors: EncodedSegmentInput,
+}
+
+/// Why a job that would have been audited is not.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum AuditSkipReason {
+	/// The blocks its step could go in were full.
+	#[codec(index = 0)]
+	QueueFull,
+	/// No other provider was eligible and priced at most the audit reward.
+	#[codec(index = 1)]
+	NoAuditor,
 }

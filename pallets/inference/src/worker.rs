@@ -15,10 +15,17 @@
 //!
 //! Each run's transactions take nonces after the ones earlier runs sent that are still pending
 //! (kept in the same storage), so a run never replaces the last one's receipts in the pool.
+//!
+//! Every run is checkpointed: the receipt carries the commitment, and the leaves are kept in the
+//! node's persistent offchain storage (under [`LEAVES_PREFIX`]) for the audit's dispute. For its
+//! audit tasks the worker re-runs a drawn job as auditor, reveals its leaves in a dispute, posts
+//! the agreed checkpoint the referee's segment starts from, and, as referee, re-runs only that
+//! segment (falling back to the model's run up to the diverging checkpoint when nobody posted
+//! its start by half the referee's time).
 
 use super::*;
 use alloc::vec::Vec;
-use cairn_inference::TensorSet;
+use cairn_inference::{checkpoints::Leaves, TensorSet};
 use codec::{Decode, Encode};
 use frame_system::{
 	offchain::{AppCrypto, SendSignedTransaction, Signer},
@@ -37,6 +44,13 @@ pub const RETRY_AFTER: u32 = 10;
 
 /// Prefix of the persistent offchain storage keys of claims.
 pub const CLAIM_PREFIX: &[u8] = b"cairn::inference::claim::";
+
+/// Prefix of the persistent offchain storage keys of the checkpoint leaves of this node's runs,
+/// by job and provider (kept for audits' disputes).
+pub const LEAVES_PREFIX: &[u8] = b"cairn::inference::leaves::";
+
+/// Prefix of the persistent offchain storage keys of claims of audit steps.
+pub const AUDIT_CLAIM_PREFIX: &[u8] = b"cairn::inference::audit-claim::";
 
 /// Prefix of the persistent offchain storage key of the last heartbeat sent per provider.
 pub const HEARTBEAT_PREFIX: &[u8] = b"cairn::inference::heartbeat::";
@@ -160,6 +174,9 @@ pub fn run<T: Config>(now: BlockNumberFor<T>) {
 				run_job::<T>(job, &account, &signer);
 			}
 		}
+		for job in Pallet::<T>::audit_tasks_of(&account) {
+			audit_task::<T>(job, &account, &signer, now);
+		}
 		send_heartbeat_if_due::<T>(&account, now, &signer);
 		record_nonces::<T>(&account, nonces);
 	}
@@ -234,21 +251,16 @@ fn run_job<T: Config>(
 		return;
 	};
 	// Exactly the required provider: a fallback's receipt would be refused on chain.
-	let output = match cairn_inference::run_model_on(&job.model_hash, &input, provider) {
-		Ok(output) => output,
-		Err(error) => {
-			log::warn!(target: LOG_TARGET, "job {job_id}: inference failed: {}", error.name());
-			return;
-		},
-	};
-	let Ok(outputs) = EncodedOutputs::try_from(output.outputs.encode()) else {
-		log::warn!(target: LOG_TARGET, "job {job_id}: outputs exceed {MAX_OUTPUT_BYTES} bytes");
+	let Some((run, outputs)) = checkpointed_run::<T>(job_id, account, &job, &input, provider)
+	else {
 		return;
 	};
+	let output = &run.output;
 	let result = signer.send_signed_transaction(|_| Call::submit_receipt {
 		job: job_id,
 		output_hash: output.output_hash,
 		outputs: outputs.clone(),
+		checkpoints: run.commitment(),
 		execution_provider: output.execution_provider,
 		runtime_version: output.runtime_version.clone(),
 		elapsed_micros: output.elapsed_micros,
@@ -262,6 +274,226 @@ fn run_job<T: Config>(
 		),
 		_ => log::warn!(target: LOG_TARGET, "job {job_id}: could not submit the receipt"),
 	}
+}
+
+/// Runs `job` checkpointed on exactly `provider` and keeps the leaves for `account`; the run and
+/// its encoded outputs, or `None` (logged) when it failed.
+fn checkpointed_run<T: Config>(
+	job_id: JobId,
+	account: &T::AccountId,
+	job: &JobOf<T>,
+	input: &TensorSet,
+	provider: cairn_inference::ExecutionProvider,
+) -> Option<(cairn_inference::CheckpointedOutput, EncodedOutputs)> {
+	let run = match cairn_inference::run_model_checkpointed(&job.model_hash, input, provider) {
+		Ok(run) => run,
+		Err(error) => {
+			log::warn!(target: LOG_TARGET, "job {job_id}: inference failed: {}", error.name());
+			return None;
+		},
+	};
+	let Ok(outputs) = EncodedOutputs::try_from(run.output.outputs.encode()) else {
+		log::warn!(target: LOG_TARGET, "job {job_id}: outputs exceed {MAX_OUTPUT_BYTES} bytes");
+		return None;
+	};
+	sp_io::offchain::local_storage_set(
+		StorageKind::PERSISTENT,
+		&(LEAVES_PREFIX, job_id, account).encode(),
+		&run.leaves.encode(),
+	);
+	Some((run, outputs))
+}
+
+/// The leaves this node kept of its run of `job` for `account`.
+fn kept_leaves<T: Config>(job: JobId, account: &T::AccountId) -> Option<Leaves> {
+	let bytes = sp_io::offchain::local_storage_get(
+		StorageKind::PERSISTENT,
+		&(LEAVES_PREFIX, job, account).encode(),
+	)?;
+	Leaves::decode(&mut &bytes[..]).ok()
+}
+
+/// Does what `account` has to do now for the audit of `job`: re-run it (auditor), reveal its
+/// leaves (party), post the agreed checkpoint a referee's segment starts from (party), re-run
+/// that segment (referee). Each step is claimed once per (job, account, step).
+fn audit_task<T: Config>(
+	job_id: JobId,
+	account: &T::AccountId,
+	signer: &Signer<T, T::AuthorityId, frame_system::offchain::ForAny>,
+	now: BlockNumberFor<T>,
+) {
+	let (Some(audit), Some(job)) = (Audits::<T>::get(job_id), Jobs::<T>::get(job_id)) else {
+		return;
+	};
+	let Some(input) =
+		JobInputs::<T>::get(job_id).and_then(|bytes| TensorSet::decode_canonical(&bytes).ok())
+	else {
+		return;
+	};
+	let ep = job.spec.execution_provider;
+	let is_auditor = audit.auditor.as_ref() == Some(account);
+	let party = if audit.provider == *account {
+		Some(AuditParty::Provider)
+	} else if is_auditor {
+		Some(AuditParty::Auditor)
+	} else {
+		None
+	};
+	let claim =
+		|step: &[u8]| take_slot::<T>(&(AUDIT_CLAIM_PREFIX, job_id, account, step).encode(), now);
+	let call = match &audit.stage {
+		AuditStage::Auditing if is_auditor && claim(b"audit") => {
+			let Some((run, outputs)) = checkpointed_run::<T>(job_id, account, &job, &input, ep)
+			else {
+				return;
+			};
+			log::info!(
+				target: LOG_TARGET,
+				"job {job_id}: audited ({} µs on {})",
+				run.output.elapsed_micros,
+				ep.name()
+			);
+			Call::submit_audit {
+				job: job_id,
+				output_hash: run.output.output_hash,
+				outputs,
+				checkpoints: run.commitment(),
+				execution_provider: run.output.execution_provider,
+				runtime_version: run.output.runtime_version.clone(),
+				elapsed_micros: run.output.elapsed_micros,
+			}
+		},
+		AuditStage::Revealing => {
+			let Some(party) = party else { return };
+			if RevealedLeaves::<T>::contains_key(job_id, party) || !claim(b"reveal") {
+				return;
+			}
+			let leaves = match kept_leaves::<T>(job_id, account) {
+				Some(leaves) => leaves,
+				None => match checkpointed_run::<T>(job_id, account, &job, &input, ep) {
+					Some((run, _)) => run.leaves,
+					None => return,
+				},
+			};
+			Call::reveal_checkpoints { job: job_id, leaves }
+		},
+		AuditStage::Refereeing { task, referee } if referee == account => {
+			let Some(answer) = referee_answer::<T>(job_id, &job, &audit, *task, &input, now) else {
+				return;
+			};
+			if !claim(b"referee") {
+				return;
+			}
+			Call::submit_referee_answer { job: job_id, answer }
+		},
+		AuditStage::Refereeing { task: RefereeTask::Segment(at), .. } if *at > 0 => {
+			if party.is_none() || SegmentInputs::<T>::contains_key(job_id) || !claim(b"post") {
+				return;
+			}
+			let start = at - 1;
+			let tensors =
+				match cairn_inference::model_checkpoint(&job.model_hash, &input, start, ep) {
+					Ok(tensors) => tensors,
+					Err(error) => {
+						log::warn!(
+							target: LOG_TARGET,
+							"job {job_id}: checkpoint {start} failed: {}",
+							error.name()
+						);
+						return;
+					},
+				};
+			Call::post_segment_input { job: job_id, tensors }
+		},
+		_ => return,
+	};
+	let name = match &call {
+		Call::submit_audit { .. } => "audit result",
+		Call::reveal_checkpoints { .. } => "checkpoint reveal",
+		Call::submit_referee_answer { .. } => "referee answer",
+		_ => "segment input",
+	};
+	match signer.send_signed_transaction(|_| call.clone()) {
+		Some((_, Ok(()))) => log::info!(target: LOG_TARGET, "job {job_id}: {name} submitted"),
+		_ => log::warn!(target: LOG_TARGET, "job {job_id}: could not submit the {name}"),
+	}
+}
+
+/// The referee's answer to `task` for the dispute of `job_id`, or `None` while it waits for the
+/// segment's start to be posted (until half its time) or when the run failed. A posted start
+/// runs only the diverging segment; without one, the model runs from the job's input up to the
+/// diverging checkpoint.
+fn referee_answer<T: Config>(
+	job_id: JobId,
+	job: &JobOf<T>,
+	audit: &AuditOf<T>,
+	task: RefereeTask,
+	input: &TensorSet,
+	now: BlockNumberFor<T>,
+) -> Option<RefereeAnswer> {
+	let ep = job.spec.execution_provider;
+	let model = &job.model_hash;
+	let failed = |what: &str, error: cairn_inference::InferenceError| {
+		log::warn!(target: LOG_TARGET, "job {job_id}: referee {what} failed: {}", error.name());
+	};
+	let at = match task {
+		RefereeTask::Checkpoints => {
+			return match cairn_inference::run_model_checkpointed(model, input, ep) {
+				Ok(run) => Some(RefereeAnswer::Checkpoints(run.commitment())),
+				Err(error) => {
+					failed("run", error);
+					None
+				},
+			};
+		},
+		RefereeTask::Segment(at) => at,
+	};
+	let start = if at == 0 {
+		Some(input.clone())
+	} else {
+		SegmentInputs::<T>::get(job_id)
+			.and_then(|posted| TensorSet::decode_canonical(&posted.tensors).ok())
+	};
+	if let Some(start) = start {
+		return match cairn_inference::run_model_segment(model, at, &start, ep) {
+			Ok(output) => {
+				log::info!(
+					target: LOG_TARGET,
+					"job {job_id}: referee ran segment {at} alone ({} µs)",
+					output.elapsed_micros
+				);
+				Some(RefereeAnswer::Leaf(output.output_hash))
+			},
+			Err(error) => {
+				failed("segment", error);
+				None
+			},
+		};
+	}
+	let half = <T::RefereePeriod as frame_support::traits::Get<_>>::get() / 2u32.into();
+	if now.saturating_add(half) < audit.deadline {
+		return None;
+	}
+	// Nobody posted the segment's start: run the model from the input up to checkpoint `at`
+	// (its outputs, when `at` is the last segment).
+	let leaf = match cairn_inference::model_checkpoint(model, input, at, ep) {
+		Ok(tensors) => tensors.hash(),
+		Err(cairn_inference::InferenceError::NoSuchSegment) => {
+			match cairn_inference::run_model_on(model, input, ep) {
+				Ok(output) => output.output_hash,
+				Err(error) => {
+					failed("run", error);
+					return None;
+				},
+			}
+		},
+		Err(error) => {
+			failed("checkpoint", error);
+			return None;
+		},
+	};
+	log::info!(target: LOG_TARGET, "job {job_id}: referee ran the model up to checkpoint {at}");
+	Some(RefereeAnswer::Leaf(leaf))
 }
 
 /// Sends a heartbeat for `account` when its registry says one is due and none was sent in the

@@ -266,6 +266,23 @@ parameter_types! {
 	pub const JobDepositPerByte: Balance = UNIT / 1_000_000;
 	/// The one-time fee of a receipt record kept for good: 0.001 CAIRN, burned at pruning.
 	pub const ReceiptRecordFee: Balance = MILLI_UNIT;
+	/// One in twenty single-provider jobs is audited. Kept in storage under
+	/// `twox128(":AuditRate:")` so that root can change it (`system.setStorage`), as the audit
+	/// tests on a running node do.
+	pub storage AuditRate: Perbill = Perbill::from_percent(5);
+	/// What a single-provider job pays into the audit pot: 0.002 CAIRN. At 5 %, the pot takes in
+	/// 0.04 CAIRN per audit, twice the auditor's reward; the rest pays referees.
+	pub const AuditFee: Balance = 2 * MILLI_UNIT;
+	/// An auditor's reward: 0.02 CAIRN (twice the dev provider's price).
+	pub const AuditReward: Balance = 20 * MILLI_UNIT;
+	/// A deciding referee's reward: 0.02 CAIRN.
+	pub const RefereeReward: Balance = 20 * MILLI_UNIT;
+	/// What the losing party of an audit's dispute loses of its bond: 50 CAIRN (half the minimum
+	/// bond). With the 5 % rate, a provider skipping the work expects to lose 2.5 CAIRN per job,
+	/// so single-provider jobs are capped at that price (`docs/verification.md`).
+	pub const AuditSlash: Balance = 50 * UNIT;
+	/// The audit pot's id.
+	pub const AuditPotId: frame_support::PalletId = frame_support::PalletId(*b"cairn/au");
 }
 
 /// `pallet_inference`: jobs, receipts and settlement.
@@ -286,6 +303,15 @@ impl pallet_inference::Config for Runtime {
 	type ReceiptRecordFee = ReceiptRecordFee;
 	type RetentionPeriod = ConstU32<{ 7 * DAYS }>;
 	type OnJobSettled = AgentBudgets;
+	type AuditRate = AuditRate;
+	type AuditFee = AuditFee;
+	type AuditReward = AuditReward;
+	type RefereeReward = RefereeReward;
+	type AuditSlash = AuditSlash;
+	type AuditPeriod = ConstU32<{ MINUTES }>;
+	type RevealPeriod = ConstU32<{ MINUTES }>;
+	type RefereePeriod = ConstU32<{ 2 * MINUTES }>;
+	type AuditPotId = AuditPotId;
 	type WeightInfo = pallet_inference::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = InferenceBenchmarkHelper;
