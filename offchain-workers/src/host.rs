@@ -268,10 +268,7 @@ pub trait Inference {
 
 /// Runs a model on a tensor set through the host function (runtime side convenience), on the
 /// node's preferred execution provider.
-pub fn run_model(
-	model: &ModelHash,
-	input: &crate::types::TensorSet,
-) -> Result<InferenceOutput, InferenceError> {
+pub fn run_model(model: &ModelHash, input: &TensorSet) -> Result<InferenceOutput, InferenceError> {
 	let encoded: Vec<u8> = codec::Encode::encode(input);
 	inference::run(*model, &encoded)
 }
@@ -280,7 +277,7 @@ pub fn run_model(
 /// convenience): what an offchain worker runs a job with.
 pub fn run_model_on(
 	model: &ModelHash,
-	input: &crate::types::TensorSet,
+	input: &TensorSet,
 	provider: ExecutionProvider,
 ) -> Result<InferenceOutput, InferenceError> {
 	let encoded: Vec<u8> = codec::Encode::encode(input);
@@ -291,7 +288,7 @@ pub fn run_model_on(
 /// the host function (runtime side convenience): what a receipt or an audit reports.
 pub fn run_model_checkpointed(
 	model: &ModelHash,
-	input: &crate::types::TensorSet,
+	input: &TensorSet,
 	provider: ExecutionProvider,
 ) -> Result<CheckpointedOutput, InferenceError> {
 	let encoded: Vec<u8> = codec::Encode::encode(input);
@@ -302,10 +299,10 @@ pub fn run_model_checkpointed(
 /// host function (runtime side convenience): what a dispute's party reveals.
 pub fn model_checkpoint(
 	model: &ModelHash,
-	input: &crate::types::TensorSet,
+	input: &TensorSet,
 	index: u32,
 	provider: ExecutionProvider,
-) -> Result<crate::types::TensorSet, InferenceError> {
+) -> Result<TensorSet, InferenceError> {
 	let encoded: Vec<u8> = codec::Encode::encode(input);
 	inference::checkpoint(*model, &encoded, index, provider)
 }
@@ -315,7 +312,7 @@ pub fn model_checkpoint(
 pub fn run_model_segment(
 	model: &ModelHash,
 	segment: u32,
-	input: &crate::types::TensorSet,
+	input: &TensorSet,
 	provider: ExecutionProvider,
 ) -> Result<InferenceOutput, InferenceError> {
 	let encoded: Vec<u8> = codec::Encode::encode(input);
