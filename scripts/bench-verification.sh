@@ -30,12 +30,14 @@ rm -rf "$CARGO_TARGET_DIR/criterion/light_squeezenet" "$CARGO_TARGET_DIR/criteri
 (cd "$CAIRN_ROOT" && cargo bench --locked --workspace --features runtime-benchmarks --bench verification -- "${criterion_flags[@]}")
 
 mkdir -p "$(dirname "$report")"
-python3 - "$CARGO_TARGET_DIR/criterion" "$report" <<'PY'
-import datetime, json, os, platform, sys
+python3 - "$CARGO_TARGET_DIR/criterion" "$report" "$CAIRN_ROOT/offchain-workers/src/checkpoints.rs" <<'PY'
+import datetime, json, os, platform, re, sys
 
-root, report = sys.argv[1], sys.argv[2]
+root, report, constants = sys.argv[1], sys.argv[2], sys.argv[3]
 models = ["light_squeezenet", "light_resnet50"]
 audit_rates = [0.01, 0.05, 0.10]
+# The engine's checkpoint count, as the source states it.
+default = int(re.search(r"pub const CHECKPOINTS: u32 = (\d+);", open(constants).read()).group(1))
 
 def median(model, function, parameter):
     with open(os.path.join(root, model, function, parameter, "new", "estimates.json")) as f:
@@ -48,33 +50,40 @@ cpu = os.environ.get("CAIRN_CPU_NAME", "unknown")
 cases = []
 for model in models:
     plain = median(model, "plain", model)
-    checkpointed = median(model, "checkpointed", model)
-    segment_dir = os.path.join(root, model, "segment")
-    segments = sorted(int(d) for d in os.listdir(segment_dir) if d.isdigit())
-    seg = [median(model, "segment", str(s)) for s in segments]
-    overhead = checkpointed / plain - 1
-    cases.append({
-        "model": model,
-        "plainMedianNs": plain,
-        "checkpointedMedianNs": checkpointed,
-        "checkpointOverhead": overhead,
-        "segmentMedianNs": seg,
-        # Extra compute per job, as a fraction of one plain run: every receipt's checkpoint
-        # commitment, plus an audit (a checkpointed re-execution) with probability r.
-        "auditCost": {f"{r:.2f}": overhead + r * (1 + overhead) for r in audit_rates},
-        # k = 2: every job runs a second time; with checkpoints on both, for disputes.
-        "redundancyCost": {"plain": 1.0, "checkpointed": 1 + 2 * overhead},
-        "disputeSegmentShareMax": max(seg) / plain,
-        "disputeSegmentShareMean": sum(seg) / len(seg) / plain,
-    })
+    counts = sorted(int(d) for d in os.listdir(os.path.join(root, model, "checkpointed")) if d.isdigit())
+    by_count = []
+    for count in counts:
+        checkpointed = median(model, "checkpointed", str(count))
+        segment_dir = os.path.join(root, model, f"segment-{count}")
+        segments = sorted(int(d) for d in os.listdir(segment_dir) if d.isdigit())
+        seg = [median(model, f"segment-{count}", str(s)) for s in segments]
+        overhead = checkpointed / plain - 1
+        by_count.append({
+            "checkpoints": count,
+            "checkpointedMedianNs": checkpointed,
+            "checkpointOverhead": overhead,
+            "segmentMedianNs": seg,
+            # Extra compute per job, as a fraction of one plain run: every receipt's checkpoint
+            # commitment, plus an audit (a checkpointed re-execution) with probability r.
+            "auditCost": {f"{r:.2f}": overhead + r * (1 + overhead) for r in audit_rates},
+            # k = 2: every job runs a second time; with checkpoints on both, for disputes.
+            "redundancyCost": {"plain": 1.0, "checkpointed": 1 + 2 * overhead},
+            "disputeSegmentShareMax": max(seg) / plain,
+            "disputeSegmentShareMean": sum(seg) / len(seg) / plain,
+        })
+    cases.append({"model": model, "plainMedianNs": plain, "byCheckpoints": by_count})
 
 summary = {
     "date": datetime.date.today().isoformat(),
     "machine": f"{cpu}, {os.cpu_count()} cores",
     "auditRates": audit_rates,
+    "defaultCheckpoints": default,
     "cases": cases,
 }
 json.dump(summary, open(os.path.splitext(report)[0] + ".json", "w"), indent=1)
+
+def chosen(case, count=default):
+    return next(c for c in case["byCheckpoints"] if c["checkpoints"] == count)
 
 with open(report, "w") as out:
     out.write("# Verification cost: checkpoints, sampled audits, dispute bisection\n\n")
@@ -83,13 +92,15 @@ with open(report, "w") as out:
         "2 intra-op threads, medians). Every figure is a ratio against a plain run of the same model,\n"
         "input and threads measured in the same run, so machine noise cancels. How audits and\n"
         "disputes use these runs: [verification.md](../verification.md).\n\n"
-        "- **plain**: one run as an unaudited job would have it (full graph optimizations).\n"
-        "- **checkpointed**: the run a receipt commits with: the model with its checkpoints (up to 16\n"
-        "  tensors, cut where one tensor carries the whole computation) exposed as outputs, at\n"
-        "  the optimization level segments reproduce bit for bit, each checkpoint SHA-256-hashed\n"
-        "  in ONNX Runtime's buffer for the receipt's Merkle root.\n"
+        "- **plain**: one run as an unaudited job would have it (one session, all graph optimizations).\n"
+        f"- **checkpointed**: the run a receipt commits with: the model as {default + 1} segments cut at its\n"
+        f"  {default} checkpoints (tensors that alone carry the computation, evenly spaced over the\n"
+        "  graph), each segment its own session with all optimizations, each reading the checkpoint\n"
+        "  the one before left in ONNX Runtime's buffer, each checkpoint SHA-256-hashed there for\n"
+        "  the receipt's Merkle root.\n"
         "- **segment *i***: the graph between checkpoints *i − 1* and *i* run alone from the\n"
-        "  checkpoint tensor: what a dispute's referee re-executes.\n\n"
+        "  checkpoint tensor: what a dispute's referee re-executes, bit for bit what the\n"
+        "  checkpointed run executed.\n\n"
     )
     out.write(f"Machine: {cpu}, {os.cpu_count()} cores; {platform.system()} {platform.release()}; ")
     out.write(f"date: {summary['date']}.\n\n")
@@ -99,32 +110,37 @@ with open(report, "w") as out:
         "the checkpoint commitment *c*; with probability *r* an auditor re-executes the job\n"
         "(checkpointed, so a disagreement can be bisected): *c + r (1 + c)*. Against k = 2\n"
         "redundancy: every job runs twice (+1.00 plain; +1 + 2c if both runs commit to\n"
-        "checkpoints, as they must for a dispute to bisect).\n\n"
+        f"checkpoints, as they must for a dispute to bisect). {default} checkpoints (the engine's).\n\n"
     )
     header = "| model | plain | checkpointed | c | " + " | ".join(f"audit {r:.0%}" for r in audit_rates)
     out.write(header + " | k = 2 | k = 2, checkpointed |\n")
     out.write("|---|---:|---:|---:|" + "---:|" * len(audit_rates) + "---:|---:|\n")
     for case in cases:
-        audits = " | ".join(f"{case['auditCost'][f'{r:.2f}']:+.3f}" for r in audit_rates)
+        c = chosen(case)
+        audits = " | ".join(f"{c['auditCost'][f'{r:.2f}']:+.3f}" for r in audit_rates)
         out.write(
-            f"| {case['model']} | {ms(case['plainMedianNs'])} | {ms(case['checkpointedMedianNs'])} "
-            f"| {case['checkpointOverhead']:+.3f} | {audits} | +1.000 | {case['redundancyCost']['checkpointed']:+.3f} |\n"
+            f"| {case['model']} | {ms(case['plainMedianNs'])} | {ms(c['checkpointedMedianNs'])} "
+            f"| {c['checkpointOverhead']:+.3f} | {audits} | +1.000 | {c['redundancyCost']['checkpointed']:+.3f} |\n"
         )
     out.write("\n## One dispute against a full re-execution\n\n")
     out.write(
         "A dispute's referee runs one segment: the one between the last checkpoint both parties\n"
-        "agree on and the first they do not. Its cost as a share of a full run:\n\n"
+        "agree on and the first they do not. Its cost as a share of a full run, with the\n"
+        "commitment *c* each checkpoint count costs every receipt:\n\n"
     )
-    out.write("| model | segments | referee: worst segment | referee: mean segment | full re-execution |\n")
-    out.write("|---|---:|---:|---:|---:|\n")
+    out.write("| model | checkpoints | c per receipt | referee: worst segment | referee: mean segment | full re-execution |\n")
+    out.write("|---|---:|---:|---:|---:|---:|\n")
     for case in cases:
-        out.write(
-            f"| {case['model']} | {len(case['segmentMedianNs'])} | {case['disputeSegmentShareMax']:.3f} "
-            f"| {case['disputeSegmentShareMean']:.3f} | 1.000 |\n"
-        )
+        for c in case["byCheckpoints"]:
+            mark = " (engine)" if c["checkpoints"] == default else ""
+            out.write(
+                f"| {case['model']} | {c['checkpoints']}{mark} | {c['checkpointOverhead']:+.3f} "
+                f"| {c['disputeSegmentShareMax']:.3f} | {c['disputeSegmentShareMean']:.3f} | 1.000 |\n"
+            )
     for case in cases:
-        out.write(f"\n{case['model']}, each segment alone: ")
-        out.write(", ".join(f"{i}: {ms(ns)}" for i, ns in enumerate(case["segmentMedianNs"])) + ".\n")
+        c = chosen(case)
+        out.write(f"\n{case['model']}, each segment alone ({default} checkpoints): ")
+        out.write(", ".join(f"{i}: {ms(ns)}" for i, ns in enumerate(c["segmentMedianNs"])) + ".\n")
     out.write(
         "\nBesides the referee's segment, a dispute costs the party that reveals the agreed\n"
         "checkpoint tensor one checkpointed run (providers keep only hashes and recompute the\n"

@@ -161,6 +161,7 @@ impl InferenceParams {
 			fault: self
 				.inference_fault_segment
 				.map(|segment| cairn_inference::engine::SegmentFault { segment }),
+			checkpoints: cairn_inference::checkpoints::CHECKPOINTS,
 		}
 	}
 

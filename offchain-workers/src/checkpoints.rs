@@ -20,6 +20,13 @@ use sha2::{Digest, Sha256};
 /// The most checkpoints a run commits to (so at most `MAX_CHECKPOINTS + 1` leaves).
 pub const MAX_CHECKPOINTS: u32 = 16;
 
+/// The checkpoints an honest engine commits to (fewer when a model has fewer cut points). Every
+/// checkpoint costs each receipt's run a segment boundary (a layout change, a session call, the
+/// hashing of one tensor), while a dispute, which is rare, re-runs one segment: four keep the
+/// commitment a small part of a run and a referee's segment about a fifth of one (the trade-off
+/// against 8 and 16 is measured in `docs/bench/verification.md`).
+pub const CHECKPOINTS: u32 = 4;
+
 /// The most leaves a commitment has: one per segment.
 pub const MAX_LEAVES: u32 = MAX_CHECKPOINTS + 1;
 

@@ -2,9 +2,9 @@
 //! a session cache bounded by a memory budget, execution-provider fallback, limits and metrics.
 
 use crate::{
-	checkpoints::CheckpointedOutput,
+	checkpoints::{CheckpointedOutput, CHECKPOINTS},
 	fetch::Fetcher,
-	graph::ModelGraph,
+	graph::{ModelGraph, SegmentInput},
 	host::Engine,
 	metrics::Metrics,
 	store::{to_hex, ModelStore},
@@ -19,7 +19,9 @@ use ort::{
 	environment::Environment,
 	ep::ExecutionProvider as _,
 	memory::Allocator,
-	session::{builder::GraphOptimizationLevel, RunOptions, Session},
+	session::{
+		builder::GraphOptimizationLevel, RunOptions, Session, SessionInputValue, SessionOutputs,
+	},
 	value::{
 		DynTensor, DynTensorValueType, DynValue, Outlet, Shape, Tensor as OrtTensor,
 		TensorElementType, ValueType,
@@ -82,6 +84,9 @@ pub struct EngineConfig {
 	/// A deliberate fault in checkpointed runs, for testing verification: `None` on every
 	/// honest node.
 	pub fault: Option<SegmentFault>,
+	/// Checkpoints per run ([`CHECKPOINTS`] on every node of a network, which must agree on
+	/// it; other counts measure the trade-off).
+	pub checkpoints: u32,
 }
 
 /// A dishonest engine, for tests of audits and disputes: checkpointed runs execute segment by
@@ -105,6 +110,7 @@ impl EngineConfig {
 			limits: Limits::default(),
 			session_cache_bytes: 1024 * 1024 * 1024,
 			fault: None,
+			checkpoints: CHECKPOINTS,
 		}
 	}
 }
@@ -123,8 +129,6 @@ struct LoadedModel {
 	io: ModelIo,
 	provider: ExecutionProvider,
 	bytes: u64,
-	/// The session's outputs after `io.outputs`: a checkpointed model's checkpoints.
-	checkpoint_names: Vec<String>,
 	/// Derived from a stored model rather than the stored file itself.
 	derived: bool,
 }
@@ -217,14 +221,21 @@ pub struct OrtEngine {
 	touched: Mutex<HashMap<ModelHash, Instant>>,
 	/// Segments run alone, as (model, segment), oldest first (see [`OrtEngine::segment_runs`]).
 	segment_runs: Mutex<Vec<(ModelHash, u32)>>,
+	/// Each model's segment count, once its file has been read.
+	segment_counts: Mutex<HashMap<ModelHash, u32>>,
 }
 
-/// The graph optimizations of checkpointed and segment runs: the same for the whole model and
-/// for each segment, so that a segment run alone computes its checkpoint exactly as the whole
-/// run did. Level 2 fuses operators within a segment; level 3 would also change the whole
-/// model's memory layout (NCHWc), which a segment starting from a plain tensor does not share,
-/// and measured bit-wise different checkpoints.
-const CHECKPOINT_OPTIMIZATION: GraphOptimizationLevel = GraphOptimizationLevel::Level2;
+/// The graph optimizations of every session: all of them, for plain, checkpointed and segment
+/// runs alike. A checkpointed run executes the model segment by segment, each segment its own
+/// session, so a referee running one segment alone runs exactly what the provider ran and gets
+/// its checkpoint bit for bit, whatever layout (NCHWc) and fusions ONNX Runtime chose inside the
+/// segment. (One whole-model session with the checkpoints exposed as outputs would not do: it
+/// fuses across checkpoints where a segment starting at one cannot, and measured bit-wise
+/// different checkpoints at this level.)
+const OPTIMIZATION: GraphOptimizationLevel = GraphOptimizationLevel::Level3;
+
+/// The most models whose segment count [`OrtEngine::segments`] remembers.
+const SEGMENT_COUNTS_KEPT: usize = 4096;
 
 /// How many segment runs [`OrtEngine::segment_runs`] remembers.
 pub const SEGMENT_RUNS_KEPT: usize = 64;
@@ -262,6 +273,7 @@ impl OrtEngine {
 			fetcher: None,
 			touched: Default::default(),
 			segment_runs: Default::default(),
+			segment_counts: Default::default(),
 		})
 	}
 
@@ -315,7 +327,7 @@ impl OrtEngine {
 		if bytes.len() as u64 > self.config.limits.max_model_bytes {
 			return Err(InferenceError::ModelTooLarge);
 		}
-		model_io(&self.commit_on_cpu(runtime, bytes, GraphOptimizationLevel::Level3)?, 0)
+		model_io(&self.commit_on_cpu(runtime, bytes)?)
 	}
 
 	fn runtime(&self) -> Result<&Runtime, InferenceError> {
@@ -325,7 +337,6 @@ impl OrtEngine {
 	fn builder(
 		&self,
 		runtime: &Runtime,
-		level: GraphOptimizationLevel,
 	) -> Result<ort::session::builder::SessionBuilder, InferenceError> {
 		let failed = |error: ort::Error| {
 			log::warn!(target: LOG_TARGET, "creating an ONNX Runtime session failed: {error}");
@@ -333,7 +344,7 @@ impl OrtEngine {
 		};
 		Session::builder(&runtime.environment)
 			.map_err(failed)?
-			.with_optimization_level(level)
+			.with_optimization_level(OPTIMIZATION)
 			.map_err(|e| failed(e.into()))?
 			.with_intra_threads(self.config.intra_threads.max(1))
 			.map_err(|e| failed(e.into()))?
@@ -343,13 +354,8 @@ impl OrtEngine {
 	}
 
 	/// A CPU session on the model bytes; ONNX Runtime refusing them is `InvalidModel`.
-	fn commit_on_cpu(
-		&self,
-		runtime: &Runtime,
-		bytes: &[u8],
-		level: GraphOptimizationLevel,
-	) -> Result<Session, InferenceError> {
-		self.builder(runtime, level)?.commit_from_memory(bytes).map_err(|error| {
+	fn commit_on_cpu(&self, runtime: &Runtime, bytes: &[u8]) -> Result<Session, InferenceError> {
+		self.builder(runtime)?.commit_from_memory(bytes).map_err(|error| {
 			log::debug!(target: LOG_TARGET, "model refused by ONNX Runtime: {error}");
 			InferenceError::InvalidModel
 		})
@@ -362,13 +368,12 @@ impl OrtEngine {
 		runtime: &Runtime,
 		bytes: &[u8],
 		provider: ExecutionProvider,
-		level: GraphOptimizationLevel,
 	) -> Result<Session, InferenceError> {
 		match provider {
-			ExecutionProvider::Cpu => self.commit_on_cpu(runtime, bytes, level),
+			ExecutionProvider::Cpu => self.commit_on_cpu(runtime, bytes),
 			ExecutionProvider::Cuda => {
 				let cuda = ort::ep::CUDA::default().build().error_on_failure();
-				self.builder(runtime, level)?
+				self.builder(runtime)?
 					.with_execution_providers([cuda])
 					.map_err(|error| error.to_string())
 					.and_then(|mut builder| {
@@ -432,16 +437,11 @@ impl OrtEngine {
 					self.store.read_verified(stored, self.config.limits.max_model_bytes)?;
 				bytes = Some(match derived {
 					Some(derived) => (derived.derive)(&verified)?,
-					None => (verified, 0),
+					None => verified,
 				});
 			}
-			let (bytes, checkpoints) =
-				bytes.as_ref().map(|(bytes, count)| (bytes.as_slice(), *count)).unwrap_or_default();
-			let level = match derived {
-				None => GraphOptimizationLevel::Level3,
-				Some(_) => CHECKPOINT_OPTIMIZATION,
-			};
-			let session = match self.create_session(runtime, bytes, provider, level) {
+			let bytes = bytes.as_deref().unwrap_or_default();
+			let session = match self.create_session(runtime, bytes, provider) {
 				Ok(session) => session,
 				Err(InferenceError::ExecutionProviderUnavailable) => {
 					self.cache().refuse(*model, provider);
@@ -460,11 +460,7 @@ impl OrtEngine {
 					break;
 				},
 			};
-			let io = model_io(&session, checkpoints)?;
-			let checkpoint_names = session.outputs()[io.outputs.len()..]
-				.iter()
-				.map(|outlet| outlet.name().to_owned())
-				.collect();
+			let io = model_io(&session)?;
 			match derived {
 				None => log::info!(
 					target: LOG_TARGET,
@@ -486,7 +482,6 @@ impl OrtEngine {
 				io,
 				provider,
 				bytes: bytes.len() as u64,
-				checkpoint_names,
 				derived: derived.is_some(),
 			});
 			self.cache().insert(*model, loaded.clone(), self.config.session_cache_bytes);
@@ -517,67 +512,80 @@ impl OrtEngine {
 		let runtime = self.runtime()?;
 		self.check_input(input)?;
 		let loaded = self.load(runtime, model, required)?;
-		let run = self.run_loaded(&loaded, input, None)?;
-		self.output(runtime, &loaded, run.outputs, run.elapsed)
+		let (outputs, elapsed) = self.run_loaded(&loaded, input)?;
+		self.output(runtime, &loaded, outputs, elapsed)
 	}
 
-	/// Runs a loaded model under the watchdog: its outputs in `io.outputs` order (within the
-	/// output limit), the hash of each checkpoint's tensor (hashed in place, as a one-tensor
-	/// [`TensorSet`]), a copy of checkpoint `keep`'s tensor, and the run time.
-	fn run_loaded(
+	/// Calls `run` with run options that the watchdog terminates at `deadline`: a run it
+	/// terminated is [`InferenceError::TimedOut`], whatever `run` returned.
+	fn watched<R>(
 		&self,
-		loaded: &LoadedModel,
-		input: &TensorSet,
-		keep: Option<usize>,
-	) -> Result<LoadedRun, InferenceError> {
-		loaded.io.check_inputs(input)?;
-		let values = input
-			.tensors
-			.iter()
-			.map(|tensor| Ok((tensor_name(tensor)?, to_value(tensor)?)))
-			.collect::<Result<Vec<(String, DynValue)>, InferenceError>>()?;
-
+		deadline: Instant,
+		run: impl FnOnce(&RunOptions) -> Result<R, InferenceError>,
+	) -> Result<R, InferenceError> {
 		let options = Arc::new(RunOptions::new().map_err(|error| {
 			log::warn!(target: LOG_TARGET, "creating run options failed: {error}");
 			InferenceError::ExecutionFailed
 		})?);
+		let guard = self.watchdog.watch(options.clone(), deadline);
+		let result = run(&options);
+		match guard.finish() {
+			true => Err(InferenceError::TimedOut),
+			false => result,
+		}
+	}
+
+	/// One run of a loaded model on `inputs`; `then` gets its outputs and how long it took.
+	fn execute<R>(
+		&self,
+		loaded: &LoadedModel,
+		inputs: Vec<(String, SessionInputValue<'_>)>,
+		options: &RunOptions,
+		then: impl FnOnce(SessionOutputs<'_>, Duration) -> Result<R, InferenceError>,
+	) -> Result<R, InferenceError> {
 		let mut session = loaded.session.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
 		let started = Instant::now();
-		let guard = self.watchdog.watch(options.clone(), started + self.config.limits.max_run_time);
-		let result = session.run_with_options(values, &*options);
+		let outputs = session.run_with_options(inputs, options).map_err(|error| {
+			log::debug!(target: LOG_TARGET, "model run failed: {error}");
+			InferenceError::ExecutionFailed
+		})?;
 		let elapsed = started.elapsed();
-		let outputs = match result {
-			_ if guard.finish() => return Err(InferenceError::TimedOut),
-			Ok(outputs) => outputs,
-			Err(error) => {
-				log::debug!(target: LOG_TARGET, "model run failed: {error}");
-				return Err(InferenceError::ExecutionFailed);
-			},
-		};
+		then(outputs, elapsed)
+	}
+
+	/// A run's outputs in `io.outputs` order, copied out within the output limit.
+	fn copy_outputs(
+		&self,
+		loaded: &LoadedModel,
+		outputs: &SessionOutputs<'_>,
+	) -> Result<Vec<Tensor>, InferenceError> {
 		let mut tensors = Vec::with_capacity(loaded.io.outputs.len());
 		let mut output_bytes = 0u64;
 		for spec in loaded.io.outputs.iter() {
-			let name =
-				core::str::from_utf8(&spec.name).map_err(|_| InferenceError::UnsupportedModelIo)?;
+			let name = spec_name(spec)?;
 			let value = outputs.get(name).ok_or(InferenceError::ExecutionFailed)?;
 			let tensor =
 				from_value(name, value, self.config.limits.max_output_bytes - output_bytes)?;
 			output_bytes += tensor.data.len() as u64;
 			tensors.push(tensor);
 		}
-		// Checkpoints are hashed, not returned in a receipt: bounded per tensor only.
-		let mut parts = Vec::with_capacity(loaded.checkpoint_names.len());
-		let mut kept = None;
-		for (index, name) in loaded.checkpoint_names.iter().enumerate() {
-			let value = outputs.get(name.as_str()).ok_or(InferenceError::ExecutionFailed)?;
-			let (element_type, shape, data) = tensor_parts(value, u64::MAX)?;
-			if keep == Some(index) {
-				kept = Some(Tensor::new(name, element_type, &shape, data.to_vec())?);
-			}
-			parts.push((name.as_str(), element_type, shape, data));
-		}
-		let leaves = hash_leaves(&parts, self.config.intra_threads);
-		Ok(LoadedRun { outputs: tensors, leaves, kept, elapsed })
+		Ok(tensors)
+	}
+
+	/// Runs a loaded model under the watchdog: its outputs in `io.outputs` order and the run
+	/// time.
+	fn run_loaded(
+		&self,
+		loaded: &LoadedModel,
+		input: &TensorSet,
+	) -> Result<(Vec<Tensor>, Duration), InferenceError> {
+		let inputs = input_values(loaded, input)?;
+		let deadline = Instant::now() + self.config.limits.max_run_time;
+		self.watched(deadline, |options| {
+			self.execute(loaded, inputs, options, |outputs, elapsed| {
+				Ok((self.copy_outputs(loaded, &outputs)?, elapsed))
+			})
+		})
 	}
 
 	/// A run's result from its output tensors.
@@ -598,10 +606,11 @@ impl OrtEngine {
 		})
 	}
 
-	/// Runs a model and commits to its checkpoints: one run of the model with its checkpoints
-	/// exposed as extra outputs, each hashed where ONNX Runtime left it (a model without
-	/// checkpoints is one segment: its only leaf is the output hash). With a [`SegmentFault`]
-	/// configured, runs segment by segment instead and corrupts one.
+	/// Runs a model and commits to its checkpoints: segment by segment (see [`OPTIMIZATION`]),
+	/// each segment reading the checkpoint the one before it left in ONNX Runtime's buffer, and
+	/// each checkpoint hashed there. A model without checkpoints is one segment: its only leaf
+	/// is the output hash. With a [`SegmentFault`] configured, one segment's output is corrupted
+	/// before the next reads it.
 	///
 	/// # Errors
 	/// As [`Engine::run_on`] (or [`Engine::run`] when `required` is `None`).
@@ -631,7 +640,10 @@ impl OrtEngine {
 		index: u32,
 		required: Option<ExecutionProvider>,
 	) -> Result<TensorSet, InferenceError> {
-		let (_, kept) = self.checkpointed(model, input, required, Some(index as usize))?;
+		if index + 1 >= self.segments(model)? {
+			return Err(InferenceError::NoSuchSegment);
+		}
+		let (_, kept) = self.checkpointed(model, input, required, Some(index))?;
 		TensorSet::new(vec![kept.ok_or(InferenceError::NoSuchSegment)?])
 	}
 
@@ -640,31 +652,117 @@ impl OrtEngine {
 		model: &ModelHash,
 		input: &TensorSet,
 		required: Option<ExecutionProvider>,
-		keep: Option<usize>,
+		keep: Option<u32>,
 	) -> Result<(CheckpointedOutput, Option<Tensor>), InferenceError> {
-		if let Some(fault) = self.config.fault {
-			return self.run_faulty(model, input, required, fault, keep);
-		}
 		let runtime = self.runtime()?;
 		self.check_input(input)?;
-		let derived = Derived::checkpointed(model);
-		let loaded = self.load_derived(runtime, model, Some(&derived), required)?;
-		let run = self.run_loaded(&loaded, input, keep)?;
-		let output = self.output(runtime, &loaded, run.outputs, run.elapsed)?;
-		let mut leaves = run.leaves;
+		let segments = self.segments(model)?;
+		let fault = self.config.fault.map(|fault| fault.segment);
+		let deadline = Instant::now() + self.config.limits.max_run_time;
+		// Every checkpoint stays in ONNX Runtime's buffer until the run is done and hashes it.
+		let mut checkpoints: Vec<(String, DynValue)> = Vec::with_capacity(segments as usize);
+		let mut kept = None;
+		let mut elapsed = Duration::ZERO;
+		// Every segment runs where the first did.
+		let mut provider = required;
+		let (loaded, tensors) = self.watched(deadline, |options| {
+			for segment in 0..segments {
+				let from = checkpoints.last().map(|(name, value)| value_input(name, value));
+				let from = from.transpose()?;
+				let loaded =
+					self.load_segment(runtime, model, segment, segments, from.as_ref(), provider)?;
+				provider = Some(loaded.provider);
+				let inputs = match checkpoints.last() {
+					None => input_values(&loaded, input)?,
+					Some((name, value)) => vec![(name.clone(), value.into())],
+				};
+				let corrupt = fault == Some(segment);
+				if segment + 1 == segments {
+					let tensors = self.execute(&loaded, inputs, options, |outputs, took| {
+						elapsed += took;
+						let tensors = self.copy_outputs(&loaded, &outputs)?;
+						match corrupt {
+							true => tensors.iter().map(corrupted).collect(),
+							false => Ok(tensors),
+						}
+					})?;
+					return Ok((loaded, tensors));
+				}
+				let name =
+					spec_name(loaded.io.outputs.first().ok_or(InferenceError::NoSuchSegment)?)?;
+				let mut value = self.execute(&loaded, inputs, options, |mut outputs, took| {
+					elapsed += took;
+					outputs.remove(name).ok_or(InferenceError::ExecutionFailed)
+				})?;
+				if corrupt {
+					value = to_value(&corrupted(&from_value(name, &value, u64::MAX)?)?)?;
+				}
+				if keep == Some(segment) {
+					kept = Some(from_value(name, &value, u64::MAX)?);
+				}
+				checkpoints.push((name.to_owned(), value));
+			}
+			Err(InferenceError::NoSuchSegment)
+		})?;
+		let parts = checkpoints
+			.iter()
+			.map(|(name, value)| {
+				let (element_type, shape, data) = tensor_parts(value, u64::MAX)?;
+				Ok((name.as_str(), element_type, shape, data))
+			})
+			.collect::<Result<Vec<_>, InferenceError>>()?;
+		let mut leaves = hash_leaves(&parts, self.config.intra_threads);
+		let output = self.output(runtime, &loaded, tensors, elapsed)?;
 		leaves.push(output.output_hash);
 		let leaves = leaves.try_into().map_err(|_| InferenceError::UnsupportedModelIo)?;
-		Ok((CheckpointedOutput { output, leaves }, run.kept))
+		Ok((CheckpointedOutput { output, leaves }, kept))
+	}
+
+	/// The session of segment `segment` of `segments`, starting from `from` (the checkpoint
+	/// before it; `None` for segment 0). A model of one segment runs as the stored model.
+	fn load_segment(
+		&self,
+		runtime: &Runtime,
+		model: &ModelHash,
+		segment: u32,
+		segments: u32,
+		from: Option<&SegmentInput>,
+		required: Option<ExecutionProvider>,
+	) -> Result<Arc<LoadedModel>, InferenceError> {
+		match segments {
+			1 => self.load(runtime, model, required),
+			_ => self.load_derived(
+				runtime,
+				model,
+				Some(&Derived::segment(model, segment, from, self.config.checkpoints)),
+				required,
+			),
+		}
+	}
+
+	/// A model file taken apart, with this engine's checkpoint count.
+	fn graph<'b>(&self, bytes: &'b [u8]) -> Result<ModelGraph<'b>, crate::graph::GraphError> {
+		ModelGraph::parse(bytes).map(|graph| graph.with_checkpoints(self.config.checkpoints))
 	}
 
 	/// The segments a model runs as (one more than its checkpoints); 1 for a model whose graph
-	/// cannot be cut.
+	/// cannot be cut. Read from the model's file once, then remembered.
 	///
 	/// # Errors
 	/// What reading the stored model fails with.
 	pub fn segments(&self, model: &ModelHash) -> Result<u32, InferenceError> {
+		let counts = || self.segment_counts.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+		if let Some(count) = counts().get(model) {
+			return Ok(*count);
+		}
 		let bytes = self.store.read_verified(model, self.config.limits.max_model_bytes)?;
-		Ok(ModelGraph::parse(&bytes).map_or(1, |graph| graph.segments() as u32))
+		let count = self.graph(&bytes).map_or(1, |graph| graph.segments() as u32);
+		let mut counts = counts();
+		if counts.len() >= SEGMENT_COUNTS_KEPT {
+			counts.clear();
+		}
+		counts.insert(*model, count);
+		Ok(count)
 	}
 
 	/// Runs segment `segment` of a model alone: from the tensor of checkpoint `segment - 1`
@@ -704,58 +802,23 @@ impl OrtEngine {
 	) -> Result<InferenceOutput, InferenceError> {
 		let runtime = self.runtime()?;
 		self.check_input(input)?;
-		let starts_at_checkpoint = segment > 0;
-		let tensor = match input.tensors.as_slice() {
-			[tensor] if starts_at_checkpoint => Some(tensor),
-			_ if starts_at_checkpoint => return Err(InferenceError::NoSuchSegment),
-			_ => None,
+		let segments = self.segments(model)?;
+		let from = match input.tensors.as_slice() {
+			_ if segment >= segments => return Err(InferenceError::NoSuchSegment),
+			_ if segment == 0 => None,
+			[tensor] => Some(SegmentInput::of(tensor)),
+			_ => return Err(InferenceError::NoSuchSegment),
 		};
-		let derived = Derived::segment(model, segment, tensor);
-		let loaded = self.load_derived(runtime, model, Some(&derived), required)?;
-		let run = self.run_loaded(&loaded, input, None)?;
-		self.output(runtime, &loaded, run.outputs, run.elapsed)
+		let loaded =
+			self.load_segment(runtime, model, segment, segments, from.as_ref(), required)?;
+		let (outputs, elapsed) = self.run_loaded(&loaded, input)?;
+		self.output(runtime, &loaded, outputs, elapsed)
 	}
 
 	/// The last [`SEGMENT_RUNS_KEPT`] segments this engine ran alone, as (model, segment),
 	/// oldest first: what a dispute's referee re-executed.
 	pub fn segment_runs(&self) -> Vec<(ModelHash, u32)> {
 		self.segment_runs.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
-	}
-
-	/// A dishonest checkpointed run (see [`SegmentFault`]): segment by segment, with
-	/// `fault.segment`'s output perturbed before the next segment reads it.
-	fn run_faulty(
-		&self,
-		model: &ModelHash,
-		input: &TensorSet,
-		required: Option<ExecutionProvider>,
-		fault: SegmentFault,
-		keep: Option<usize>,
-	) -> Result<(CheckpointedOutput, Option<Tensor>), InferenceError> {
-		let segments = self.segments(model)?;
-		let mut leaves = Vec::with_capacity(segments as usize);
-		let mut kept = None;
-		let mut next = input.clone();
-		let mut elapsed = 0u64;
-		for segment in 0..segments {
-			let mut output = self.run_segment_unrecorded(model, segment, &next, required)?;
-			if segment == fault.segment {
-				output.outputs = corrupted(&output.outputs)?;
-				output.output_hash = output.outputs.hash();
-			}
-			elapsed = elapsed.saturating_add(output.elapsed_micros);
-			leaves.push(output.output_hash);
-			if segment + 1 == segments {
-				output.elapsed_micros = elapsed;
-				let leaves = leaves.try_into().map_err(|_| InferenceError::UnsupportedModelIo)?;
-				return Ok((CheckpointedOutput { output, leaves }, kept));
-			}
-			if keep == Some(segment as usize) {
-				kept = output.outputs.tensors.first().cloned();
-			}
-			next = output.outputs;
-		}
-		Err(InferenceError::NoSuchSegment)
 	}
 
 	/// Records a run (or its failure) in the metrics, and the model as used.
@@ -780,9 +843,8 @@ impl OrtEngine {
 	}
 }
 
-/// How a derived model is made from the stored model's bytes: its bytes and how many checkpoint
-/// outputs it adds.
-type Derivation<'a> = dyn Fn(&[u8]) -> Result<(Vec<u8>, usize), InferenceError> + 'a;
+/// How a derived model's bytes are made from the stored model's.
+type Derivation<'a> = dyn Fn(&[u8]) -> Result<Vec<u8>, InferenceError> + 'a;
 
 /// A model derived from a stored one, and the key its session is cached under.
 struct Derived<'a> {
@@ -792,45 +854,30 @@ struct Derived<'a> {
 	key: ModelHash,
 	/// What it is, for the log.
 	what: &'static str,
-	/// The derivation: the derived model's bytes and how many checkpoint outputs it adds.
+	/// The derivation.
 	derive: Box<Derivation<'a>>,
 }
 
 impl<'a> Derived<'a> {
-	/// The model with its checkpoints as extra outputs.
-	fn checkpointed(model: &'a ModelHash) -> Self {
-		Derived {
-			model,
-			key: derived_key(model, b"checkpointed", &[]),
-			what: "checkpointed form",
-			derive: Box::new(|bytes| match ModelGraph::parse(bytes) {
-				Ok(graph) => Ok((graph.with_checkpoint_outputs(), graph.checkpoints().len())),
-				// A graph that cannot be cut runs whole: one segment, no checkpoints.
-				Err(error) => {
-					log::debug!(target: LOG_TARGET, "model graph has no checkpoints: {error:?}");
-					Ok((bytes.to_vec(), 0))
-				},
-			}),
-		}
-	}
-
-	/// Segment `segment`, starting from `input` (the checkpoint tensor; `None` for segment 0).
-	/// The segment model declares the input's element type and shape, so those are part of
+	/// Segment `segment`, starting from `from` (the checkpoint tensor; `None` for segment 0).
+	/// The segment model declares that tensor's element type and shape, so those are part of
 	/// the key.
-	fn segment(model: &'a ModelHash, segment: u32, input: Option<&'a Tensor>) -> Self {
-		let signature = input
-			.map(|tensor| (&tensor.name, tensor.element_type, &tensor.shape).encode())
-			.unwrap_or_default();
+	fn segment(
+		model: &'a ModelHash,
+		segment: u32,
+		from: Option<&'a SegmentInput>,
+		checkpoints: u32,
+	) -> Self {
+		let signature = from.map(Encode::encode).unwrap_or_default();
 		Derived {
 			model,
-			key: derived_key(model, &segment.to_le_bytes(), &signature),
+			key: derived_key(model, &(segment, checkpoints).encode(), &signature),
 			what: "segment",
 			derive: Box::new(move |bytes| {
-				let graph = ModelGraph::parse(bytes).map_err(|_| InferenceError::NoSuchSegment)?;
-				let segment = graph
-					.segment(segment as usize, input)
-					.map_err(|_| InferenceError::NoSuchSegment)?;
-				Ok((segment, 0))
+				let graph = ModelGraph::parse(bytes)
+					.map_err(|_| InferenceError::NoSuchSegment)?
+					.with_checkpoints(checkpoints);
+				graph.segment(segment as usize, from).map_err(|_| InferenceError::NoSuchSegment)
 			}),
 		}
 	}
@@ -849,29 +896,21 @@ fn derived_key(model: &ModelHash, how: &[u8], signature: &[u8]) -> ModelHash {
 		.into()
 }
 
-/// A tensor set with every `f32` element of its tensors moved by 1 % plus 0.01 (other elements:
-/// each byte's low bit flipped), as a faulty operator would leave it.
-fn corrupted(set: &TensorSet) -> Result<TensorSet, InferenceError> {
-	let tensors = set
-		.tensors
-		.iter()
-		.map(|tensor| {
-			let data = match tensor.element_type {
-				ElementType::F32 => tensor
-					.data
-					.chunks_exact(4)
-					.flat_map(|b| {
-						let v = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
-						(v * 1.01 + 0.01).to_le_bytes()
-					})
-					.collect(),
-				_ => tensor.data.iter().map(|byte| byte ^ 1).collect(),
-			};
-			let name = tensor.name_str().ok_or(InferenceError::MalformedTensor)?;
-			Tensor::new(name, tensor.element_type, &tensor.shape, data)
-		})
-		.collect::<Result<Vec<_>, _>>()?;
-	TensorSet::new(tensors)
+/// A tensor with every `f32` element moved by 1 % plus 0.01 (other elements: each byte's low
+/// bit flipped), as a faulty operator would leave it.
+fn corrupted(tensor: &Tensor) -> Result<Tensor, InferenceError> {
+	let data = match tensor.element_type {
+		ElementType::F32 => tensor
+			.data
+			.chunks_exact(4)
+			.flat_map(|b| {
+				let v = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+				(v * 1.01 + 0.01).to_le_bytes()
+			})
+			.collect(),
+		_ => tensor.data.iter().map(|byte| byte ^ 1).collect(),
+	};
+	Tensor::new(tensor_name(tensor)?.as_str(), tensor.element_type, &tensor.shape, data)
 }
 
 impl OrtEngine {
@@ -1249,9 +1288,8 @@ fn spec(outlet: &Outlet) -> Result<TensorSpec, InferenceError> {
 	})
 }
 
-/// The session's inputs, and its outputs but the last `trailing` (a checkpointed model's
-/// checkpoints).
-fn model_io(session: &Session, trailing: usize) -> Result<ModelIo, InferenceError> {
+/// The session's inputs and outputs.
+fn model_io(session: &Session) -> Result<ModelIo, InferenceError> {
 	let specs = |outlets: &[Outlet]| {
 		outlets
 			.iter()
@@ -1259,9 +1297,31 @@ fn model_io(session: &Session, trailing: usize) -> Result<ModelIo, InferenceErro
 			.collect::<Result<Vec<_>, _>>()
 			.and_then(|specs| specs.try_into().map_err(|_| InferenceError::UnsupportedModelIo))
 	};
-	let outputs = session.outputs();
-	let kept = outputs.len().checked_sub(trailing).ok_or(InferenceError::ExecutionFailed)?;
-	Ok(ModelIo { inputs: specs(session.inputs())?, outputs: specs(&outputs[..kept])? })
+	Ok(ModelIo { inputs: specs(session.inputs())?, outputs: specs(session.outputs())? })
+}
+
+/// A spec's name as ONNX Runtime names the tensor.
+fn spec_name(spec: &TensorSpec) -> Result<&str, InferenceError> {
+	core::str::from_utf8(&spec.name).map_err(|_| InferenceError::UnsupportedModelIo)
+}
+
+/// A set's tensors as the named inputs of a run, checked against the model's inputs.
+fn input_values(
+	loaded: &LoadedModel,
+	input: &TensorSet,
+) -> Result<Vec<(String, SessionInputValue<'static>)>, InferenceError> {
+	loaded.io.check_inputs(input)?;
+	input
+		.tensors
+		.iter()
+		.map(|tensor| Ok((tensor_name(tensor)?, to_value(tensor)?.into())))
+		.collect()
+}
+
+/// The segment input a checkpoint value is read as.
+fn value_input(name: &str, value: &DynValue) -> Result<SegmentInput, InferenceError> {
+	let (element_type, shape, _) = tensor_parts(value, u64::MAX)?;
+	Ok(SegmentInput { name: name.as_bytes().to_vec(), element_type, shape })
 }
 
 fn tensor_name(tensor: &Tensor) -> Result<String, InferenceError> {
@@ -1359,27 +1419,12 @@ fn to_value_raw(tensor: &Tensor) -> Result<DynValue, InferenceError> {
 	Ok(value.into_dyn())
 }
 
-/// Copies an output value into a tensor, refusing more than `budget` bytes.
-/// What a run of a loaded model produced (see [`OrtEngine::run_loaded`]).
-struct LoadedRun {
-	/// The model's outputs, in `io.outputs` order.
-	outputs: Vec<Tensor>,
-	/// Each checkpoint's hash, in order.
-	leaves: Vec<TensorSetHash>,
-	/// The checkpoint tensor asked for.
-	kept: Option<Tensor>,
-	/// How long the run took.
-	elapsed: Duration,
-}
-
 /// A tensor value from ONNX Runtime, copied out within `budget` bytes.
 fn from_value(name: &str, value: &DynValue, budget: u64) -> Result<Tensor, InferenceError> {
 	let (element_type, dims, data) = tensor_parts(value, budget)?;
 	Tensor::new(name, element_type, &dims, data.to_vec())
 }
 
-/// A tensor value's element type, shape and bytes, borrowed from ONNX Runtime's buffer: refused
-/// when over `budget` bytes or not in CPU memory.
 /// A checkpoint tensor in ONNX Runtime's buffer: name, element type, shape, data.
 type TensorParts<'a> = (&'a str, ElementType, Vec<u64>, &'a [u8]);
 
@@ -1422,6 +1467,8 @@ fn hash_leaves(parts: &[TensorParts<'_>], threads: usize) -> Vec<TensorSetHash> 
 	})
 }
 
+/// A tensor value's element type, shape and bytes, borrowed from ONNX Runtime's buffer: refused
+/// when over `budget` bytes or not in CPU memory.
 fn tensor_parts(
 	value: &DynValue,
 	budget: u64,

@@ -1,6 +1,6 @@
 //! ONNX graph surgery for verification: the checkpoints of a model (the tensors that cut its graph
-//! in two) and the models derived from it that the engine runs, the model with its checkpoints
-//! exposed as extra outputs and the segment between two consecutive checkpoints.
+//! in two) and the segment models between consecutive checkpoints, which the engine runs one
+//! after the other for a checkpointed run and alone for a dispute's referee.
 //!
 //! The model file is read at the protobuf wire level and every part this module does not change
 //! is copied byte for byte, so a derived model keeps the original's opsets, weights, attributes
@@ -14,9 +14,10 @@
 //! checkpoint `i - 1`'s tensor.
 
 use crate::{
-	checkpoints::MAX_CHECKPOINTS,
+	checkpoints::{CHECKPOINTS, MAX_CHECKPOINTS},
 	types::{ElementType, Tensor},
 };
+use codec::Encode;
 use std::{collections::HashMap, ops::Range};
 
 /// Why a model file cannot be taken apart here.
@@ -33,6 +34,28 @@ pub enum GraphError {
 	HasSubgraphs,
 	/// The segment asked for does not exist.
 	UnknownSegment,
+}
+
+/// The tensor a segment starts from, as the segment model declares its input.
+#[derive(Clone, Debug, PartialEq, Eq, Encode)]
+pub struct SegmentInput {
+	/// The checkpoint's name.
+	pub name: Vec<u8>,
+	/// Its element type.
+	pub element_type: ElementType,
+	/// Its concrete shape.
+	pub shape: Vec<u64>,
+}
+
+impl SegmentInput {
+	/// The input a segment reads `tensor` as.
+	pub fn of(tensor: &Tensor) -> Self {
+		SegmentInput {
+			name: tensor.name.to_vec(),
+			element_type: tensor.element_type,
+			shape: tensor.shape.to_vec(),
+		}
+	}
 }
 
 /// Protobuf wire types used by ONNX.
@@ -192,6 +215,8 @@ pub struct ModelGraph<'a> {
 	outputs: Vec<Named>,
 	/// Every cut point (see the module docs), as (index into `nodes`, tensor name).
 	cuts: Vec<(usize, String)>,
+	/// How many of the cut points are checkpoints, at most.
+	chosen: usize,
 }
 
 impl<'a> ModelGraph<'a> {
@@ -223,6 +248,7 @@ impl<'a> ModelGraph<'a> {
 			inputs: Vec::new(),
 			outputs: Vec::new(),
 			cuts: Vec::new(),
+			chosen: CHECKPOINTS as usize,
 		};
 		for field in fields(graph)? {
 			let named = |number: u32| -> Result<Named, GraphError> {
@@ -345,12 +371,40 @@ impl<'a> ModelGraph<'a> {
 		Ok((is_constant, cuts))
 	}
 
-	/// The checkpoints the engine commits to: at most [`MAX_CHECKPOINTS`] of the cut points,
-	/// spread evenly over them, in graph order. Empty for a graph with no cut point.
+	/// The graph with up to `count` checkpoints (at most [`MAX_CHECKPOINTS`]) instead of
+	/// [`CHECKPOINTS`]: for measuring the trade-off; engines that compare runs must agree on it.
+	pub fn with_checkpoints(mut self, count: u32) -> Self {
+		self.chosen = count.min(MAX_CHECKPOINTS) as usize;
+		self
+	}
+
+	/// The checkpoints the engine commits to: up to [`CHECKPOINTS`] of the cut points (see
+	/// [`Self::with_checkpoints`]), in graph order, each the cut point nearest to one of evenly
+	/// spaced positions among the computed nodes, so the segments have about equal numbers of
+	/// nodes. Empty for a graph with no cut point.
 	pub fn checkpoints(&self) -> Vec<&str> {
 		let count = self.cuts.len();
-		let chosen = count.min(MAX_CHECKPOINTS as usize);
-		(1..=chosen).map(|i| self.cuts[(i * count).div_ceil(chosen) - 1].1.as_str()).collect()
+		let chosen = count.min(self.chosen);
+		// Each node's position among the computed nodes (constant nodes take no time).
+		let mut position = Vec::with_capacity(self.nodes.len());
+		let mut computed = 0;
+		for node in &self.nodes {
+			position.push(computed);
+			computed += usize::from(!node.constant);
+		}
+		let mut picked = Vec::with_capacity(chosen);
+		let mut next = 0;
+		for i in 1..=chosen {
+			let target = i * computed / (chosen + 1);
+			// Leave a cut point for every checkpoint still to pick.
+			let last = count - (chosen - i);
+			let best = (next..last)
+				.min_by_key(|&at| position[self.cuts[at].0].abs_diff(target))
+				.unwrap_or(next);
+			picked.push(self.cuts[best].1.as_str());
+			next = best + 1;
+		}
+		picked
 	}
 
 	/// Number of segments: one more than the checkpoints.
@@ -358,30 +412,19 @@ impl<'a> ModelGraph<'a> {
 		self.checkpoints().len() + 1
 	}
 
-	/// The model with its checkpoints exposed as extra graph outputs, after the original ones.
-	pub fn with_checkpoint_outputs(&self) -> Vec<u8> {
-		// A second graph field merges into the first (protobuf semantics): its outputs are
-		// appended to the graph's. Their types are inferred by ONNX Runtime.
-		let mut extra = Vec::new();
-		for name in self.checkpoints() {
-			let mut info = Vec::new();
-			put_bytes(&mut info, VALUE_INFO_NAME, name.as_bytes());
-			put_bytes(&mut extra, GRAPH_OUTPUT, &info);
-		}
-		let mut out = self.bytes.to_vec();
-		put_bytes(&mut out, MODEL_GRAPH, &extra);
-		out
-	}
-
 	/// The model of segment `index` (0 to [`Self::segments`] - 1): from checkpoint `index - 1`
 	/// (or the model's inputs, for segment 0) to checkpoint `index` (or the model's outputs, for
 	/// the last). `input` is the tensor of checkpoint `index - 1` the segment will be run on
-	/// (ignored for segment 0): the segment's input is declared with its element type and shape.
+	/// (ignored for segment 0), declared as the segment's input.
 	///
 	/// # Errors
 	/// [`GraphError::UnknownSegment`] when `index` is out of range, or segment > 0 without an
 	/// input named after its checkpoint.
-	pub fn segment(&self, index: usize, input: Option<&Tensor>) -> Result<Vec<u8>, GraphError> {
+	pub fn segment(
+		&self,
+		index: usize,
+		input: Option<&SegmentInput>,
+	) -> Result<Vec<u8>, GraphError> {
 		let checkpoints = self.checkpoints();
 		if index > checkpoints.len() {
 			return Err(GraphError::UnknownSegment);
@@ -505,7 +548,7 @@ fn node(field: &Field<'_>) -> Result<Node, GraphError> {
 }
 
 /// A `ValueInfoProto` naming `tensor` with its element type and concrete shape.
-fn typed_value_info(tensor: &Tensor) -> Vec<u8> {
+fn typed_value_info(tensor: &SegmentInput) -> Vec<u8> {
 	let mut shape = Vec::new();
 	for dim in tensor.shape.iter() {
 		let mut dimension = Vec::new();
@@ -585,14 +628,14 @@ mod tests {
 	fn segments_take_the_nodes_between_their_checkpoints() {
 		let model = diamond();
 		let graph = ModelGraph::parse(&model).unwrap();
-		let a = Tensor::from_f32("a", &[1, 2], &[1.0, 2.0]).unwrap();
+		let a = SegmentInput::of(&Tensor::from_f32("a", &[1, 2], &[1.0, 2.0]).unwrap());
 		let segment = graph.segment(1, Some(&a)).unwrap();
 		let parsed = ModelGraph::parse(&segment).unwrap();
 		assert_eq!(parsed.nodes.len(), 2);
 		assert_eq!(parsed.inputs.iter().map(|i| i.name.as_str()).collect::<Vec<_>>(), ["a"]);
 		assert_eq!(parsed.outputs.iter().map(|o| o.name.as_str()).collect::<Vec<_>>(), ["c"]);
 		// The checkpoint's tensor is required, by name.
-		let wrong = Tensor::from_f32("b", &[1, 2], &[1.0, 2.0]).unwrap();
+		let wrong = SegmentInput { name: b"b".to_vec(), ..a.clone() };
 		assert_eq!(graph.segment(1, Some(&wrong)), Err(GraphError::UnknownSegment));
 		assert_eq!(graph.segment(3, Some(&a)), Err(GraphError::UnknownSegment));
 	}

@@ -48,7 +48,8 @@ fn light_models_commit_to_their_checkpoints() {
 		let segments = test.engine.segments(&model).unwrap();
 		assert!(segments > 4 && segments <= MAX_CHECKPOINTS + 1, "{name}: {segments} segments");
 		assert_eq!(run.leaves.len() as u32, segments, "{name}");
-		// Exposing the checkpoints changes nothing in the result.
+		// Running segment by segment changes nothing in the result (on these models: a segment
+		// boundary may in general change the rounding of fused operators across it).
 		assert_eq!(run.output.output_hash, plain.output_hash, "{name}");
 		assert_eq!(run.leaves.last(), Some(&plain.output_hash), "{name}");
 		// Each leaf hashed in place is the hash of the checkpoint's tensor copied out.
@@ -132,10 +133,11 @@ fn bad_segment_requests_are_named_errors() {
 	assert_eq!(test.engine.run_segment(&model, 2, &first, None), no_such);
 	// The model's input given to a later segment.
 	assert_eq!(test.engine.run_segment(&model, 1, &input, None), no_such);
-	// The right name with the wrong shape: ONNX Runtime refuses the run, nothing panics.
+	// The right name with an element type no operator takes: ONNX Runtime refuses the segment,
+	// nothing panics.
 	let checkpoint = &first.tensors[0];
-	let wrong =
-		Tensor::new(checkpoint.name_str().unwrap(), ElementType::F32, &[1, 1], vec![0; 4]).unwrap();
+	let wrong = Tensor::new(checkpoint.name_str().unwrap(), ElementType::Bool, &[1, 1], vec![0; 1])
+		.unwrap();
 	let wrong = TensorSet::new(vec![wrong]).unwrap();
 	assert!(test.engine.run_segment(&model, 1, &wrong, None).is_err());
 	// A model not in the store.

@@ -325,11 +325,9 @@ fn audit_task<T: Config>(
 	let (Some(audit), Some(job)) = (Audits::<T>::get(job_id), Jobs::<T>::get(job_id)) else {
 		return;
 	};
-	let Some(input) =
-		JobInputs::<T>::get(job_id).and_then(|bytes| TensorSet::decode_canonical(&bytes).ok())
-	else {
-		return;
-	};
+	// Decoded only for a step that runs the model: most accounts have nothing to do.
+	let input =
+		|| JobInputs::<T>::get(job_id).and_then(|bytes| TensorSet::decode_canonical(&bytes).ok());
 	let ep = job.spec.execution_provider;
 	let is_auditor = audit.auditor.as_ref() == Some(account);
 	let party = if audit.provider == *account {
@@ -343,7 +341,8 @@ fn audit_task<T: Config>(
 		|step: &[u8]| take_slot::<T>(&(AUDIT_CLAIM_PREFIX, job_id, account, step).encode(), now);
 	let call = match &audit.stage {
 		AuditStage::Auditing if is_auditor && claim(b"audit") => {
-			let Some((run, outputs)) = checkpointed_run::<T>(job_id, account, &job, &input, ep)
+			let Some((run, outputs)) =
+				input().and_then(|input| checkpointed_run::<T>(job_id, account, &job, &input, ep))
 			else {
 				return;
 			};
@@ -370,7 +369,9 @@ fn audit_task<T: Config>(
 			}
 			let leaves = match kept_leaves::<T>(job_id, account) {
 				Some(leaves) => leaves,
-				None => match checkpointed_run::<T>(job_id, account, &job, &input, ep) {
+				None => match input()
+					.and_then(|input| checkpointed_run::<T>(job_id, account, &job, &input, ep))
+				{
 					Some((run, _)) => run.leaves,
 					None => return,
 				},
@@ -378,7 +379,9 @@ fn audit_task<T: Config>(
 			Call::reveal_checkpoints { job: job_id, leaves }
 		},
 		AuditStage::Refereeing { task, referee } if referee == account => {
-			let Some(answer) = referee_answer::<T>(job_id, &job, &audit, *task, &input, now) else {
+			let Some(answer) = input()
+				.and_then(|input| referee_answer::<T>(job_id, &job, &audit, *task, &input, now))
+			else {
 				return;
 			};
 			if !claim(b"referee") {
@@ -391,6 +394,7 @@ fn audit_task<T: Config>(
 				return;
 			}
 			let start = at - 1;
+			let Some(input) = input() else { return };
 			let tensors =
 				match cairn_inference::model_checkpoint(&job.model_hash, &input, start, ep) {
 					Ok(tensors) => tensors,
