@@ -56,10 +56,6 @@ fn verification(c: &mut Criterion) {
 			TensorSet::new(vec![Tensor::from_f32(input, &shape, &values).unwrap()]).unwrap();
 
 		let mut group = c.benchmark_group(name);
-		group
-			.sample_size(10)
-			.warm_up_time(Duration::from_secs(1))
-			.measurement_time(Duration::from_secs(3));
 		for (checkpoints, _, engine) in &engines {
 			let model = engine.store().import_bytes(&bytes).unwrap();
 			if *checkpoints == CHECKPOINTS {
@@ -85,5 +81,14 @@ fn verification(c: &mut Criterion) {
 	}
 }
 
-criterion_group!(benches, verification);
+criterion_group! {
+	name = benches;
+	// Defaults that command-line flags (`--measurement-time`, `--warm-up-time`, `--sample-size`)
+	// override, as `scripts/bench-verification.sh --quick` does.
+	config = Criterion::default()
+		.sample_size(10)
+		.warm_up_time(Duration::from_secs(1))
+		.measurement_time(Duration::from_secs(3));
+	targets = verification
+}
 criterion_main!(benches);
