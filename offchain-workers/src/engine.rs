@@ -620,15 +620,20 @@ impl OrtEngine {
 		input: &TensorSet,
 		required: Option<ExecutionProvider>,
 	) -> Result<CheckpointedOutput, InferenceError> {
-		let result = self.checkpointed(model, input, required, None).map(|(run, _)| run);
+		let result = match self.checkpointed(model, input, required, None) {
+			Ok(Checkpointed::Run(run)) => Ok(run),
+			// Only a run asked to stop at a checkpoint stops at one.
+			Ok(Checkpointed::Checkpoint(_)) => Err(InferenceError::ExecutionFailed),
+			Err(error) => Err(error),
+		};
 		self.record(model, result.as_ref().map(|run| &run.output));
 		result
 	}
 
 	/// The tensor of checkpoint `index` (the output of segment `index`, the input of segment
 	/// `index + 1`) of a checkpointed run, as a one-tensor set: what a dispute's party reveals
-	/// for the referee. Runs the model again: runs are deterministic, so providers keep only
-	/// hashes.
+	/// for the referee. Runs the model again up to that checkpoint: runs are deterministic, so
+	/// providers keep only hashes.
 	///
 	/// # Errors
 	/// [`InferenceError::NoSuchSegment`] when the model has no such checkpoint; otherwise as
@@ -643,8 +648,10 @@ impl OrtEngine {
 		if index + 1 >= self.segments(model)? {
 			return Err(InferenceError::NoSuchSegment);
 		}
-		let (_, kept) = self.checkpointed(model, input, required, Some(index))?;
-		TensorSet::new(vec![kept.ok_or(InferenceError::NoSuchSegment)?])
+		match self.checkpointed(model, input, required, Some(index))? {
+			Checkpointed::Checkpoint(tensor) => TensorSet::new(vec![tensor]),
+			Checkpointed::Run(_) => Err(InferenceError::NoSuchSegment),
+		}
 	}
 
 	fn checkpointed(
@@ -652,8 +659,8 @@ impl OrtEngine {
 		model: &ModelHash,
 		input: &TensorSet,
 		required: Option<ExecutionProvider>,
-		keep: Option<u32>,
-	) -> Result<(CheckpointedOutput, Option<Tensor>), InferenceError> {
+		until: Option<u32>,
+	) -> Result<Checkpointed, InferenceError> {
 		let runtime = self.runtime()?;
 		self.check_input(input)?;
 		let segments = self.segments(model)?;
@@ -661,11 +668,11 @@ impl OrtEngine {
 		let deadline = Instant::now() + self.config.limits.max_run_time;
 		// Every checkpoint stays in ONNX Runtime's buffer until the run is done and hashes it.
 		let mut checkpoints: Vec<(String, DynValue)> = Vec::with_capacity(segments as usize);
-		let mut kept = None;
 		let mut elapsed = Duration::ZERO;
 		// Every segment runs where the first did.
 		let mut provider = required;
-		let (loaded, tensors) = self.watched(deadline, |options| {
+		// The last segment's session and outputs, or the checkpoint `until` asked for.
+		let finished = self.watched(deadline, |options| {
 			for segment in 0..segments {
 				let from = checkpoints.last().map(|(name, value)| value_input(name, value));
 				let from = from.transpose()?;
@@ -686,7 +693,7 @@ impl OrtEngine {
 							false => Ok(tensors),
 						}
 					})?;
-					return Ok((loaded, tensors));
+					return Ok(Ok((loaded, tensors)));
 				}
 				let name =
 					spec_name(loaded.io.outputs.first().ok_or(InferenceError::NoSuchSegment)?)?;
@@ -697,13 +704,18 @@ impl OrtEngine {
 				if corrupt {
 					value = to_value(&corrupted(&from_value(name, &value, u64::MAX)?)?)?;
 				}
-				if keep == Some(segment) {
-					kept = Some(from_value(name, &value, u64::MAX)?);
+				if until == Some(segment) {
+					return Ok(Err(from_value(name, &value, u64::MAX)?));
 				}
 				checkpoints.push((name.to_owned(), value));
 			}
 			Err(InferenceError::NoSuchSegment)
 		})?;
+		// Stopped at the checkpoint asked for.
+		let (loaded, tensors) = match finished {
+			Ok(finished) => finished,
+			Err(checkpoint) => return Ok(Checkpointed::Checkpoint(checkpoint)),
+		};
 		let parts = checkpoints
 			.iter()
 			.map(|(name, value)| {
@@ -715,7 +727,7 @@ impl OrtEngine {
 		let output = self.output(runtime, &loaded, tensors, elapsed)?;
 		leaves.push(output.output_hash);
 		let leaves = leaves.try_into().map_err(|_| InferenceError::UnsupportedModelIo)?;
-		Ok((CheckpointedOutput { output, leaves }, kept))
+		Ok(Checkpointed::Run(CheckpointedOutput { output, leaves }))
 	}
 
 	/// The session of segment `segment` of `segments`, starting from `from` (the checkpoint
@@ -841,6 +853,14 @@ impl OrtEngine {
 			},
 		}
 	}
+}
+
+/// What a checkpointed run produced: the whole run, or the checkpoint it was asked to stop at.
+enum Checkpointed {
+	/// Every segment ran.
+	Run(CheckpointedOutput),
+	/// The run stopped after the segment whose output this is.
+	Checkpoint(Tensor),
 }
 
 /// How a derived model's bytes are made from the stored model's.
