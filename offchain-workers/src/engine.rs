@@ -752,11 +752,6 @@ impl OrtEngine {
 		}
 	}
 
-	/// A model file taken apart, with this engine's checkpoint count.
-	fn graph<'b>(&self, bytes: &'b [u8]) -> Result<ModelGraph<'b>, crate::graph::GraphError> {
-		ModelGraph::parse(bytes).map(|graph| graph.with_checkpoints(self.config.checkpoints))
-	}
-
 	/// The segments a model runs as (one more than its checkpoints); 1 for a model whose graph
 	/// cannot be cut. Read from the model's file once, then remembered.
 	///
@@ -768,7 +763,8 @@ impl OrtEngine {
 			return Ok(*count);
 		}
 		let bytes = self.store.read_verified(model, self.config.limits.max_model_bytes)?;
-		let count = self.graph(&bytes).map_or(1, |graph| graph.segments() as u32);
+		let count = ModelGraph::parse_with_checkpoints(&bytes, self.config.checkpoints)
+			.map_or(1, |graph| graph.segments() as u32);
 		let mut counts = counts();
 		if counts.len() >= SEGMENT_COUNTS_KEPT {
 			counts.clear();
@@ -894,9 +890,8 @@ impl<'a> Derived<'a> {
 			key: derived_key(model, &(segment, checkpoints).encode(), &signature),
 			what: "segment",
 			derive: Box::new(move |bytes| {
-				let graph = ModelGraph::parse(bytes)
-					.map_err(|_| InferenceError::NoSuchSegment)?
-					.with_checkpoints(checkpoints);
+				let graph = ModelGraph::parse_with_checkpoints(bytes, checkpoints)
+					.map_err(|_| InferenceError::NoSuchSegment)?;
 				graph.segment(segment as usize, from).map_err(|_| InferenceError::NoSuchSegment)
 			}),
 		}

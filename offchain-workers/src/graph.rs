@@ -371,15 +371,20 @@ impl<'a> ModelGraph<'a> {
 		Ok((is_constant, cuts))
 	}
 
-	/// The graph with up to `count` checkpoints (at most [`MAX_CHECKPOINTS`]) instead of
-	/// [`CHECKPOINTS`]: for measuring the trade-off; engines that compare runs must agree on it.
-	pub fn with_checkpoints(mut self, count: u32) -> Self {
-		self.chosen = count.min(MAX_CHECKPOINTS) as usize;
-		self
+	/// Takes a model file apart with up to `count` checkpoints (at most [`MAX_CHECKPOINTS`])
+	/// instead of [`CHECKPOINTS`]: for measuring the trade-off; engines that compare runs must
+	/// agree on it.
+	///
+	/// # Errors
+	/// As [`Self::parse`].
+	pub fn parse_with_checkpoints(bytes: &'a [u8], count: u32) -> Result<Self, GraphError> {
+		let mut graph = Self::parse(bytes)?;
+		graph.chosen = count.min(MAX_CHECKPOINTS) as usize;
+		Ok(graph)
 	}
 
 	/// The checkpoints the engine commits to: up to [`CHECKPOINTS`] of the cut points (see
-	/// [`Self::with_checkpoints`]), in graph order, each the cut point nearest to one of evenly
+	/// [`Self::parse_with_checkpoints`]), in graph order, each the cut point nearest to one of evenly
 	/// spaced positions among the computed nodes, so the segments have about equal numbers of
 	/// nodes. Empty for a graph with no cut point.
 	pub fn checkpoints(&self) -> Vec<&str> {
