@@ -279,3 +279,17 @@ fn audit_defaults_make_cheating_a_losing_bet() {
 		assert!(AuditFee::get() >= EXISTENTIAL_DEPOSIT);
 	});
 }
+
+#[test]
+fn runtime_code_leaves_room_for_its_upgrade_in_a_block() {
+	// The Wasm build is skipped with SKIP_WASM_BUILD: there is no code to measure then.
+	let Some(code) = crate::WASM_BINARY else { return };
+	// An upgrade carries the compressed code in one extrinsic, which must fit in one block beside
+	// the block's other transactions.
+	let quarter_block = crate::MAX_BLOCK_LENGTH as usize / 4;
+	assert!(
+		code.len() <= quarter_block,
+		"the compressed runtime is {} bytes, over a quarter of a block ({quarter_block})",
+		code.len()
+	);
+}
