@@ -633,7 +633,7 @@ pub mod pallet {
 		UsageLicenseRequired,
 		/// The input is not a canonical tensor set (sorted, unique names, data matching shapes).
 		InputNotCanonical,
-		/// The encoded input is longer than 64 KiB.
+		/// The encoded input is longer than 1 MiB.
 		InputTooLarge,
 		/// The input does not fit the model's registered inputs.
 		InputMismatch,
@@ -773,7 +773,7 @@ pub mod pallet {
 		///
 		/// - `model`: an active model whose lineage is clean and whose upstream licenses allow
 		///   inference; with `spec.usage_license` where its terms require one.
-		/// - `input`: a canonical tensor set fitting the model's inputs, at most 64 KiB encoded.
+		/// - `input`: a canonical tensor set fitting the model's inputs, at most 1 MiB encoded.
 		/// - `spec`: fee ceiling, redundancy (1 to 5), deadline (blocks), execution provider,
 		///   tolerance.
 		///

@@ -19,8 +19,9 @@ pub type ModelId = u64;
 /// The most providers one job is assigned to (its redundancy `k`).
 pub const MAX_REDUNDANCY: u32 = 5;
 
-/// The longest encoded input a job carries inline, in bytes (64 KiB).
-pub const MAX_INPUT_BYTES: u32 = 64 * 1024;
+/// The longest encoded input a job carries inline, in bytes (1 MiB): room for an image model's
+/// input, such as a 224 × 224 RGB image in f32 (588 KiB).
+pub const MAX_INPUT_BYTES: u32 = 1024 * 1024;
 
 /// The longest encoded output a receipt carries, in bytes (16 KiB).
 pub const MAX_OUTPUT_BYTES: u32 = 16 * 1024;

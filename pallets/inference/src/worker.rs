@@ -242,6 +242,8 @@ fn run_job<T: Config>(
 	account: &T::AccountId,
 	signer: &Signer<T, T::AuthorityId, frame_system::offchain::ForAny>,
 ) {
+	// The worker's whole path for the job, from reading its input to submitting the receipt.
+	let started = sp_io::offchain::timestamp();
 	let (Some(job), Some(input)) = (Jobs::<T>::get(job_id), JobInputs::<T>::get(job_id)) else {
 		return;
 	};
@@ -268,9 +270,10 @@ fn run_job<T: Config>(
 	match result {
 		Some((_, Ok(()))) => log::info!(
 			target: LOG_TARGET,
-			"job {job_id}: receipt submitted ({} µs on {})",
+			"job {job_id}: receipt submitted ({} µs on {}, {} ms in the worker)",
 			output.elapsed_micros,
-			output.execution_provider.name()
+			output.execution_provider.name(),
+			sp_io::offchain::timestamp().diff(&started).millis()
 		),
 		_ => log::warn!(target: LOG_TARGET, "job {job_id}: could not submit the receipt"),
 	}

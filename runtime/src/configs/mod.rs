@@ -261,7 +261,7 @@ parameter_types! {
 	/// A job's storage deposit besides its input: 0.1 CAIRN, covering the job record and its
 	/// receipts' outputs (at most eight of 16 KiB) for the retention period. Returned at pruning.
 	pub const JobDepositBase: Balance = UNIT / 10;
-	/// A job's storage deposit per byte of input: 1 µCAIRN (64 KiB: 0.065 CAIRN). Returned at
+	/// A job's storage deposit per byte of input: 1 µCAIRN (1 MiB: 1.05 CAIRN). Returned at
 	/// pruning.
 	pub const JobDepositPerByte: Balance = UNIT / 1_000_000;
 	/// The one-time fee of a receipt record kept for good: 0.001 CAIRN, burned at pruning.
