@@ -14,15 +14,18 @@ use sc_client_api::{Backend, HeaderBackend};
 use sc_consensus_aura::{ImportQueueParams, SlotProportion, StartAuraParams};
 use sc_consensus_grandpa::SharedVoterState;
 use sc_consensus_manual_seal::{
-	consensus::aura::AuraConsensusDataProvider, EngineCommand, InstantSealParams, ManualSealParams,
+	consensus::aura::AuraConsensusDataProvider, EngineCommand, ManualSealParams,
 };
 use sc_service::{error::Error as ServiceError, Configuration, TaskManager, WarpSyncConfig};
 use sc_telemetry::{Telemetry, TelemetryWorker};
-use sc_transaction_pool_api::OffchainTransactionPoolFactory;
+use sc_transaction_pool_api::{OffchainTransactionPoolFactory, TransactionPool};
 use sp_consensus_aura::{sr25519::AuthorityPair as AuraPair, SlotDuration};
 use sp_runtime::traits::Block as BlockT;
 
 use crate::{cli::Sealing, inference::InferenceParams};
+
+/// With instant sealing, how often the node looks for ready transactions that no block took.
+const INSTANT_SEAL_RECHECK_MS: u64 = 200;
 
 /// How long an offchain worker waits for the sync engine's status before it goes by the blocks
 /// imported alone.
@@ -504,47 +507,55 @@ fn start_manual_seal(
 	let consensus_data_provider =
 		Some(Box::new(AuraConsensusDataProvider::new_with_slot_duration(slot_duration)) as Box<_>);
 
-	let authorship = match sealing {
+	/// A block of the pool's ready transactions, or of everything (`create_empty`).
+	fn seal(create_empty: bool) -> EngineCommand<<Block as BlockT>::Hash> {
+		EngineCommand::SealNewBlock {
+			create_empty,
+			finalize: true,
+			parent_hash: None,
+			sender: None,
+		}
+	}
+	/// A command every `millis` milliseconds.
+	fn every(
+		millis: u64,
+		command: impl Fn() -> Option<EngineCommand<<Block as BlockT>::Hash>> + Send + 'static,
+	) -> futures::stream::BoxStream<'static, EngineCommand<<Block as BlockT>::Hash>> {
+		futures::stream::unfold((), move |()| async move {
+			futures_timer::Delay::new(Duration::from_millis(millis)).await;
+			Some(((), ()))
+		})
+		.filter_map(move |()| futures::future::ready(command()))
+		.boxed()
+	}
+	let commands_stream = match sealing {
 		Sealing::Instant => {
-			sc_consensus_manual_seal::run_instant_seal_and_finalize(InstantSealParams {
-				block_import: client.clone(),
-				env: proposer,
-				client,
-				pool,
-				select_chain,
-				consensus_data_provider,
-				create_inherent_data_providers,
-			})
-			.boxed()
+			// A block per transaction the pool imports. A transaction submitted while the pool
+			// still builds its view of a just imported block can be missed by the block its
+			// notification asks for (the proposer finds nothing ready); a second look every
+			// INSTANT_SEAL_RECHECK_MS seals what is still ready, so no transaction waits for the
+			// next one to arrive. An idle pool makes no blocks.
+			let status = pool.clone();
+			let recheck = every(INSTANT_SEAL_RECHECK_MS, move || {
+				(status.status().ready > 0).then(|| seal(false))
+			});
+			futures::stream::select(pool.import_notification_stream().map(|_| seal(false)), recheck)
+				.boxed()
 		},
-		Sealing::Interval(millis) => {
-			let ticks = futures::stream::unfold((), move |()| async move {
-				futures_timer::Delay::new(Duration::from_millis(millis)).await;
-				Some((
-					EngineCommand::SealNewBlock {
-						create_empty: true,
-						finalize: true,
-						parent_hash: None,
-						sender: None,
-					},
-					(),
-				))
-			})
-			.boxed();
-			sc_consensus_manual_seal::run_manual_seal(ManualSealParams {
-				block_import: client.clone(),
-				env: proposer,
-				client,
-				pool,
-				commands_stream: ticks,
-				select_chain,
-				consensus_data_provider,
-				create_inherent_data_providers,
-			})
-			.boxed()
-		},
+		Sealing::Interval(millis) => every(millis, || Some(seal(true))),
 		Sealing::Aura => return Ok(()),
 	};
+	let authorship = sc_consensus_manual_seal::run_manual_seal(ManualSealParams {
+		block_import: client.clone(),
+		env: proposer,
+		client,
+		pool,
+		commands_stream,
+		select_chain,
+		consensus_data_provider,
+		create_inherent_data_providers,
+	})
+	.boxed();
 	task_manager.spawn_essential_handle().spawn_blocking(
 		"manual-seal",
 		Some("block-authoring"),
