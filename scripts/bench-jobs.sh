@@ -2,7 +2,10 @@
 # Benchmarks the core loop on a dev provider node (Alice, the bundled tiny model in its store,
 # real ONNX Runtime): job -> receipt latency in blocks and seconds with interval sealing (1 s)
 # and with Aura (6 s slots), and receipts against balance transfers per second, each burst
-# saturating the pool. Writes docs/bench/jobs.json (or under $CAIRN_BENCH_OUT).
+# saturating the pool; and the offchain-worker path of the light models (`light_squeezenet`,
+# `light_resnet50`) on instant sealing, as the worker logs it, on 2 inference threads as the
+# host-path benchmark runs them. Writes docs/bench/jobs.json (or
+# under $CAIRN_BENCH_OUT).
 #
 # Usage: scripts/bench-jobs.sh [--quick]
 #   --quick: a few jobs and transfers, JSON to a temporary directory (keeps the harness working;
@@ -14,10 +17,11 @@ interval_jobs=20
 aura_jobs=5
 load_jobs=1000
 load_transfers=6000
+ocw_rounds=15
 out="${CAIRN_BENCH_OUT:-$CAIRN_ROOT/docs/bench}/jobs.json"
 while [ $# -gt 0 ]; do
 	case "$1" in
-		--quick) interval_jobs=3; aura_jobs=0; load_jobs=40; load_transfers=200; out="${CAIRN_BENCH_OUT:-$(mktemp -d)}/jobs.json"; shift ;;
+		--quick) interval_jobs=3; aura_jobs=0; load_jobs=40; load_transfers=200; ocw_rounds=2; out="${CAIRN_BENCH_OUT:-$(mktemp -d)}/jobs.json"; shift ;;
 		*) echo "unknown argument: $1 (expected --quick)" >&2; exit 2 ;;
 	esac
 done
@@ -33,16 +37,23 @@ for model in tiny_affine tiny_affine_tuned tiny_affine_distilled; do
 	"$CAIRN_NODE_BIN" model import "$CAIRN_ROOT/offchain-workers/models/$model.onnx" \
 		--model-store "$store" --onnxruntime-lib "$ORT_DYLIB_PATH" >/dev/null
 done
+for model in light_squeezenet light_resnet50; do
+	"$CAIRN_NODE_BIN" model import "$CAIRN_TEST_MODELS/$model.onnx" \
+		--model-store "$store" --onnxruntime-lib "$ORT_DYLIB_PATH" >/dev/null
+done
 
-# Runs tests/bench/jobs.mjs with $2.. against a fresh provider node sealing by $1; JSON to stdout.
+# Runs tests/bench/jobs.mjs with $2.. against a fresh provider node sealing by $1 (with the
+# node arguments in $node_args besides); JSON to stdout.
+node_args=()
 measure() {
 	local sealing="$1"
 	shift
 	local base="$work/$sealing-$RANDOM"
 	mkdir -p "$base"
 	start_bench_node "$base" --sealing "$sealing" --model-store "$store" \
-		--onnxruntime-lib "$ORT_DYLIB_PATH" --pool-limit 20000 --pool-kbytes 200000
+		--onnxruntime-lib "$ORT_DYLIB_PATH" --pool-limit 20000 --pool-kbytes 200000 "${node_args[@]}"
 	CAIRN_BENCH_HTTP="http://127.0.0.1:$BENCH_RPC_PORT" CAIRN_BENCH_WS="ws://127.0.0.1:$BENCH_RPC_PORT" \
+		CAIRN_BENCH_NODE_LOG="$base/node.log" \
 		node "$CAIRN_ROOT/tests/bench/jobs.mjs" "$@"
 	stop_bench_node
 }
@@ -58,6 +69,11 @@ fi
 say "throughput, interval sealing (1 s): $load_transfers transfers, then $load_jobs jobs"
 measure 1000 --mode throughput --jobs "$load_jobs" --transfers "$load_transfers" >"$work/load.json"
 
+say "offchain-worker path, instant sealing, 2 inference threads: $ocw_rounds rounds of the light models"
+node_args=(--inference-threads 2)
+measure instant --mode ocw --rounds "$ocw_rounds" >"$work/ocw.json"
+node_args=()
+
 mkdir -p "$(dirname "$out")"
 python3 - "$work" "$out" "$CAIRN_ROOT" <<'PY'
 import datetime, json, os, subprocess, sys
@@ -70,6 +86,7 @@ result = {
     "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     "latency": {"interval1s": load("interval.json"), "aura6s": load("aura.json")},
     "throughput": load("load.json"),
+    "ocwPath": load("ocw.json"),
 }
 json.dump(result, open(out, "w"), indent=1)
 t = result["throughput"]

@@ -82,6 +82,12 @@ fi
 check "bench suite (scripts/bench.sh --quick)" "$CAIRN_ROOT/scripts/bench.sh" --quick
 
 if [ ${#failures[@]} -gt 0 ]; then
+	# The failed end-to-end tests with their errors, here at the end where a log's tail shows them.
+	[ -f "$log_dir/e2e.tap" ] && awk '
+		/^ *not ok / { show = 1; shown = 0; print; next }
+		/^ *(ok|not ok) / || /^# / { show = 0 }
+		show && shown < 40 { print; shown++ }
+	' "$log_dir/e2e.tap"
 	echo "failed: ${failures[*]} (logs in $log_dir)"
 fi
 echo "${passed} passed, ${failed} failed"

@@ -9,13 +9,23 @@
 //     they are all in, the key goes into the keystore and the offchain worker answers them at
 //     once, so receipts fill the pool by themselves.
 //
-// Usage: node bench/jobs.mjs --mode latency|throughput [--jobs N] [--transfers N]
+//   --mode ocw: the offchain-worker path on a real node: rounds of one job on each light model
+//     (`light_squeezenet`, `light_resnet50`, from CAIRN_TEST_MODELS; registered here, in the
+//     node's store already), one at a time. The worker logs each receipt with the engine's run
+//     time and its own path's (from reading the job's input to submitting the receipt: the chain's
+//     latency left out); they are read from the node's log (CAIRN_BENCH_NODE_LOG), with the
+//     wall-clock seconds from the request's block to the receipt's as this client hears them.
+//
+// Usage: node bench/jobs.mjs --mode latency|throughput|ocw [--jobs N] [--transfers N] [--rounds N]
 // (a node must be started by the caller: CAIRN_BENCH_WS / CAIRN_BENCH_HTTP name it).
 
 import { ApiPromise, Keyring, WsProvider } from '@polkadot/api';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { u8aToHex } from '@polkadot/util';
+import { sha256AsU8a } from '@polkadot/util-crypto';
 import { keepAlivePoster, log, sendAndWait, summary } from '../lib/bench.mjs';
 import { collectInferenceEvents, demoLineage, eventOf, f32Tensors, jobSpec, UNIT } from '../lib/jobs.mjs';
 
@@ -25,6 +35,7 @@ const { values: flags } = parseArgs({
     jobs: { type: 'string', default: '20' },
     transfers: { type: 'string', default: '2000' },
     signers: { type: 'string', default: '16' },
+    rounds: { type: 'string', default: '15' },
   },
 });
 const JOBS = Number(flags.jobs);
@@ -72,25 +83,33 @@ function failuresOf(events, extrinsics, addresses) {
     });
 }
 
+const requester = keyring.addFromUri('//Ferdie');
+
+/** Posts one job on `jobModel` with `jobInput` and waits for its receipt; the job, and the blocks
+ * and seconds from the block holding the request to the one holding the receipt. */
+async function timeJob(jobModel, jobInput) {
+  const collector = await collectInferenceEvents(api);
+  try {
+    const spec = jobSpec({ maxFee: UNIT / 10n, deadline: 50 });
+    const { blockHash, events } = await sendAndWait(api, api.tx.inference.requestJob(jobModel, jobInput, spec), requester);
+    const job = eventOf(events, api.events.inference.JobRequested).data.job.toNumber();
+    const requested = await blockAt(blockHash);
+    const { events: jobEvents } = await collector.settled(job, { timeoutMs: 120_000 });
+    const receipt = jobEvents.find(({ event }) => event.method === 'ReceiptSubmitted');
+    if (!receipt) throw new Error(`job ${job} settled without a receipt`);
+    const included = await blockAt(await api.rpc.chain.getBlockHash(receipt.block));
+    return { job, blocks: included.number - requested.number, seconds: (included.ms - requested.ms) / 1000 };
+  } finally {
+    collector.stop();
+  }
+}
+
 async function latency() {
-  const requester = keyring.addFromUri('//Ferdie');
   const samples = [];
   for (let i = 0; i < JOBS; i++) {
-    const collector = await collectInferenceEvents(api);
-    try {
-      const spec = jobSpec({ maxFee: UNIT / 10n, deadline: 50 });
-      const { blockHash, events } = await sendAndWait(api, api.tx.inference.requestJob(model, input, spec), requester);
-      const job = eventOf(events, api.events.inference.JobRequested).data.job.toNumber();
-      const requested = await blockAt(blockHash);
-      const { events: jobEvents } = await collector.settled(job, { timeoutMs: 120_000 });
-      const receipt = jobEvents.find(({ event }) => event.method === 'ReceiptSubmitted');
-      if (!receipt) throw new Error(`job ${job} settled without a receipt`);
-      const included = await blockAt(await api.rpc.chain.getBlockHash(receipt.block));
-      samples.push({ job, blocks: included.number - requested.number, seconds: (included.ms - requested.ms) / 1000 });
-      log(`job ${job}: receipt ${included.number - requested.number} block(s) after the request`);
-    } finally {
-      collector.stop();
-    }
+    const sample = await timeJob(model, input);
+    samples.push(sample);
+    log(`job ${sample.job}: receipt ${sample.blocks} block(s) after the request`);
   }
   const blocks = samples.map((s) => s.blocks);
   return {
@@ -253,8 +272,91 @@ async function throughput() {
   };
 }
 
+/** The light models' input shape: one 224 × 224 RGB image. */
+const LIGHT_SHAPE = [1, 3, 224, 224];
+
+/** The light models the ocw mode runs: their files' interfaces (opset, input and output). */
+const LIGHT_MODELS = [
+  { name: 'light_squeezenet', opset: 9, input: 'data_0', output: 'softmaxout_1', outputShape: [1, 1000, 1, 1] },
+  { name: 'light_resnet50', opset: 9, input: 'gpu_0/data_0', output: 'gpu_0/softmax_1', outputShape: [1, 1000] },
+];
+
+/** Registers light model `light` (Charlie, no royalty) unless the chain has it; its id. */
+async function registerLight(light) {
+  const bytes = readFileSync(path.join(process.env.CAIRN_TEST_MODELS, `${light.name}.onnx`));
+  const sha256 = u8aToHex(sha256AsU8a(bytes));
+  const known = await api.call.provenanceApi.modelByHash(sha256);
+  if (known.isSome) return known.unwrap().toNumber();
+  const fixed = (shape) => shape.map((n) => ({ Fixed: n }));
+  const iface = {
+    format: 'Onnx',
+    opset: light.opset,
+    io: {
+      inputs: [{ name: light.input, elementType: 'F32', shape: fixed(LIGHT_SHAPE) }],
+      outputs: [{ name: light.output, elementType: 'F32', shape: fixed(light.outputShape) }],
+    },
+  };
+  const terms = { priceFloor: 0, royaltyBps: 0, derivatives: 'Open', requiredLicense: null };
+  const file = { sha256, cid: null, sizeBytes: bytes.length };
+  const { events } = await sendAndWait(api, api.tx.modelProvenance.registerModel(file, light.name, iface, terms, [], []), keyring.addFromUri('//Charlie'));
+  return eventOf(events, api.events.modelProvenance.ModelRegistered).data.model.toNumber();
+}
+
+/** The engine's run (µs) and the worker's path (ms) of each receipt the node at
+ * CAIRN_BENCH_NODE_LOG submitted, by job. */
+function workerTimes() {
+  const times = new Map();
+  const line = /job (\d+): receipt submitted \((\d+) µs on \w+, (\d+) ms in the worker\)/g;
+  for (const [, job, runMicros, workerMs] of readFileSync(process.env.CAIRN_BENCH_NODE_LOG, 'utf8').matchAll(line)) {
+    times.set(Number(job), { runMs: Number(runMicros) / 1000, workerMs: Number(workerMs) });
+  }
+  return times;
+}
+
+async function ocwPath() {
+  const ROUNDS = Number(flags.rounds);
+  const count = LIGHT_SHAPE.reduce((a, b) => a * b, 1);
+  // The input the host-path benchmark (offchain-workers/benches/host_path.rs) runs: i / count.
+  const values = Float32Array.from({ length: count }, (_, i) => i / count);
+  const cases = [];
+  for (const light of LIGHT_MODELS) {
+    cases.push({ ...light, model: await registerLight(light), input: f32Tensors(light.input, LIGHT_SHAPE, values), jobs: [] });
+  }
+  // Round 0 warms the sessions up (each model's first run loads it) and is not counted.
+  for (let round = 0; round <= ROUNDS; round++) {
+    const line = [`round ${round}:`];
+    for (const light of cases) {
+      const sample = await timeJob(light.model, light.input);
+      line.push(`${light.name} job ${sample.job} ${(sample.seconds * 1000).toFixed(1)} ms`);
+      if (round > 0) light.jobs.push(sample);
+    }
+    log(line.join(' '));
+  }
+  const times = workerTimes();
+  return {
+    mode: 'ocw',
+    rounds: ROUNDS,
+    inputBytes: count * 4,
+    models: cases.map((light) => {
+      const logged = light.jobs.map(({ job }) => {
+        if (!times.has(job)) throw new Error(`the node's log has no receipt line for job ${job}`);
+        return times.get(job);
+      });
+      return {
+        model: light.name,
+        run: summary(logged.map((t) => t.runMs)),
+        workerPath: summary(logged.map((t) => t.workerMs)),
+        jobToReceipt: summary(light.jobs.map((s) => s.seconds * 1000)),
+        blocks: { min: Math.min(...light.jobs.map((s) => s.blocks)), max: Math.max(...light.jobs.map((s) => s.blocks)) },
+      };
+    }),
+  };
+}
+
+const modes = { latency, throughput, ocw: ocwPath };
 try {
-  const result = flags.mode === 'throughput' ? await throughput() : await latency();
+  if (!modes[flags.mode]) throw new Error(`unknown mode ${flags.mode} (expected ${Object.keys(modes).join(', ')})`);
+  const result = await modes[flags.mode]();
   console.log(JSON.stringify(result, null, 1));
 } finally {
   await unsubscribeHeads();
