@@ -141,7 +141,7 @@ ocw = (jobs or {}).get("ocwPath")
 raw_ort = {case["model"]: case["rawOrtMedianNs"] for case in (inference or {}).get("cases", [])}
 if ocw and raw_ort:
     lines += [
-        "Offchain-worker path on a running provider node (Alice on a dev chain, instant sealing, "
+        "Offchain-worker path on a running provider node (Alice on a dev chain, interval sealing of 200 ms, "
         f"2 inference threads): {ocw['rounds']} jobs on each light model, one at a time, with "
         f"{ocw['inputBytes'] // 1024} KiB inputs on chain. The worker logs, for each receipt, the "
         "engine's run (the checkpointed run a receipt commits to, section 7) and its own path: "
