@@ -124,8 +124,15 @@ async function latency() {
 /** `count` funded signers `//CairnLoad//i`. */
 async function fundedSigners(count) {
   const signers = Array.from({ length: count }, (_, i) => keyring.addFromUri(`//CairnLoad//${i}`));
-  let nonce = (await api.rpc.system.accountNextIndex(alice.address)).toNumber();
-  await Promise.all(signers.map((s) => sendAndWait(api, api.tx.balances.transferKeepAlive(s.address, 10_000n * UNIT), alice, { nonce: nonce++ })));
+  // One at a time, each sent again once if the pool drops it: the dev node's pool dropped one of
+  // a burst of these from one account once, and a dropped nonce would hold up all after it.
+  for (const signer of signers) {
+    const fund = () => sendAndWait(api, api.tx.balances.transferKeepAlive(signer.address, 10_000n * UNIT), alice);
+    await fund().catch((error) => {
+      log(`funding ${signer.address}: ${error.message}; sending it again`);
+      return fund();
+    });
+  }
   return signers;
 }
 
