@@ -5,8 +5,8 @@
 # saturating the pool; and the offchain-worker path of the light models (`light_squeezenet`,
 # `light_resnet50`) as the worker logs it, on 2 inference threads as the host-path benchmark
 # runs them, with interval sealing (200 ms: blocks keep coming, so a receipt the pool lost is
-# retried instead of waiting for a next transaction that never comes). Writes docs/bench/jobs.json (or
-# under $CAIRN_BENCH_OUT).
+# retried instead of waiting for a next transaction that never comes). Writes
+# docs/bench/jobs.json (or under $CAIRN_BENCH_OUT).
 #
 # Usage: scripts/bench-jobs.sh [--quick]
 #   --quick: a few jobs and transfers, JSON to a temporary directory (keeps the harness working;
@@ -34,13 +34,9 @@ ensure_npm_packages
 work="$(mktemp -d "${TMPDIR:-/tmp}/cairn-bench-jobs.XXXXXX")"
 trap 'rc=$?; [ "$rc" = 0 ] || tail -n 30 "$work"/*/node.log >&2 2>/dev/null; stop_bench_node; rm -rf "$work"' EXIT
 store="$work/models"
-for model in tiny_affine tiny_affine_tuned tiny_affine_distilled; do
-	"$CAIRN_NODE_BIN" model import "$CAIRN_ROOT/offchain-workers/models/$model.onnx" \
-		--model-store "$store" --onnxruntime-lib "$ORT_DYLIB_PATH" >/dev/null
-done
-for model in light_squeezenet light_resnet50; do
-	"$CAIRN_NODE_BIN" model import "$CAIRN_TEST_MODELS/$model.onnx" \
-		--model-store "$store" --onnxruntime-lib "$ORT_DYLIB_PATH" >/dev/null
+for model in "$CAIRN_ROOT"/offchain-workers/models/tiny_affine{,_tuned,_distilled}.onnx \
+	"$CAIRN_TEST_MODELS"/light_{squeezenet,resnet50}.onnx; do
+	"$CAIRN_NODE_BIN" model import "$model" --model-store "$store" --onnxruntime-lib "$ORT_DYLIB_PATH" >/dev/null
 done
 
 # Runs tests/bench/jobs.mjs with $2.. against a fresh provider node sealing by $1 (with the

@@ -25,9 +25,8 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { u8aToHex } from '@polkadot/util';
-import { sha256AsU8a } from '@polkadot/util-crypto';
 import { keepAlivePoster, log, sendAndWait, summary } from '../lib/bench.mjs';
-import { collectInferenceEvents, demoLineage, eventOf, f32Tensors, jobSpec, UNIT } from '../lib/jobs.mjs';
+import { collectInferenceEvents, demoLineage, eventOf, f32Tensors, jobSpec, sha256Hex, UNIT } from '../lib/jobs.mjs';
 
 const { values: flags } = parseArgs({
   options: {
@@ -291,7 +290,7 @@ const LIGHT_MODELS = [
 /** Registers light model `light` (Charlie, no royalty) unless the chain has it; its id. */
 async function registerLight(light) {
   const bytes = readFileSync(path.join(process.env.CAIRN_TEST_MODELS, `${light.name}.onnx`));
-  const sha256 = u8aToHex(sha256AsU8a(bytes));
+  const sha256 = sha256Hex(bytes);
   const known = await api.call.provenanceApi.modelByHash(sha256);
   if (known.isSome) return known.unwrap().toNumber();
   const fixed = (shape) => shape.map((n) => ({ Fixed: n }));

@@ -14,7 +14,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { Keyring } from '@polkadot/api';
-import { u8aToHex } from '@polkadot/util';
 import { sha256AsU8a } from '@polkadot/util-crypto';
 import { CairnNode, runToExit, tempDir, waitFor } from '../lib/node.mjs';
 import {
@@ -25,6 +24,7 @@ import {
   eventOf,
   f32Tensors,
   jobSpec,
+  sha256Hex,
   tinyModelHash,
   tinyModelPath,
   tunedModelHash,
@@ -191,7 +191,7 @@ test('a fresh provider answers jobs for a model it has never seen: one verified 
   }
   assert.equal(gateway.hits.get(tinyPath), 1, 'one download for both jobs');
   assert.deepEqual(storedModels(), [`${tinyModelHash.slice(2)}.onnx`]);
-  assert.equal(u8aToHex(sha256AsU8a(readFileSync(path.join(store, storedModels()[0])))), tinyModelHash);
+  assert.equal(sha256Hex(readFileSync(path.join(store, storedModels()[0]))), tinyModelHash);
   assert.equal(await metric('cairn_model_fetches_total', 'result="stored"'), 1);
   assert.equal(await metric('cairn_model_fetch_bytes_total'), tinyBytes.length);
   assert.equal(await metric('cairn_model_fetch_first_run_seconds_count'), 1);

@@ -8,16 +8,19 @@ import { fileURLToPath } from 'node:url';
 import { u8aToHex } from '@polkadot/util';
 import { sha256AsU8a } from '@polkadot/util-crypto';
 
+/** The SHA-256 of `bytes` as 0x-hex: how the chain and the model store name a model file. */
+export const sha256Hex = (bytes) => u8aToHex(sha256AsU8a(bytes));
+
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const tinyModelPath = path.join(repoRoot, 'offchain-workers/models/tiny_affine.onnx');
-export const tinyModelHash = u8aToHex(sha256AsU8a(readFileSync(tinyModelPath)));
+export const tinyModelHash = sha256Hex(readFileSync(tinyModelPath));
 export const tunedModelPath = path.join(repoRoot, 'offchain-workers/models/tiny_affine_tuned.onnx');
-export const tunedModelHash = u8aToHex(sha256AsU8a(readFileSync(tunedModelPath)));
+export const tunedModelHash = sha256Hex(readFileSync(tunedModelPath));
 export const distilledModelPath = path.join(repoRoot, 'offchain-workers/models/tiny_affine_distilled.onnx');
-export const distilledModelHash = u8aToHex(sha256AsU8a(readFileSync(distilledModelPath)));
+export const distilledModelHash = sha256Hex(readFileSync(distilledModelPath));
 /** A two-layer perceptron with the tiny model's interface and five segments (audit tests). */
 export const tinyMlpPath = path.join(repoRoot, 'offchain-workers/models/tiny_mlp.onnx');
-export const tinyMlpHash = u8aToHex(sha256AsU8a(readFileSync(tinyMlpPath)));
+export const tinyMlpHash = sha256Hex(readFileSync(tinyMlpPath));
 
 export const UNIT = 10n ** 12n;
 
