@@ -126,11 +126,12 @@ ensure_bench_python() {
 	export CAIRN_BENCH_PYTHON
 }
 
-# Installs the npm packages of the end-to-end suite and the example agent exactly as locked.
+# Installs the npm packages of the client library, the end-to-end suite and the example agent
+# exactly as locked.
 ensure_npm_packages() {
 	local dir
-	for dir in tests examples/agent; do
-		if [ -d "$CAIRN_ROOT/$dir/node_modules/@polkadot/api" ] &&
+	for dir in client tests examples/agent; do
+		if [ -f "$CAIRN_ROOT/$dir/node_modules/.package-lock.json" ] &&
 			[ "$CAIRN_ROOT/$dir/node_modules/.package-lock.json" -nt "$CAIRN_ROOT/$dir/package-lock.json" ]; then
 			say "npm packages of $dir/ are installed"
 		else

@@ -64,6 +64,10 @@ pub struct Cli {
 	/// threads and limits.
 	#[clap(flatten)]
 	pub inference: crate::inference::InferenceParams,
+
+	/// The blob store of sealed job data: directory, disk budget, largest blob.
+	#[clap(flatten)]
+	pub blobs: crate::blobs::BlobParams,
 }
 
 /// The node's subcommands.

@@ -176,6 +176,7 @@ pub fn run() -> sc_cli::Result<()> {
 			let runner = cli.create_runner(&cli.run)?;
 			let sealing = cli.sealing;
 			let inference = cli.inference.clone();
+			let blobs = cli.blobs.clone();
 			runner.run_node_until_exit(|config| async move {
 				log::info!("Sealing: {sealing}");
 				match config.network.network_backend {
@@ -185,11 +186,11 @@ pub fn run() -> sc_cli::Result<()> {
 								Block,
 								<Block as sp_runtime::traits::Block>::Hash,
 							>,
-						>(config, sealing, &inference)
+						>(config, sealing, &inference, &blobs)
 					},
 					sc_network::config::NetworkBackendType::Litep2p => {
 						service::new_full::<sc_network::Litep2pNetworkBackend>(
-							config, sealing, &inference,
+							config, sealing, &inference, &blobs,
 						)
 					},
 				}

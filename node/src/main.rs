@@ -5,11 +5,13 @@
 #![allow(clippy::result_large_err)]
 
 mod benchmarking;
+mod blobs;
 mod chain_spec;
 mod cli;
 mod command;
 mod inference;
 mod rpc;
+mod seal_keys;
 mod service;
 
 fn main() -> sc_cli::Result<()> {

@@ -212,7 +212,10 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 	config: Configuration,
 	sealing: Sealing,
 	inference: &InferenceParams,
+	blob_params: &crate::blobs::BlobParams,
 ) -> Result<TaskManager, ServiceError> {
+	let blob_store =
+		Arc::new(blob_params.open(config.base_path.path()).map_err(ServiceError::Other)?);
 	let sc_service::PartialComponents {
 		client,
 		backend,
@@ -225,13 +228,19 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 	} = new_partial(&config, sealing)?;
 
 	// Development identities (`--dev`, `--alice`, …) also get a compute-provider key, so the
-	// offchain worker signs receipts for the genesis providers without manual key insertion.
+	// offchain worker signs receipts for the genesis providers without manual key insertion, and
+	// an encryption key (the `development` preset registers `//Alice`'s for her).
 	if let Some(seed) = config.dev_key_seed.as_deref() {
 		use sp_keystore::Keystore;
-		keystore_container
-			.keystore()
+		let keystore = keystore_container.keystore();
+		keystore
 			.sr25519_generate_new(cairn_runtime::PROVIDER_KEY_TYPE, Some(seed))
 			.map_err(|e| ServiceError::Other(format!("inserting the provider key {seed}: {e}")))?;
+		keystore
+			.ed25519_generate_new(pallet_inference::encryption::ENCRYPTION_KEY_TYPE, Some(seed))
+			.map_err(|e| {
+				ServiceError::Other(format!("inserting the encryption key {seed}: {e}"))
+			})?;
 	}
 
 	let mut net_config =
@@ -260,6 +269,18 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 		Consensus::Manual => None,
 	};
 
+	// The data plane: peers fetch sealed job data from this node's blob store by hash.
+	let blob_protocol = crate::blobs::protocol_name(genesis_hash.as_ref());
+	let (blob_requests, blob_requests_in) = async_channel::bounded(crate::blobs::INBOUND_QUEUE);
+	net_config.add_request_response_protocol(N::request_response_config(
+		blob_protocol.clone(),
+		Vec::new(),
+		crate::blobs::MAX_REQUEST_SIZE,
+		blob_store.max_blob().saturating_add(crate::blobs::RESPONSE_OVERHEAD),
+		crate::blobs::REQUEST_TIMEOUT,
+		Some(blob_requests),
+	));
+
 	let warp_sync_config = match &consensus {
 		Consensus::Aura { link, .. } => Some(WarpSyncConfig::WithProvider(Arc::new(
 			sc_consensus_grandpa::warp_proof::NetworkProvider::new(
@@ -287,6 +308,18 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 			gap_sync_body_policy: None,
 		})?;
 
+	task_manager.spawn_handle().spawn(
+		"cairn-blob-server",
+		Some("cairn"),
+		crate::blobs::serve(blob_store.clone(), blob_requests_in),
+	);
+	let blobs = Arc::new(crate::blobs::Blobs::new(
+		blob_store,
+		network.clone(),
+		sync_service.clone(),
+		blob_protocol,
+	));
+
 	if config.offchain_worker.enabled {
 		// The inference engine answers the runtime's `inference` host functions, in offchain
 		// workers only. Without ONNX Runtime it reports inference as unavailable.
@@ -305,6 +338,9 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 			fetcher = fetcher.with_metrics(metrics);
 		}
 		let engine: Arc<dyn cairn_inference::host::Engine> = Arc::new(engine.with_fetcher(fetcher));
+		// Provider encryption keys for sealed jobs: secrets stay in the keystore.
+		let seal_keys: Arc<dyn cairn_inference::host::SealKeys> =
+			Arc::new(crate::seal_keys::KeystoreSealKeys::new(keystore_container.local_keystore()));
 		let offchain_workers =
 			sc_offchain::OffchainWorkers::new(sc_offchain::OffchainWorkerOptions {
 				runtime_api_provider: client.clone(),
@@ -321,6 +357,8 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 						Box::new(cairn_inference::host::InferenceExt::new(engine.clone()))
 							as Box<_>,
 						Box::new(cairn_inference::host::ChainTipExt::new(tip.clone())) as Box<_>,
+						Box::new(cairn_inference::host::SealKeysExt::new(seal_keys.clone()))
+							as Box<_>,
 					]
 				},
 			})?;
@@ -339,6 +377,7 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 
 	let rpc_extensions_builder = {
 		let client = client.clone();
+		let blobs = blobs.clone();
 		let pool = transaction_pool.clone();
 		let backend = backend.clone();
 		Box::new(move |_| {
@@ -346,6 +385,7 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 				client: client.clone(),
 				pool: pool.clone(),
 				backend: backend.clone(),
+				blobs: blobs.clone(),
 			};
 			crate::rpc::create_full(deps).map_err(Into::into)
 		})

@@ -7,6 +7,7 @@
 
 use crate::{
 	checkpoints::CheckpointedOutput,
+	seal::EncryptionPublicKey,
 	types::{
 		Capabilities, ExecutionProvider, FetchStatus, InferenceError, InferenceOutput, ModelHash,
 		ModelSource, TensorSet,
@@ -138,6 +139,32 @@ impl ChainTipExt {
 	}
 }
 
+/// The node's X25519 encryption keys, whose secrets stay in its keystore: what sealed jobs'
+/// content keys are wrapped to.
+#[cfg(feature = "std")]
+pub trait SealKeys: Send + Sync {
+	/// The public keys of every encryption key in the keystore, in no particular order.
+	fn public_keys(&self) -> Result<Vec<EncryptionPublicKey>, InferenceError>;
+	/// Generates a new encryption key in the keystore; returns its public key.
+	fn generate(&self) -> Result<EncryptionPublicKey, InferenceError>;
+	/// The secret of the encryption key with this public key, if the keystore holds it.
+	fn secret(&self, public: &EncryptionPublicKey) -> Option<x25519_dalek::StaticSecret>;
+}
+
+#[cfg(feature = "std")]
+sp_externalities::decl_extension! {
+	/// The node's encryption keys, registered for offchain workers.
+	pub struct SealKeysExt(std::sync::Arc<dyn SealKeys>);
+}
+
+#[cfg(feature = "std")]
+impl SealKeysExt {
+	/// Wraps a key service for registration.
+	pub fn new(keys: std::sync::Arc<dyn SealKeys>) -> Self {
+		SealKeysExt(keys)
+	}
+}
+
 /// ONNX model inference for offchain workers.
 #[runtime_interface]
 pub trait Inference {
@@ -250,6 +277,28 @@ pub trait Inference {
 	) -> AllocateAndReturnByCodec<Result<FetchStatus, InferenceError>> {
 		match self.extension::<InferenceExt>() {
 			Some(InferenceExt(engine)) => Ok(engine.request_model(&source)),
+			None => Err(InferenceError::NoInferenceContext),
+		}
+	}
+
+	/// The X25519 public keys of this node's encryption keys (their secrets never leave the
+	/// node): a provider's offchain worker publishes one of them in the compute registry.
+	fn encryption_keys(
+		&mut self,
+	) -> AllocateAndReturnByCodec<Result<Vec<EncryptionPublicKey>, InferenceError>> {
+		match self.extension::<SealKeysExt>() {
+			Some(SealKeysExt(keys)) => keys.public_keys(),
+			None => Err(InferenceError::NoInferenceContext),
+		}
+	}
+
+	/// Generates a new encryption key in this node's keystore and returns its X25519 public
+	/// key: a rotation.
+	fn new_encryption_key(
+		&mut self,
+	) -> AllocateAndReturnByCodec<Result<EncryptionPublicKey, InferenceError>> {
+		match self.extension::<SealKeysExt>() {
+			Some(SealKeysExt(keys)) => keys.generate(),
 			None => Err(InferenceError::NoInferenceContext),
 		}
 	}

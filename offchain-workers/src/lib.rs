@@ -10,9 +10,14 @@
 //! - [`checkpoints`] (no_std): the commitment a receipt makes to the inside of a run (the Merkle
 //!   root of its segments' output hashes) and where two runs first diverge.
 //! - [`host`]: the `inference` host functions (`run`, `run_on`, `run_checkpointed`, `checkpoint`,
-//!   `run_segment`, `capabilities`, `chain_tip`, `has_model`, `request_model`) the runtime calls
-//!   from offchain workers, and the [`host::Engine`] trait and extension the node answers them
-//!   with.
+//!   `run_segment`, `capabilities`, `chain_tip`, `has_model`, `request_model`,
+//!   `encryption_keys`, `new_encryption_key`) the runtime calls from offchain workers, and the
+//!   [`host::Engine`] and [`host::SealKeys`] traits and extensions the node answers them with.
+//! - [`seal`]: sealed job data, the formats by which inputs and outputs travel off chain
+//!   encrypted (blobs under a content key, content keys wrapped to a party's X25519 key); the
+//!   types are no_std, sealing and opening native.
+//! - `blobs` (std): the node's blob store of sealed job data (ciphertext by SHA-256) within a
+//!   disk budget and per-account quotas.
 //! - `graph` (std): ONNX graph surgery, a model's checkpoints and the segment models between them.
 //! - `engine`, `store`, `fetch`, `metrics` (std): the native engine on ONNX Runtime (`ort`, library
 //!   loaded at run time), the SHA-256-verified model store, the fetcher that brings registered
@@ -26,8 +31,11 @@ extern crate alloc;
 pub mod agreement;
 pub mod checkpoints;
 pub mod host;
+pub mod seal;
 pub mod types;
 
+#[cfg(feature = "std")]
+pub mod blobs;
 #[cfg(feature = "std")]
 pub mod engine;
 #[cfg(feature = "std")]

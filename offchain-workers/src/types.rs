@@ -619,6 +619,9 @@ pub enum InferenceError {
 	/// unsorted or malformed graph).
 	#[codec(index = 18)]
 	NoSuchSegment,
+	/// The node has no keystore for encryption keys, or its keystore failed.
+	#[codec(index = 19)]
+	KeystoreUnavailable,
 }
 
 variant_names!(InferenceError {
@@ -641,6 +644,7 @@ variant_names!(InferenceError {
 	StoreUnavailable,
 	ExecutionProviderUnavailable,
 	NoSuchSegment,
+	KeystoreUnavailable,
 });
 
 /// Longest IPFS CID (binary CIDv1) a [`ModelSource`] carries, in bytes.

@@ -354,7 +354,7 @@ impl_runtime_apis! {
 		}
 	}
 
-	#[api_version(2)]
+	#[api_version(3)]
 	impl pallet_inference::runtime_api::InferenceApi<Block, AccountId, Balance, BlockNumber> for Runtime {
 		fn receipt_checkpoints(
 			receipt: pallet_inference::ReceiptId,
@@ -376,6 +376,10 @@ impl_runtime_apis! {
 
 		fn audit_tasks(provider: AccountId) -> Vec<pallet_inference::JobId> {
 			Inference::audit_tasks_of(&provider)
+		}
+
+		fn blob_quota(account: AccountId) -> u64 {
+			Inference::blob_quota(&account)
 		}
 
 		fn job(

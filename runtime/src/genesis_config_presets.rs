@@ -178,6 +178,7 @@ fn testnet_genesis(
 	endowed_accounts: Vec<AccountId>,
 	root: AccountId,
 	providers: Vec<AccountId>,
+	encryption_keys: Vec<(AccountId, pallet_compute_registry::EncryptionPublicKey)>,
 	demo: bool,
 ) -> Value {
 	let (data_licensing, model_provenance) =
@@ -203,6 +204,7 @@ fn testnet_genesis(
 				.into_iter()
 				.map(|who| (who, GENESIS_PROVIDER_BOND, dev_cpu_provider_profile()))
 				.collect::<Vec<_>>(),
+			encryption_keys,
 		},
 		data_licensing,
 		model_provenance,
@@ -230,14 +232,25 @@ fn dev_accounts() -> Vec<AccountId> {
 	Sr25519Keyring::iter().map(|k| k.to_account_id()).collect()
 }
 
-/// `development`: Alice authors, finalizes, holds the sudo key and is a CPU compute provider;
-/// the demo lineage (a licensed dataset, the bundled tiny model and its fine-tune) is registered.
+/// The X25519 encryption key of the development identity `//Alice`: the Montgomery form of the
+/// Ed25519 key `//Alice`, which `--dev` and `--alice` nodes insert under the `cenc` key type
+/// (`cairn-node`'s tests check the two agree).
+pub const ALICE_ENCRYPTION_KEY: pallet_compute_registry::EncryptionPublicKey = [
+	0x1d, 0xae, 0x5e, 0x12, 0x54, 0x4c, 0x5c, 0xda, 0xc5, 0x20, 0x46, 0x1a, 0xa8, 0xc6, 0x75, 0xfb,
+	0xb5, 0x1f, 0x73, 0x1f, 0xc7, 0x42, 0x31, 0xb0, 0xb3, 0x3b, 0xee, 0x31, 0x1d, 0xce, 0x4e, 0x16,
+];
+
+/// `development`: Alice authors, finalizes, holds the sudo key and is a CPU compute provider
+/// with her development encryption key; the demo lineage (a licensed dataset, the bundled tiny
+/// model and its fine-tune) is registered.
 pub fn development_config_genesis() -> Value {
+	let alice = Sr25519Keyring::Alice.to_account_id();
 	testnet_genesis(
 		vec![authority_keys(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
 		dev_accounts(),
-		Sr25519Keyring::Alice.to_account_id(),
-		vec![Sr25519Keyring::Alice.to_account_id()],
+		alice.clone(),
+		vec![alice.clone()],
+		vec![(alice, ALICE_ENCRYPTION_KEY)],
 		true,
 	)
 }
@@ -253,6 +266,7 @@ pub fn local_config_genesis() -> Value {
 		],
 		dev_accounts(),
 		Sr25519Keyring::Alice.to_account_id(),
+		Vec::new(),
 		Vec::new(),
 		false,
 	)

@@ -10,14 +10,14 @@
 // re-runs segment 1 alone and sides with the auditor; Bob's bond is slashed to the requester.
 
 import assert from 'node:assert/strict';
-import { statSync, writeFileSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { Keyring } from '@polkadot/api';
 import { u8aToHex } from '@polkadot/util';
 import { xxhashAsHex } from '@polkadot/util-crypto';
-import { CairnNode, runToExit, tempDir, waitFor } from '../lib/node.mjs';
+import { CairnNode, peerIdOf, runToExit, tempDir, waitFor } from '../lib/node.mjs';
 import { eventOf, f32Tensors, jobSpec, tinyInterface, tinyMlpHash, tinyMlpPath, UNIT } from '../lib/jobs.mjs';
 import { eventsOfBlocks, sendAndFinalize } from '../lib/tx.mjs';
 
@@ -44,11 +44,7 @@ async function storeWithMlp(prefix) {
 }
 
 before(async () => {
-  const keyFile = path.join(tempDir('cairn-audit-key-'), 'node-key');
-  writeFileSync(keyFile, NODE_KEY);
-  const inspected = await runToExit(['key', 'inspect-node-key', '--file', keyFile]);
-  assert.equal(inspected.code, 0, inspected.output);
-  const peerId = inspected.output.trim().split('\n').pop().trim();
+  const peerId = await peerIdOf(NODE_KEY);
 
   honest = new CairnNode({
     args: [

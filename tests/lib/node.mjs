@@ -1,7 +1,7 @@
 // Starts and stops real cairn-node processes for the end-to-end tests.
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -92,6 +92,16 @@ export function runToExit(args, { timeoutMs = 60_000, env = {} } = {}) {
       resolve({ code, signal, output });
     });
   });
+}
+
+/** The libp2p peer id of a network key (64 hex digits), as `cairn-node key inspect-node-key` says. */
+export async function peerIdOf(nodeKey) {
+  const keyFile = path.join(tempDir('cairn-node-key-'), 'node-key');
+  writeFileSync(keyFile, nodeKey);
+  const inspected = await runToExit(['key', 'inspect-node-key', '--file', keyFile]);
+  rmSync(path.dirname(keyFile), { recursive: true, force: true });
+  if (inspected.code !== 0) throw new Error(`inspect-node-key failed:\n${inspected.output}`);
+  return inspected.output.trim().split('\n').pop().trim();
 }
 
 /**

@@ -173,5 +173,18 @@ mod benchmarks {
 		Ok(())
 	}
 
+	/// A rotation: the provider has a key already.
+	#[benchmark]
+	fn set_encryption_key() {
+		let who = registered::<T>();
+		let set_at = frame_system::Pallet::<T>::block_number();
+		EncryptionKeys::<T>::insert(&who, EncryptionKey { key: [9; 32], epoch: 1, set_at });
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), [7; 32]);
+
+		assert_eq!(EncryptionKeys::<T>::get(&who).map(|record| record.epoch), Some(2));
+	}
+
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_bench_ext(), crate::mock::Test);
 }

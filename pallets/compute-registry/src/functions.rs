@@ -195,8 +195,36 @@ impl<T: Config> Pallet<T> {
 		ensure!(released == info.bond, Error::<T>::BondMismatch);
 		Self::index_remove(who, &info.profile.execution_providers);
 		Providers::<T>::remove(who);
+		EncryptionKeys::<T>::remove(who);
 		Self::deposit_event(Event::Withdrawn { provider: who.clone(), amount: released });
 		Ok(())
+	}
+
+	/// Publishes `key` as the encryption key of provider `who`, one epoch after its current one
+	/// (the first is epoch 1). Returns the new epoch.
+	///
+	/// # Errors
+	/// [`Error::InvalidEncryptionKey`], [`Error::NotRegistered`], [`Error::Unbonding`],
+	/// [`Error::EncryptionKeyUnchanged`], [`Error::EncryptionKeyEpochsExhausted`].
+	pub(crate) fn do_set_encryption_key(
+		who: &T::AccountId,
+		key: EncryptionPublicKey,
+	) -> Result<u32, DispatchError> {
+		ensure!(cairn_inference::seal::is_valid_public_key(&key), Error::<T>::InvalidEncryptionKey);
+		let info = Providers::<T>::get(who).ok_or(Error::<T>::NotRegistered)?;
+		ensure!(!matches!(info.status, ProviderStatus::Unbonding { .. }), Error::<T>::Unbonding);
+		let current = EncryptionKeys::<T>::get(who);
+		let epoch = match current {
+			Some(current) => {
+				ensure!(current.key != key, Error::<T>::EncryptionKeyUnchanged);
+				current.epoch.checked_add(1).ok_or(Error::<T>::EncryptionKeyEpochsExhausted)?
+			},
+			None => 1,
+		};
+		let set_at = frame_system::Pallet::<T>::block_number();
+		EncryptionKeys::<T>::insert(who, EncryptionKey { key, epoch, set_at });
+		Self::deposit_event(Event::EncryptionKeySet { provider: who.clone(), key, epoch });
+		Ok(epoch)
 	}
 
 	/// Takes up to `amount` from the bond of `who`: to `beneficiary`, or burned. Returns the
@@ -352,7 +380,8 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Checks the pallet's invariants: every bond equals its held balance, the counter matches,
-	/// the index lists hold exactly the providers offering each execution provider, once each.
+	/// the index lists hold exactly the providers offering each execution provider, once each,
+	/// and every encryption key is a valid key of a provider.
 	#[cfg(any(test, feature = "try-runtime"))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		let reason = HoldReason::ProviderBond.into();
@@ -379,6 +408,14 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		ensure!(count == Providers::<T>::count(), "provider counter out of step");
+		for (who, record) in EncryptionKeys::<T>::iter() {
+			ensure!(Providers::<T>::contains_key(&who), "an encryption key of no provider");
+			ensure!(record.epoch >= 1, "an encryption key of epoch zero");
+			ensure!(
+				cairn_inference::seal::is_valid_public_key(&record.key),
+				"an encryption key of small order"
+			);
+		}
 		for (_, list) in ProvidersByExecutionProvider::<T>::iter() {
 			ensure!(!list.is_empty(), "empty index list kept in storage");
 			ensure!(

@@ -13,7 +13,7 @@
 //!
 //! Other pallets use providers only through the traits in [`traits`]: [`ProviderInspect`]
 //! (liveness, profile, eligibility), [`ProviderJobs`] (job slots and reputation) and
-//! [`ProviderSlash`]. An index by execution provider keeps eligibility lookups from iterating
+//! [`ProviderSlash`], and [`ProviderKeys`] for providers' encryption keys. An index by execution provider keeps eligibility lookups from iterating
 //! every provider.
 
 #![cfg_attr(not(feature = "std"), no_std)]
@@ -21,7 +21,7 @@
 extern crate alloc;
 
 pub use pallet::*;
-pub use traits::{ProviderInspect, ProviderJobs, ProviderSlash};
+pub use traits::{ProviderInspect, ProviderJobs, ProviderKeys, ProviderSlash};
 pub use types::*;
 pub use weights::WeightInfo;
 
@@ -44,6 +44,9 @@ pub type BalanceOf<T> = <<T as Config>::Currency as frame_support::traits::fungi
 
 /// The profile type of a runtime.
 pub type ProviderProfileOf<T> = ProviderProfile<BalanceOf<T>>;
+
+/// The encryption key record type of a runtime.
+pub type EncryptionKeyOf<T> = EncryptionKey<frame_system::pallet_prelude::BlockNumberFor<T>>;
 
 /// The provider record type of a runtime.
 pub type ProviderInfoOf<T> =
@@ -128,6 +131,12 @@ pub mod pallet {
 		ValueQuery,
 	>;
 
+	/// Each provider's current X25519 encryption key, which sealed jobs' content keys are wrapped
+	/// to (removed when the provider withdraws).
+	#[pallet::storage]
+	pub type EncryptionKeys<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, EncryptionKeyOf<T>, OptionQuery>;
+
 	/// Events of the compute registry.
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -193,6 +202,15 @@ pub mod pallet {
 			/// Why.
 			reason: SlashReason,
 		},
+		/// A provider published a new encryption key.
+		EncryptionKeySet {
+			/// The provider.
+			provider: T::AccountId,
+			/// The X25519 public key.
+			key: EncryptionPublicKey,
+			/// Its rotation counter.
+			epoch: u32,
+		},
 		/// A job outcome was recorded against a provider.
 		ReputationUpdated {
 			/// The provider.
@@ -255,6 +273,12 @@ pub mod pallet {
 		NoActiveJobs,
 		/// The held balance differs from the recorded bond (a bug; nothing was changed).
 		BondMismatch,
+		/// The encryption key is a point of small order, which would give a known shared secret.
+		InvalidEncryptionKey,
+		/// The encryption key is the provider's current one already.
+		EncryptionKeyUnchanged,
+		/// The provider's key rotation counter is exhausted.
+		EncryptionKeyEpochsExhausted,
 	}
 
 	/// Providers registered at genesis.
@@ -264,6 +288,9 @@ pub mod pallet {
 		/// `(account, bond, profile)` of each provider; each account must be able to hold its
 		/// bond. Their first heartbeat is the genesis block.
 		pub providers: alloc::vec::Vec<(T::AccountId, BalanceOf<T>, ProviderProfileOf<T>)>,
+		/// `(provider, key)`: encryption keys of genesis providers, at epoch 1 (e.g. the X25519
+		/// form of a development identity's `cenc` key, which its node holds).
+		pub encryption_keys: alloc::vec::Vec<(T::AccountId, EncryptionPublicKey)>,
 	}
 
 	#[pallet::genesis_build]
@@ -273,6 +300,12 @@ pub mod pallet {
 				if let Err(error) = Pallet::<T>::do_register(account, profile.clone(), *bond) {
 					// A genesis that cannot be built must not start a chain.
 					panic!("compute registry genesis: provider {account:?}: {error:?}");
+				}
+			}
+			for (account, key) in &self.encryption_keys {
+				if let Err(error) = Pallet::<T>::do_set_encryption_key(account, *key) {
+					// A genesis that cannot be built must not start a chain.
+					panic!("compute registry genesis: encryption key of {account:?}: {error:?}");
 				}
 			}
 		}
@@ -440,6 +473,29 @@ pub mod pallet {
 			ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
 			Self::do_slash(&provider, amount, beneficiary.as_ref(), SlashReason::Governance)
 				.map(|_| ())
+		}
+
+		/// Publish the caller's X25519 encryption key, or rotate to a new one: requesters of
+		/// sealed jobs wrap content keys to it, and sealed jobs are assigned only to providers
+		/// with a key. The rotation counter goes up by one; the secret stays in the provider
+		/// node's keystore (its offchain worker publishes the key by itself, see
+		/// `docs/privacy.md`).
+		///
+		/// Origin must be signed by a registered provider that is not unbonding.
+		///
+		/// - `key`: an X25519 public key other than the current one, not of small order.
+		///
+		/// Emits `EncryptionKeySet`.
+		///
+		/// Weight: O(1).
+		#[pallet::call_index(9)]
+		#[pallet::weight(T::WeightInfo::set_encryption_key())]
+		pub fn set_encryption_key(
+			origin: OriginFor<T>,
+			key: EncryptionPublicKey,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_set_encryption_key(&who, key).map(|_| ())
 		}
 	}
 }

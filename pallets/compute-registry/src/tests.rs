@@ -550,12 +550,19 @@ fn genesis_registers_providers() {
 	pallet_balances::GenesisConfig::<Test> { balances: vec![(1, FUNDS)], ..Default::default() }
 		.assimilate_storage(&mut storage)
 		.unwrap();
-	crate::GenesisConfig::<Test> { providers: vec![(1, 2_000, cpu_profile())] }
-		.assimilate_storage(&mut storage)
-		.unwrap();
+	crate::GenesisConfig::<Test> {
+		providers: vec![(1, 2_000, cpu_profile())],
+		encryption_keys: vec![(1, [7; 32])],
+	}
+	.assimilate_storage(&mut storage)
+	.unwrap();
 	sp_io::TestExternalities::new(storage).execute_with(|| {
 		assert_eq!(held(1), 2_000);
 		assert_eq!(index(ExecutionProvider::Cpu), vec![1]);
+		assert_eq!(
+			EncryptionKeys::<Test>::get(1),
+			Some(EncryptionKey { key: [7; 32], epoch: 1, set_at: 0 })
+		);
 		ComputeRegistry::do_try_state().unwrap();
 	});
 }
@@ -575,5 +582,105 @@ fn try_state_catches_a_bond_out_of_step_with_the_hold() {
 		);
 		assert_eq!(held(1), MIN_BOND);
 		Providers::<Test>::mutate(1, |info| info.as_mut().unwrap().bond -= 1);
+	});
+}
+
+#[test]
+fn encryption_keys_are_published_and_rotated() {
+	new_test_ext().execute_with(|| {
+		register(1, cpu_profile(), MIN_BOND);
+		assert_eq!(ComputeRegistry::encryption_key(&1), None);
+		assert_ok!(ComputeRegistry::set_encryption_key(RuntimeOrigin::signed(1), [7; 32]));
+		System::assert_last_event(
+			Event::EncryptionKeySet { provider: 1, key: [7; 32], epoch: 1 }.into(),
+		);
+		assert_eq!(
+			EncryptionKeys::<Test>::get(1),
+			Some(EncryptionKey { key: [7; 32], epoch: 1, set_at: 1 })
+		);
+		run_to_block(3);
+		assert_ok!(ComputeRegistry::set_encryption_key(RuntimeOrigin::signed(1), [8; 32]));
+		System::assert_last_event(
+			Event::EncryptionKeySet { provider: 1, key: [8; 32], epoch: 2 }.into(),
+		);
+		assert_eq!(ComputeRegistry::encryption_key(&1), Some(([8; 32], 2)));
+		assert_eq!(EncryptionKeys::<Test>::get(1).map(|record| record.set_at), Some(3));
+		// A key costs no funds: the bond alone is held.
+		assert_eq!(held(1), MIN_BOND);
+	});
+}
+
+#[test]
+fn set_encryption_key_errors() {
+	new_test_ext().execute_with(|| {
+		let origin = || RuntimeOrigin::signed(1);
+		assert_noop!(
+			ComputeRegistry::set_encryption_key(origin(), [7; 32]),
+			Error::<Test>::NotRegistered
+		);
+		register(1, cpu_profile(), MIN_BOND);
+		for key in cairn_inference::seal::SMALL_ORDER_KEYS {
+			assert_noop!(
+				ComputeRegistry::set_encryption_key(origin(), key),
+				Error::<Test>::InvalidEncryptionKey
+			);
+			// X25519 ignores the top bit: the same point with it set is refused too.
+			let mut high = key;
+			high[31] |= 0x80;
+			assert_noop!(
+				ComputeRegistry::set_encryption_key(origin(), high),
+				Error::<Test>::InvalidEncryptionKey
+			);
+		}
+		assert_ok!(ComputeRegistry::set_encryption_key(origin(), [7; 32]));
+		assert_noop!(
+			ComputeRegistry::set_encryption_key(origin(), [7; 32]),
+			Error::<Test>::EncryptionKeyUnchanged
+		);
+		EncryptionKeys::<Test>::mutate(1, |record| {
+			if let Some(record) = record {
+				record.epoch = u32::MAX
+			}
+		});
+		assert_noop!(
+			ComputeRegistry::set_encryption_key(origin(), [8; 32]),
+			Error::<Test>::EncryptionKeyEpochsExhausted
+		);
+		assert_noop!(
+			ComputeRegistry::set_encryption_key(RuntimeOrigin::root(), [8; 32]),
+			DispatchError::BadOrigin
+		);
+		assert_ok!(ComputeRegistry::unbond(origin()));
+		assert_noop!(
+			ComputeRegistry::set_encryption_key(origin(), [8; 32]),
+			Error::<Test>::Unbonding
+		);
+	});
+}
+
+#[test]
+fn withdrawing_removes_the_encryption_key() {
+	new_test_ext().execute_with(|| {
+		register(1, cpu_profile(), MIN_BOND);
+		assert_ok!(ComputeRegistry::set_encryption_key(RuntimeOrigin::signed(1), [7; 32]));
+		assert_ok!(ComputeRegistry::unbond(RuntimeOrigin::signed(1)));
+		// An unbonding provider's key stays for the jobs it still answers.
+		assert_eq!(ComputeRegistry::encryption_key(&1), Some(([7; 32], 1)));
+		run_to_block(1 + UNBONDING_PERIOD);
+		assert_ok!(ComputeRegistry::withdraw_unbonded(RuntimeOrigin::signed(1)));
+		assert!(!EncryptionKeys::<Test>::contains_key(1));
+		// Registering again starts the rotation counter over.
+		register(1, cpu_profile(), MIN_BOND);
+		assert_ok!(ComputeRegistry::set_encryption_key(RuntimeOrigin::signed(1), [8; 32]));
+		assert_eq!(ComputeRegistry::encryption_key(&1), Some(([8; 32], 1)));
+	});
+}
+
+#[test]
+fn try_state_catches_an_encryption_key_of_no_provider() {
+	new_test_ext().execute_with(|| {
+		EncryptionKeys::<Test>::insert(5, EncryptionKey { key: [7; 32], epoch: 1, set_at: 1 });
+		assert!(ComputeRegistry::do_try_state().is_err());
+		EncryptionKeys::<Test>::remove(5);
 	});
 }

@@ -52,6 +52,16 @@ pub trait ProviderJobs<AccountId> {
 	fn heartbeat(who: &AccountId) -> DispatchResult;
 }
 
+/// Providers' encryption keys, for sealed jobs.
+pub trait ProviderKeys<AccountId> {
+	/// The current X25519 encryption key of `who` and its epoch, if it published one.
+	fn encryption_key(who: &AccountId) -> Option<(EncryptionPublicKey, u32)>;
+
+	/// Publishes `key` as the encryption key of provider `who` (as the `set_encryption_key`
+	/// call does); returns its epoch.
+	fn set_encryption_key(who: &AccountId, key: EncryptionPublicKey) -> Result<u32, DispatchError>;
+}
+
 /// Slashing of bonds.
 pub trait ProviderSlash<AccountId, Balance> {
 	/// Takes up to `amount` of the bond of `who`, paid to `beneficiary` or burned when `None`;
@@ -141,6 +151,19 @@ impl<T: Config> ProviderJobs<T::AccountId> for Pallet<T> {
 
 	fn heartbeat(who: &T::AccountId) -> DispatchResult {
 		Self::do_heartbeat(who)
+	}
+}
+
+impl<T: Config> ProviderKeys<T::AccountId> for Pallet<T> {
+	fn encryption_key(who: &T::AccountId) -> Option<(EncryptionPublicKey, u32)> {
+		EncryptionKeys::<T>::get(who).map(|record| (record.key, record.epoch))
+	}
+
+	fn set_encryption_key(
+		who: &T::AccountId,
+		key: EncryptionPublicKey,
+	) -> Result<u32, DispatchError> {
+		Self::do_set_encryption_key(who, key)
 	}
 }
 

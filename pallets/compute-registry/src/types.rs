@@ -8,7 +8,7 @@ use sp_runtime::Permill;
 
 /// An ONNX Runtime execution provider: the backend a provider can run models on (shared with
 /// the inference engine, so profiles and receipts name providers alike).
-pub use cairn_inference::ExecutionProvider;
+pub use cairn_inference::{seal::EncryptionPublicKey, ExecutionProvider};
 
 /// The most execution providers one profile lists: each provider at most once.
 pub type MaxExecutionProviders = ConstU32<8>;
@@ -245,6 +245,19 @@ pub struct ProviderInfo<Balance, BlockNumber> {
 	pub active_jobs: u32,
 	/// Track record.
 	pub reputation: Reputation,
+}
+
+/// A provider's published X25519 encryption key: what requesters seal job content keys to.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct EncryptionKey<BlockNumber> {
+	/// The X25519 public key (its secret stays in the provider node's keystore).
+	pub key: EncryptionPublicKey,
+	/// The rotation counter: 1 for the first key, one more with each new key.
+	pub epoch: u32,
+	/// The block the key was set in.
+	pub set_at: BlockNumber,
 }
 
 /// A provider as the runtime API reports it: the record plus what is derived from it.

@@ -23,7 +23,7 @@ use frame_support::traits::{
 	Get, Hooks,
 };
 use frame_system::RawOrigin;
-use pallet_compute_registry::ProviderJobs;
+use pallet_compute_registry::{ProviderJobs, ProviderKeys};
 use pallet_model_provenance::{MaxAncestors, MaxUpstreamLicenses};
 use sp_runtime::traits::{Bounded, One, Saturating, Zero};
 
@@ -502,6 +502,36 @@ mod benchmarks {
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(provider));
+	}
+
+	/// A rotation: the provider has a key already.
+	#[benchmark]
+	fn publish_encryption_key() -> Result<(), BenchmarkError> {
+		let provider = T::BenchmarkHelper::provider(0, PRICE.into());
+		T::Providers::set_encryption_key(&provider, [9; 32])
+			.map_err(|_| BenchmarkError::Stop("the provider takes no encryption key"))?;
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(provider.clone()), [7; 32]);
+
+		assert_eq!(T::Providers::encryption_key(&provider), Some(([7; 32], 2)));
+		Ok(())
+	}
+
+	/// Raising a quota the account holds already.
+	#[benchmark]
+	fn set_blob_quota() -> Result<(), BenchmarkError> {
+		let who: T::AccountId = account("uploader", 0, 0);
+		let _ = T::Currency::set_balance(&who, BalanceOf::<T>::max_value() / 4u32.into());
+		let max = T::MaxBlobQuota::get();
+		Pallet::<T>::do_set_blob_quota(&who, max / 2)
+			.map_err(|_| BenchmarkError::Stop("the account cannot hold a quota"))?;
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), max);
+
+		assert_eq!(Pallet::<T>::blob_quota(&who), max);
+		Ok(())
 	}
 
 	/// `n` five-provider jobs due, each with four of five receipts in.

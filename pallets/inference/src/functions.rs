@@ -971,7 +971,43 @@ impl<T: Config> Pallet<T> {
 			let on_hold = T::Currency::balance_on_hold(&HoldReason::JobDeposit.into(), &who);
 			ensure!(on_hold == amount, "held deposits disagree with unpruned jobs");
 		}
+		for (who, quota) in BlobQuotas::<T>::iter() {
+			let on_hold = T::Currency::balance_on_hold(&HoldReason::BlobQuota.into(), &who);
+			ensure!(on_hold == quota.deposit, "a blob quota's deposit disagrees with its hold");
+			ensure!(quota.bytes > 0, "a blob quota of zero bytes kept in storage");
+		}
 		Ok(())
+	}
+
+	/// Sets the blob quota of `who` to `bytes`, holding or releasing the difference of deposit.
+	///
+	/// # Errors
+	/// [`Error::BlobQuotaTooLarge`] and [`Error::CannotHoldQuotaDeposit`].
+	pub(crate) fn do_set_blob_quota(who: &T::AccountId, bytes: u64) -> DispatchResult {
+		use sp_runtime::traits::SaturatedConversion;
+		ensure!(bytes <= T::MaxBlobQuota::get(), Error::<T>::BlobQuotaTooLarge);
+		let reason: T::RuntimeHoldReason = HoldReason::BlobQuota.into();
+		let deposit =
+			T::JobDepositPerByte::get().saturating_mul(bytes.saturated_into::<BalanceOf<T>>());
+		let held = BlobQuotas::<T>::get(who).map_or_else(Zero::zero, |quota| quota.deposit);
+		if deposit > held {
+			T::Currency::hold(&reason, who, deposit.saturating_sub(held))
+				.map_err(|_| Error::<T>::CannotHoldQuotaDeposit)?;
+		} else if held > deposit {
+			T::Currency::release(&reason, who, held.saturating_sub(deposit), Precision::Exact)?;
+		}
+		if bytes == 0 {
+			BlobQuotas::<T>::remove(who);
+		} else {
+			BlobQuotas::<T>::insert(who, BlobQuota { bytes, deposit });
+		}
+		Self::deposit_event(Event::BlobQuotaSet { account: who.clone(), bytes, deposit });
+		Ok(())
+	}
+
+	/// The blob quota of `who` in bytes (zero when it has none).
+	pub fn blob_quota(who: &T::AccountId) -> u64 {
+		BlobQuotas::<T>::get(who).map_or(0, |quota| quota.bytes)
 	}
 }
 

@@ -410,7 +410,7 @@ fn heartbeats_go_through_the_inference_pallet() {
 }
 
 /// An engine that runs the tiny model by its weights (y = x · W + b).
-struct TinyEngine;
+pub(crate) struct TinyEngine;
 
 impl Engine for TinyEngine {
 	fn run(&self, model: &ModelHash, input: &TensorSet) -> Result<InferenceOutput, InferenceError> {
@@ -451,7 +451,7 @@ impl Engine for TinyEngine {
 
 /// Test externalities whose only provider is a key in a test keystore, with offchain, pool and
 /// inference extensions; returns them, the pool state and the provider's account.
-fn ocw_ext(
+pub(crate) fn ocw_ext(
 	engine: Arc<dyn Engine>,
 ) -> (TestExternalities, Arc<parking_lot::RwLock<sp_core::offchain::testing::PoolState>>, AccountId)
 {
@@ -474,7 +474,7 @@ fn ocw_ext(
 }
 
 /// Runs the offchain worker and returns the calls it submitted.
-fn run_worker(
+pub(crate) fn run_worker(
 	block: u64,
 	pool: &Arc<parking_lot::RwLock<sp_core::offchain::testing::PoolState>>,
 ) -> Vec<RuntimeCall> {
@@ -488,7 +488,7 @@ fn run_worker(
 }
 
 /// Dispatches the worker's `calls` as signed by `provider`, as the chain would.
-fn land_receipt(calls: Vec<RuntimeCall>, provider: AccountId) {
+pub(crate) fn land_receipt(calls: Vec<RuntimeCall>, provider: AccountId) {
 	use frame_support::traits::UnfilteredDispatchable;
 	for call in calls {
 		if let RuntimeCall::Inference(call) = call {

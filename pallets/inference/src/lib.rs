@@ -41,12 +41,15 @@ mod audit_tests;
 mod benchmarking;
 #[cfg(test)]
 mod dispute_tests;
+pub mod encryption;
 mod functions;
 pub use audit::AuditOf;
 pub(crate) use audit::AuditStep;
 pub(crate) use functions::SettleStep;
 #[cfg(test)]
 mod job_tests;
+#[cfg(test)]
+mod key_tests;
 #[cfg(test)]
 mod mock;
 pub mod probe;
@@ -161,7 +164,7 @@ pub mod pallet {
 		traits::fungible::{Inspect, InspectHold, Mutate, MutateHold},
 	};
 	use frame_system::{offchain::CreateSignedTransaction, pallet_prelude::*};
-	use pallet_compute_registry::{ProviderInspect, ProviderJobs, ProviderSlash};
+	use pallet_compute_registry::{ProviderInspect, ProviderJobs, ProviderKeys, ProviderSlash};
 	use pallet_data_licensing::LicenseInspect;
 	use pallet_model_provenance::ModelInspect;
 
@@ -190,9 +193,11 @@ pub mod pallet {
 		/// Registered models, their terms and lineage.
 		type Models: ModelInspect<Self::AccountId, BalanceOf<Self>, BlockNumberFor<Self>>;
 
-		/// Compute providers: eligibility, job slots, reputation, heartbeats and slashing.
+		/// Compute providers: eligibility, job slots, reputation, heartbeats, encryption keys
+		/// and slashing.
 		type Providers: ProviderInspect<Self::AccountId, Balance = BalanceOf<Self>>
 			+ ProviderJobs<Self::AccountId>
+			+ ProviderKeys<Self::AccountId>
 			+ ProviderSlash<Self::AccountId, BalanceOf<Self>>;
 
 		/// Data licenses (for models whose terms require a usage license).
@@ -277,6 +282,11 @@ pub mod pallet {
 		#[pallet::constant]
 		type RefereePeriod: Get<BlockNumberFor<Self>>;
 
+		/// The largest blob quota an account may hold a deposit for, in bytes: how much sealed
+		/// job data it may keep in one node's blob store (`JobDepositPerByte` per byte).
+		#[pallet::constant]
+		type MaxBlobQuota: Get<u64>;
+
 		/// The id the audit pot's account derives from.
 		#[pallet::constant]
 		type AuditPotId: Get<frame_support::PalletId>;
@@ -301,6 +311,9 @@ pub mod pallet {
 		/// The deposit of a segment input posted for an audit's referee, until the audit closes.
 		#[codec(index = 2)]
 		SegmentInput,
+		/// The deposit behind an account's blob quota, while it keeps the quota.
+		#[codec(index = 3)]
+		BlobQuota,
 	}
 
 	/// The next job id.
@@ -406,6 +419,12 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type SegmentInputs<T: Config> =
 		StorageMap<_, Twox64Concat, JobId, SegmentInput<T::AccountId, BalanceOf<T>>, OptionQuery>;
+
+	/// Each account's blob quota: how many bytes of sealed job data it may keep in a node's blob
+	/// store, and the deposit held for it.
+	#[pallet::storage]
+	pub type BlobQuotas<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, BlobQuota<BalanceOf<T>>, OptionQuery>;
 
 	/// Events of the inference pallet.
 	#[pallet::event]
@@ -605,6 +624,15 @@ pub mod pallet {
 			/// The party slashed and the amount, when one was.
 			slashed: Option<(T::AccountId, BalanceOf<T>)>,
 		},
+		/// An account set its blob quota (zero: none) and the deposit held for it.
+		BlobQuotaSet {
+			/// The account.
+			account: T::AccountId,
+			/// The quota in bytes.
+			bytes: u64,
+			/// The deposit held now.
+			deposit: BalanceOf<T>,
+		},
 		/// A settled job past its retention period was pruned; its receipt records stay.
 		JobPruned {
 			/// The job.
@@ -714,6 +742,10 @@ pub mod pallet {
 		WrongRefereeAnswer,
 		/// The job's audit is still going, so it cannot be pruned.
 		UnderAudit,
+		/// The blob quota is over `MaxBlobQuota`.
+		BlobQuotaTooLarge,
+		/// The caller cannot hold the deposit of the blob quota.
+		CannotHoldQuotaDeposit,
 	}
 
 	#[pallet::hooks]
@@ -984,6 +1016,47 @@ pub mod pallet {
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_submit_referee_answer(who, job, answer)
+		}
+
+		/// Publish the caller's X25519 encryption key in the compute registry, as its
+		/// `set_encryption_key` does: what a provider node's offchain worker sends for a key of
+		/// its keystore (see [`encryption`]).
+		///
+		/// Origin must be signed by a registered provider that is not unbonding.
+		///
+		/// - `key`: an X25519 public key other than the current one, not of small order.
+		///
+		/// Emits the compute registry's `EncryptionKeySet`.
+		///
+		/// Weight: O(1).
+		#[pallet::call_index(8)]
+		#[pallet::weight(T::WeightInfo::publish_encryption_key())]
+		pub fn publish_encryption_key(
+			origin: OriginFor<T>,
+			key: cairn_inference::seal::EncryptionPublicKey,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			T::Providers::set_encryption_key(&who, key).map(|_| ())
+		}
+
+		/// Set the caller's blob quota: how many bytes of sealed job data (ciphertext) it may
+		/// keep in a node's blob store, uploaded through the node's `blob_put` JSON-RPC. The
+		/// deposit (`JobDepositPerByte` per byte) is held, or released down to the new quota's;
+		/// zero removes the quota and releases the whole deposit. Lowering the quota does not
+		/// remove blobs a node holds already; it stops further uploads past it.
+		///
+		/// Origin must be signed.
+		///
+		/// - `bytes`: at most `MaxBlobQuota`.
+		///
+		/// Emits `BlobQuotaSet`.
+		///
+		/// Weight: O(1).
+		#[pallet::call_index(9)]
+		#[pallet::weight(T::WeightInfo::set_blob_quota())]
+		pub fn set_blob_quota(origin: OriginFor<T>, bytes: u64) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_set_blob_quota(&who, bytes)
 		}
 	}
 

@@ -76,6 +76,8 @@ pub const HEARTBEAT_INTERVAL: u64 = 100;
 pub const JOB_DEPOSIT_BASE: Balance = 200;
 /// Storage deposit per input byte.
 pub const JOB_DEPOSIT_PER_BYTE: Balance = 1;
+/// The largest blob quota, in bytes.
+pub const MAX_BLOB_QUOTA: u64 = 100_000;
 /// Fee of each receipt record kept after pruning.
 pub const RECEIPT_RECORD_FEE: Balance = 7;
 /// Referees of a dispute, unless a test sets [`DisputeReferees`].
@@ -210,6 +212,7 @@ impl pallet_inference::Config for Test {
 	type AuditPeriod = ConstU64<AUDIT_PERIOD>;
 	type RevealPeriod = ConstU64<REVEAL_PERIOD>;
 	type RefereePeriod = ConstU64<REFEREE_PERIOD>;
+	type MaxBlobQuota = ConstU64<MAX_BLOB_QUOTA>;
 	type AuditPotId = AuditPotId;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
@@ -388,6 +391,7 @@ pub fn new_test_ext_with(count: usize) -> TestExternalities {
 	.unwrap();
 	pallet_compute_registry::GenesisConfig::<Test> {
 		providers: providers().into_iter().take(count).map(|p| (p, BOND, profile())).collect(),
+		encryption_keys: Vec::new(),
 	}
 	.assimilate_storage(&mut storage)
 	.unwrap();

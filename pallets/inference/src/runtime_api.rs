@@ -13,8 +13,9 @@ pub type AuditView<AccountId, BlockNumber> =
 pub const MAX_PAGE_SIZE: u32 = 256;
 
 sp_api::decl_runtime_apis! {
-	/// Queries of the inference pallet. Version 2 adds checkpoint commitments and audits.
-	#[api_version(2)]
+	/// Queries of the inference pallet. Version 2 adds checkpoint commitments and audits;
+	/// version 3 blob quotas.
+	#[api_version(3)]
 	pub trait InferenceApi<AccountId, Balance, BlockNumber>
 	where
 		AccountId: Codec,
@@ -39,18 +40,19 @@ sp_api::decl_runtime_apis! {
 		fn receipts_of_provider(provider: AccountId, start_after: Option<ReceiptId>, limit: u32) -> Vec<ReceiptId>;
 
 		/// The checkpoint commitment of receipt `receipt`.
-		#[api_version(2)]
 		fn receipt_checkpoints(receipt: ReceiptId) -> Option<Commitment>;
 
 		/// The audit of job `job` (queued, going or closed; none once pruned or when the draw
 		/// left it unaudited), with the leaves each party of its dispute revealed so far
 		/// (provider's, auditor's).
-		#[api_version(2)]
 		fn audit(job: JobId) -> Option<AuditView<AccountId, BlockNumber>>;
 
 		/// The jobs whose audit `provider` has something to do for (re-run, reveal, post a
 		/// checkpoint, referee).
-		#[api_version(2)]
 		fn audit_tasks(provider: AccountId) -> Vec<JobId>;
+
+		/// How many bytes of sealed job data `account` may keep in a node's blob store (zero
+		/// without a quota): what a node's `blob_put` JSON-RPC checks uploads against.
+		fn blob_quota(account: AccountId) -> u64;
 	}
 }

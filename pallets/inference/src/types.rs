@@ -154,6 +154,17 @@ impl<AccountId, Balance, BlockNumber> Job<AccountId, Balance, BlockNumber> {
 	}
 }
 
+/// An account's blob quota and the deposit held for it.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct BlobQuota<Balance> {
+	/// Bytes of sealed job data the account may keep in a node's blob store.
+	pub bytes: u64,
+	/// The deposit held under the blob-quota hold reason.
+	pub deposit: Balance,
+}
+
 /// A signed inference receipt: what a provider's node ran and what came out.
 #[derive(Clone, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
 pub struct Receipt<AccountId, BlockNumber> {

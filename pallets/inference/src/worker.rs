@@ -1,7 +1,8 @@
 //! The offchain worker of a provider node: for every provider key in the node's keystore, run the
 //! live jobs assigned to its account (as provider, or as referee of a dispute) through the
 //! `cairn-inference` host functions, on exactly the execution provider the job requires (CPU for
-//! a referee), and submit signed receipts; send the provider's heartbeat when one is due.
+//! a referee), and submit signed receipts; send the provider's heartbeat when one is due, and
+//! publish one of the node's encryption keys for it (see [`crate::encryption`]).
 //!
 //! Duplicate submissions are guarded by a claim per (job, provider) in the node's persistent
 //! offchain storage, taken with compare-and-set: two offchain workers running at once (for
@@ -123,7 +124,7 @@ pub fn claim_key<AccountId: Encode>(job: JobId, provider: &AccountId) -> Vec<u8>
 /// Takes the slot stored under `key` at block `now`: when there is none, or the one there is at
 /// least [`RETRY_AFTER`] blocks old. A compare-and-set, so of workers racing for it one wins.
 /// Whether this worker now holds it.
-fn take_slot<T: Config>(key: &[u8], now: BlockNumberFor<T>) -> bool {
+pub(crate) fn take_slot<T: Config>(key: &[u8], now: BlockNumberFor<T>) -> bool {
 	let kind = StorageKind::PERSISTENT;
 	let current = sp_io::offchain::local_storage_get(kind, key);
 	if let Some(bytes) = &current {
@@ -165,9 +166,14 @@ pub fn run<T: Config>(now: BlockNumberFor<T>) {
 		log::debug!(target: LOG_TARGET, "block {now:?} is behind the chain tip: no jobs run at it");
 		return;
 	}
-	for (account, public) in local_providers::<T>() {
+	let providers = local_providers::<T>();
+	let mut keys = (!providers.is_empty()).then(crate::encryption::KeyPlan::new).flatten();
+	for (account, public) in providers {
 		let signer = Signer::<T, T::AuthorityId>::any_account().with_filter(alloc::vec![public]);
 		let nonces = resume_nonces::<T>(&account, now);
+		if let Some(keys) = keys.as_mut() {
+			keys.publish::<T>(now, &account, &signer);
+		}
 		let jobs: Vec<JobId> = AssignedJobs::<T>::iter_key_prefix(&account).collect();
 		for job in jobs {
 			if model_ready::<T>(job, &account) && take_slot::<T>(&claim_key(job, &account), now) {
@@ -179,6 +185,9 @@ pub fn run<T: Config>(now: BlockNumberFor<T>) {
 		}
 		send_heartbeat_if_due::<T>(&account, now, &signer);
 		record_nonces::<T>(&account, nonces);
+	}
+	if let Some(keys) = keys {
+		keys.finish();
 	}
 }
 

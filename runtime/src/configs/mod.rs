@@ -301,6 +301,7 @@ impl pallet_inference::Config for Runtime {
 	type JobDepositBase = JobDepositBase;
 	type JobDepositPerByte = JobDepositPerByte;
 	type ReceiptRecordFee = ReceiptRecordFee;
+	type MaxBlobQuota = ConstU64<{ 1 << 30 }>;
 	type RetentionPeriod = ConstU32<{ 7 * DAYS }>;
 	type OnJobSettled = AgentBudgets;
 	type AuditRate = AuditRate;

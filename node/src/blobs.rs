@@ -1,0 +1,192 @@
+//! The node's data plane for sealed jobs: a blob store (ciphertext by SHA-256) that clients
+//! fill over JSON-RPC ([`crate::rpc::blobs`]) and that nodes read from each other over the
+//! request-response protocol `/<genesis hash>/cairn/blob/1`. Nothing of it goes through blocks.
+//!
+//! A request is the 32-byte hash of a blob; the response is a SCALE-encoded [`BlobResponse`].
+//! A node that lacks a blob asks its connected peers one after the other; the bytes are used
+//! only when they hash to the blob's hash and are no larger than asked for.
+
+use cairn_inference::{
+	blobs::{BlobError, BlobStore},
+	seal::BlobHash,
+};
+use cairn_runtime::opaque::Block;
+use codec::{Decode, Encode};
+use futures::StreamExt;
+use sc_network::{
+	request_responses::{IncomingRequest, OutgoingResponse},
+	service::traits::NetworkRequest,
+	IfDisconnected, ProtocolName,
+};
+use sc_network_sync::SyncingService;
+use std::{sync::Arc, time::Duration};
+
+/// Where and how much the node keeps of sealed job data.
+#[derive(Debug, Clone, clap::Args)]
+pub struct BlobParams {
+	/// Directory of the blob store (sealed job data: ciphertext only, by SHA-256); created if
+	/// missing. Defaults to `blobs` under the node's base path.
+	#[arg(long, value_name = "DIR")]
+	pub blob_store: Option<std::path::PathBuf>,
+
+	/// Disk budget of the blob store in MiB: uploads and fetches past it are refused.
+	#[arg(long, value_name = "MIB", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..=1 << 30))]
+	pub blob_budget_mib: u64,
+
+	/// Largest blob the node stores, serves or fetches, in KiB.
+	#[arg(long, value_name = "KIB", default_value_t = 8 << 10, value_parser = clap::value_parser!(u64).range(1..=1 << 20))]
+	pub blob_max_kib: u64,
+}
+
+impl BlobParams {
+	/// Opens the blob store these options describe, under `base_path` unless `--blob-store`
+	/// names a directory.
+	pub fn open(&self, base_path: &std::path::Path) -> Result<BlobStore, String> {
+		let dir = self.blob_store.clone().unwrap_or_else(|| base_path.join("blobs"));
+		BlobStore::open(&dir, self.blob_budget_mib << 20, self.blob_max_kib << 10)
+			.map_err(|error| format!("cannot open the blob store {}: {error}", dir.display()))
+	}
+}
+
+/// How long one peer has to answer a blob request.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// The largest request: a blob hash, with room to spare.
+pub const MAX_REQUEST_SIZE: u64 = 64;
+
+/// What a response adds to the blob's bytes (its SCALE framing), with room to spare.
+pub const RESPONSE_OVERHEAD: u64 = 64;
+
+/// Requests from peers queued before new ones are refused.
+pub const INBOUND_QUEUE: usize = 64;
+
+/// The blob protocol's name on the chain with this genesis hash.
+pub fn protocol_name(genesis: &[u8]) -> ProtocolName {
+	let hex: String = genesis.iter().map(|byte| format!("{byte:02x}")).collect();
+	format!("/{hex}/cairn/blob/1").into()
+}
+
+/// A node's answer to a blob request.
+#[derive(Encode, Decode, Debug, PartialEq, Eq)]
+pub enum BlobResponse {
+	/// The blob's bytes.
+	#[codec(index = 0)]
+	Found(Vec<u8>),
+	/// This node does not hold the blob.
+	#[codec(index = 1)]
+	NotFound,
+}
+
+/// Answers peers' blob requests from `store` until the network shuts down. A request that is
+/// not a 32-byte hash is refused.
+pub async fn serve(store: Arc<BlobStore>, requests: async_channel::Receiver<IncomingRequest>) {
+	let mut requests = std::pin::pin!(requests);
+	while let Some(request) = requests.next().await {
+		let result = match BlobHash::try_from(request.payload.as_slice()) {
+			Ok(hash) => Ok(match store.get(&hash) {
+				Some(bytes) => BlobResponse::Found(bytes),
+				None => BlobResponse::NotFound,
+			}
+			.encode()),
+			Err(_) => Err(()),
+		};
+		let _ = request.pending_response.send(OutgoingResponse {
+			result,
+			reputation_changes: Vec::new(),
+			sent_feedback: None,
+		});
+	}
+}
+
+/// Why a blob could not be had from peers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FetchFailure {
+	/// No connected peer holds it.
+	Unavailable,
+	/// A peer sent bytes of another hash (and none sent the right ones).
+	HashMismatch,
+	/// A peer sent more bytes than the blob's size.
+	TooLarge,
+	/// The local store refused it (budget, or a disk error).
+	Store(BlobError),
+}
+
+impl std::fmt::Display for FetchFailure {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		match self {
+			FetchFailure::Unavailable => write!(f, "no connected peer holds the blob"),
+			FetchFailure::HashMismatch => write!(f, "peers sent bytes of another hash"),
+			FetchFailure::TooLarge => write!(f, "a peer sent more bytes than the blob's size"),
+			FetchFailure::Store(error) => write!(f, "{error}"),
+		}
+	}
+}
+
+/// Blobs for this node: its store, filled from peers on demand.
+pub struct Blobs {
+	store: Arc<BlobStore>,
+	network: Arc<dyn NetworkRequest + Send + Sync>,
+	peers: Arc<SyncingService<Block>>,
+	protocol: ProtocolName,
+}
+
+impl Blobs {
+	/// Blobs in `store`, fetched from the peers `peers` knows over `network` with `protocol`.
+	pub fn new(
+		store: Arc<BlobStore>,
+		network: Arc<dyn NetworkRequest + Send + Sync>,
+		peers: Arc<SyncingService<Block>>,
+		protocol: ProtocolName,
+	) -> Self {
+		Blobs { store, network, peers, protocol }
+	}
+
+	/// The store.
+	pub fn store(&self) -> &Arc<BlobStore> {
+		&self.store
+	}
+
+	/// The blob, from the store or else from a connected peer (at most `size` bytes), verified by
+	/// hash and kept in the store.
+	///
+	/// # Errors
+	/// Why no peer could give it.
+	pub async fn fetch(&self, hash: BlobHash, size: u64) -> Result<Vec<u8>, FetchFailure> {
+		if let Some(bytes) = self.store.get(&hash) {
+			return Ok(bytes);
+		}
+		let mut failure = FetchFailure::Unavailable;
+		let peers = self.peers.peers_info().await.unwrap_or_default();
+		for (peer, _) in peers {
+			let request = self.network.request(
+				peer,
+				self.protocol.clone(),
+				hash.to_vec(),
+				None,
+				IfDisconnected::ImmediateError,
+			);
+			let answer = match futures::future::select(
+				Box::pin(request),
+				futures_timer::Delay::new(REQUEST_TIMEOUT),
+			)
+			.await
+			{
+				futures::future::Either::Left((Ok((bytes, _)), _)) => bytes,
+				_ => continue,
+			};
+			let Ok(BlobResponse::Found(bytes)) = BlobResponse::decode(&mut &answer[..]) else {
+				continue;
+			};
+			if bytes.len() as u64 > size {
+				failure = FetchFailure::TooLarge;
+				continue;
+			}
+			match self.store.put_expected(&hash, &bytes) {
+				Ok(()) => return Ok(bytes),
+				Err(BlobError::HashMismatch) => failure = FetchFailure::HashMismatch,
+				Err(error) => return Err(FetchFailure::Store(error)),
+			}
+		}
+		Err(failure)
+	}
+}
