@@ -48,6 +48,9 @@ impl BlobParams {
 	}
 }
 
+/// How long a fetch may take, every peer asked included.
+pub const FETCH_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// How long one peer has to answer a blob request.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -147,14 +150,28 @@ impl Blobs {
 	}
 
 	/// The blob, from the store or else from a connected peer (at most `size` bytes), verified by
-	/// hash and kept in the store.
+	/// hash and kept in the store; peers are asked one after the other for at most
+	/// [`FETCH_TIMEOUT`] in all.
 	///
 	/// # Errors
-	/// Why no peer could give it.
+	/// Why no peer could give it ([`FetchFailure::Unavailable`] when time ran out).
 	pub async fn fetch(&self, hash: BlobHash, size: u64) -> Result<Vec<u8>, FetchFailure> {
 		if let Some(bytes) = self.store.get(&hash) {
 			return Ok(bytes);
 		}
+		match futures::future::select(
+			Box::pin(self.fetch_from_peers(hash, size)),
+			futures_timer::Delay::new(FETCH_TIMEOUT),
+		)
+		.await
+		{
+			futures::future::Either::Left((result, _)) => result,
+			futures::future::Either::Right(_) => Err(FetchFailure::Unavailable),
+		}
+	}
+
+	/// Asks each connected peer for the blob until one gives bytes of its hash.
+	async fn fetch_from_peers(&self, hash: BlobHash, size: u64) -> Result<Vec<u8>, FetchFailure> {
 		let mut failure = FetchFailure::Unavailable;
 		let peers = self.peers.peers_info().await.unwrap_or_default();
 		for (peer, _) in peers {
@@ -188,5 +205,56 @@ impl Blobs {
 			}
 		}
 		Err(failure)
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use futures::channel::oneshot;
+
+	/// Sends `payload` as a peer's request; returns where its response arrives.
+	fn request(
+		queue: &async_channel::Sender<IncomingRequest>,
+		payload: Vec<u8>,
+	) -> oneshot::Receiver<OutgoingResponse> {
+		let (pending_response, response) = oneshot::channel();
+		let peer = sc_network_types::PeerId::random();
+		queue.try_send(IncomingRequest { peer, payload, pending_response }).expect("queued");
+		response
+	}
+
+	#[test]
+	fn peers_get_blobs_by_hash_and_malformed_requests_are_refused() {
+		let dir = std::env::temp_dir().join(format!("cairn-blob-server-{}", std::process::id()));
+		let store = Arc::new(BlobStore::open(&dir, 1 << 20, 1 << 10).expect("a store"));
+		let hash = store.put(b"sealed bytes", None).expect("stored");
+		let (queue, requests) = async_channel::bounded(INBOUND_QUEUE);
+		let found = request(&queue, hash.to_vec());
+		let missing = request(&queue, vec![9; 32]);
+		let malformed = request(&queue, vec![1, 2, 3]);
+		drop(queue);
+		futures::executor::block_on(serve(store, requests));
+
+		let answer = |response: oneshot::Receiver<OutgoingResponse>| {
+			futures::executor::block_on(response).expect("answered").result
+		};
+		let found = answer(found).expect("a response");
+		assert_eq!(
+			BlobResponse::decode(&mut &found[..]),
+			Ok(BlobResponse::Found(b"sealed bytes".to_vec()))
+		);
+		let missing = answer(missing).expect("a response");
+		assert_eq!(BlobResponse::decode(&mut &missing[..]), Ok(BlobResponse::NotFound));
+		assert_eq!(answer(malformed), Err(()));
+		let _ = std::fs::remove_dir_all(dir);
+	}
+
+	#[test]
+	fn the_protocol_is_named_after_the_chain() {
+		assert_eq!(
+			protocol_name(&[0xab; 32]).to_string(),
+			format!("/{}/cairn/blob/1", "ab".repeat(32))
+		);
 	}
 }

@@ -308,7 +308,8 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 			gap_sync_body_policy: None,
 		})?;
 
-	task_manager.spawn_handle().spawn(
+	// On a thread of its own: answering reads a blob from disk and hashes it.
+	task_manager.spawn_handle().spawn_blocking(
 		"cairn-blob-server",
 		Some("cairn"),
 		crate::blobs::serve(blob_store.clone(), blob_requests_in),
