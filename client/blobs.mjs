@@ -4,8 +4,7 @@
 // through blocks. `provider` is a polkadot.js provider (e.g. the `WsProvider` an `ApiPromise` was
 // created with): these methods are the node's own, outside polkadot.js's decorated `api.rpc`.
 
-import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex, hexToBytes } from './seal.mjs';
+import { blobHash, bytesToHex, hexToBytes } from './seal.mjs';
 
 /** Domain tag of the message an uploader signs. */
 export const PUT_DOMAIN = new TextEncoder().encode('cairn/blob-put/v1');
@@ -20,9 +19,6 @@ export const BlobErrorCode = Object.freeze({
   NotFound: -32064,
   NodeFailed: -32065,
 });
-
-/** SHA-256 of a blob's bytes: its address. */
-export const blobAddress = (bytes) => sha256(bytes);
 
 /**
  * The message an upload's owner signs: SCALE of ("cairn/blob-put/v1", genesis hash, blob hash).
@@ -43,7 +39,7 @@ export function putPayload(genesisHash, blobHash) {
  * node's error (its `code` is one of BlobErrorCode).
  */
 export async function putBlob(provider, genesisHash, pair, bytes) {
-  const signature = pair.sign(putPayload(genesisHash, blobAddress(bytes)));
+  const signature = pair.sign(putPayload(genesisHash, blobHash(bytes)));
   return provider.send('blob_put', [bytesToHex(bytes), bytesToHex(pair.publicKey), bytesToHex(signature)]);
 }
 
@@ -55,6 +51,6 @@ export async function getBlob(provider, hash) {
   const wanted = typeof hash === 'string' ? hash : bytesToHex(hash);
   const { data } = await provider.send('blob_get', [wanted]);
   const bytes = hexToBytes(data);
-  if (bytesToHex(blobAddress(bytes)) !== wanted) throw new Error(`blob ${wanted}: the node sent bytes of another hash`);
+  if (bytesToHex(blobHash(bytes)) !== wanted) throw new Error(`blob ${wanted}: the node sent bytes of another hash`);
   return bytes;
 }

@@ -66,7 +66,8 @@ fi
 ensure_npm_packages || { failed=$((failed + 1)); failures+=("npm ci"); }
 ensure_openlineage_python || { failed=$((failed + 1)); failures+=("openlineage-python"); }
 say "client, end-to-end and network suites: node --test (client/test, tests/e2e, tests/network)"
-(cd tests && node --test --test-concurrency=1 --test-reporter=spec --test-reporter-destination=stdout \
+# Every test sets its own timeout (at most 7 minutes); this one catches a test that sets none.
+(cd tests && node --test --test-concurrency=1 --test-timeout=600000 --test-reporter=spec --test-reporter-destination=stdout \
 	--test-reporter=tap --test-reporter-destination="$log_dir/e2e.tap" ../client/test/ e2e/ network/)
 e2e_status=$?
 e2e_pass=$(grep -E '^# pass ' "$log_dir/e2e.tap" | awk '{print $3}')

@@ -98,7 +98,11 @@ mod tests {
 		let seed = [3u8; 32];
 		let pair = sp_core::ed25519::Pair::from_seed(&seed);
 		keystore
-			.insert(ENCRYPTION_KEY_TYPE, &format!("0x{}", hex(&seed)), pair.public().as_slice())
+			.insert(
+				ENCRYPTION_KEY_TYPE,
+				&crate::rpc::provenance::views::hex(&seed),
+				pair.public().as_slice(),
+			)
 			.expect("inserted");
 		let keys = KeystoreSealKeys::new(keystore);
 		assert_eq!(keys.public_keys(), Ok(vec![public_key(&secret_from_ed25519_seed(&seed))]));
@@ -114,9 +118,5 @@ mod tests {
 			keys.public_keys(),
 			Ok(vec![cairn_runtime::genesis_config_presets::ALICE_ENCRYPTION_KEY])
 		);
-	}
-
-	fn hex(bytes: &[u8]) -> String {
-		bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 	}
 }

@@ -5,7 +5,7 @@
 //! Blobs are written whole (to a temporary file, then renamed) and verified against their name on
 //! every read, so a damaged file reads as missing rather than as wrong bytes.
 
-use crate::seal::BlobHash;
+use crate::seal::{blob_hash, BlobHash};
 use parking_lot::Mutex;
 use std::{
 	collections::HashMap,
@@ -115,11 +115,6 @@ pub struct BlobStore {
 	budget: u64,
 	max_blob: u64,
 	index: Mutex<Index>,
-}
-
-/// SHA-256 of bytes: a blob's address.
-pub fn blob_hash(bytes: &[u8]) -> BlobHash {
-	sp_crypto_hashing::sha2_256(bytes)
 }
 
 fn now_secs() -> u64 {

@@ -85,6 +85,11 @@ const fn high_key(first: u8) -> EncryptionPublicKey {
 	key
 }
 
+/// SHA-256 of a blob's bytes: its address.
+pub fn blob_hash(blob: &[u8]) -> BlobHash {
+	sp_crypto_hashing::sha2_256(blob)
+}
+
 /// Whether `key` can serve as an X25519 public key: not a point of small order (X25519 ignores
 /// the top bit, so neither does this).
 pub fn is_valid_public_key(key: &EncryptionPublicKey) -> bool {
@@ -404,11 +409,5 @@ mod native {
 		ChaCha20Poly1305::new(Key::from_slice(key))
 			.decrypt(Nonce::from_slice(nonce), Payload { msg: sealed, aad: &aad })
 			.map_err(|_| SealError::Unauthentic)
-	}
-
-	/// SHA-256 of a blob's bytes: its address.
-	pub fn blob_hash(blob: &[u8]) -> BlobHash {
-		use sha2::Digest;
-		sha2::Sha256::digest(blob).into()
 	}
 }

@@ -8,8 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { Keyring, WsProvider } from '@polkadot/api';
 import { u8aToHex } from '@polkadot/util';
-import { BlobErrorCode, blobAddress, getBlob, putBlob, putPayload } from '../../client/blobs.mjs';
-import { bytesToHex } from '../../client/seal.mjs';
+import { BlobErrorCode, getBlob, putBlob, putPayload } from '../../client/blobs.mjs';
+import { blobHash, bytesToHex } from '../../client/seal.mjs';
 import { CairnNode, peerIdOf, waitFor } from '../lib/node.mjs';
 import { sendAndFinalize } from '../lib/tx.mjs';
 
@@ -84,7 +84,7 @@ test('a blob is uploaded within the quota and fetched by another node', { timeou
 
   const blob = new Uint8Array(randomBytes(40 * 1024));
   const stored = await putBlob(provider, genesis, bob, blob);
-  assert.equal(stored.hash, bytesToHex(blobAddress(blob)));
+  assert.equal(stored.hash, bytesToHex(blobHash(blob)));
   assert.equal(stored.size, blob.length);
   // Storing the same bytes again changes nothing.
   assert.deepEqual(await putBlob(provider, genesis, bob, blob), stored);
@@ -118,12 +118,12 @@ test('uploads and reads are refused by name, and the nodes keep running', { time
   assert.equal(tooLarge.code, BlobErrorCode.TooLarge, tooLarge.message);
   // Signed by someone else, or over other bytes, or for another chain.
   const bytes = new Uint8Array(randomBytes(1024));
-  const forged = charlie.sign(putPayload(genesis, blobAddress(bytes)));
+  const forged = charlie.sign(putPayload(genesis, blobHash(bytes)));
   const badSignature = await rpcError(
     provider.send('blob_put', [bytesToHex(bytes), bob.address, u8aToHex(forged)]),
   );
   assert.equal(badSignature.code, BlobErrorCode.BadSignature, badSignature.message);
-  const otherChain = bob.sign(putPayload(new Uint8Array(32), blobAddress(bytes)));
+  const otherChain = bob.sign(putPayload(new Uint8Array(32), blobHash(bytes)));
   const wrongChain = await rpcError(provider.send('blob_put', [bytesToHex(bytes), bob.address, u8aToHex(otherChain)]));
   assert.equal(wrongChain.code, BlobErrorCode.BadSignature, wrongChain.message);
   // Not hex, or not a hash.

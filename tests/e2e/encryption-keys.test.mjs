@@ -11,7 +11,7 @@ import { Keyring } from '@polkadot/api';
 import { stringToHex, u8aToHex } from '@polkadot/util';
 import * as seal from '../../client/seal.mjs';
 import { CairnNode, tempDir, waitFor } from '../lib/node.mjs';
-import { sendAndFinalize } from '../lib/tx.mjs';
+import { eventsOfBlocks, sendAndFinalize } from '../lib/tx.mjs';
 
 const ROTATE_REQUEST_KEY = stringToHex('cairn::inference::rotate-encryption-key');
 const ROTATING_KEY = stringToHex('cairn::inference::rotating-encryption-key');
@@ -49,17 +49,12 @@ async function blocks(api, count) {
 
 /** The `EncryptionKeySet` events of blocks `from` to `to`. */
 async function keyEvents(api, from, to) {
-  const found = [];
-  for (let n = from; n <= to; n += 1) {
-    const events = await api.query.system.events.at(await api.rpc.chain.getBlockHash(n));
-    for (const { event } of events) {
-      if (api.events.computeRegistry.EncryptionKeySet.is(event)) {
-        const { provider, key, epoch } = event.data;
-        found.push({ block: n, provider: provider.toString(), key: key.toHex(), epoch: epoch.toNumber() });
-      }
-    }
-  }
-  return found;
+  return (await eventsOfBlocks(api, from - 1, to))
+    .filter(({ event }) => api.events.computeRegistry.EncryptionKeySet.is(event))
+    .map(({ event, block }) => {
+      const { provider, key, epoch } = event.data;
+      return { block, provider: provider.toString(), key: key.toHex(), epoch: epoch.toNumber() };
+    });
 }
 
 test('provider nodes publish, rotate and keep their encryption keys', { timeout: 240_000 }, async () => {

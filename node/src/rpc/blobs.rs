@@ -19,7 +19,10 @@ use jsonrpsee::{types::ErrorObjectOwned, RpcModule};
 use serde_json::{json, Value};
 use sp_core::{crypto::Ss58Codec, sr25519, Pair};
 
-use crate::blobs::{Blobs, FetchFailure};
+use crate::{
+	blobs::{Blobs, FetchFailure},
+	rpc::provenance::views::{hex, parse_hash},
+};
 use cairn_runtime::{opaque::Block, AccountId, Balance, BlockNumber};
 
 /// Domain tag of the message an uploader signs.
@@ -90,19 +93,10 @@ fn invalid(message: impl Into<String>) -> ErrorObjectOwned {
 }
 
 fn unhex(param: &str, text: &str) -> Result<Vec<u8>, ErrorObjectOwned> {
-	let digits = text.strip_prefix("0x").ok_or_else(|| invalid(format!("{param}: not 0x hex")))?;
-	if digits.len() % 2 != 0 {
-		return Err(invalid(format!("{param}: odd number of hex digits")));
-	}
-	(0..digits.len())
-		.step_by(2)
-		.map(|i| u8::from_str_radix(digits.get(i..i + 2).unwrap_or("x"), 16))
-		.collect::<Result<Vec<u8>, _>>()
-		.map_err(|_| invalid(format!("{param}: not 0x hex")))
-}
-
-fn hex(bytes: &[u8]) -> String {
-	format!("0x{}", bytes.iter().map(|byte| format!("{byte:02x}")).collect::<String>())
+	text.starts_with("0x")
+		.then(|| sp_core::bytes::from_hex(text).ok())
+		.flatten()
+		.ok_or_else(|| invalid(format!("{param}: not 0x hex")))
 }
 
 /// The named or positional parameter `name` (at `position`) as a string.
@@ -158,7 +152,7 @@ pub fn module(
 				format!("the blob is {} bytes, over this node's limit of {}", data.len(), store.max_blob()),
 			));
 		}
-		let hash = cairn_inference::blobs::blob_hash(&data);
+		let hash = cairn_inference::seal::blob_hash(&data);
 		if !signed_by(&owner, &put_payload(&genesis, &hash), &signature) {
 			return Err(error(
 				code::BAD_SIGNATURE,
@@ -189,9 +183,8 @@ pub fn module(
 		let blobs = blobs.clone();
 		async move {
 			let params: Value = params.parse().map_err(|_| invalid("parameters must be JSON"))?;
-			let hash: BlobHash = unhex("hash", &param(&params, 0, "hash")?)?
-				.try_into()
-				.map_err(|_| invalid("hash: 32 bytes of hex"))?;
+			let hash: BlobHash = parse_hash(&param(&params, 0, "hash")?)
+				.ok_or_else(|| invalid("hash: 0x and 32 bytes of hex"))?;
 			let max = blobs.store().max_blob();
 			match blobs.fetch(hash, max).await {
 				Ok(data) => {

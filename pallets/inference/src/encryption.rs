@@ -22,6 +22,7 @@ use frame_system::{
 	pallet_prelude::BlockNumberFor,
 };
 use pallet_compute_registry::{ProviderInspect, ProviderKeys};
+use sp_core::hexdisplay::HexDisplay;
 use sp_runtime::offchain::StorageKind;
 
 /// The key type of encryption keys in a provider node's keystore.
@@ -58,7 +59,7 @@ fn rotating_key() -> Option<EncryptionPublicKey> {
 		sp_io::offchain::local_storage_clear(kind, ROTATE_REQUEST_KEY);
 		match cairn_inference::inference::new_encryption_key() {
 			Ok(key) => {
-				log::info!(target: LOG_TARGET, "encryption key rotation: new key 0x{}", hex(&key));
+				log::info!(target: LOG_TARGET, "encryption key rotation: new key 0x{}", HexDisplay::from(&key));
 				sp_io::offchain::local_storage_set(kind, ROTATING_KEY, &key);
 				return Some(key);
 			},
@@ -133,7 +134,7 @@ impl KeyPlan {
 			Some((_, Ok(()))) => log::info!(
 				target: LOG_TARGET,
 				"encryption key 0x{} submitted for publication",
-				hex(&wanted)
+				HexDisplay::from(&wanted)
 			),
 			_ => log::warn!(target: LOG_TARGET, "could not submit an encryption key"),
 		}
@@ -145,9 +146,4 @@ impl KeyPlan {
 			sp_io::offchain::local_storage_clear(StorageKind::PERSISTENT, ROTATING_KEY);
 		}
 	}
-}
-
-/// Lower-case hex of `bytes`, for logs.
-fn hex(bytes: &[u8]) -> alloc::string::String {
-	bytes.iter().map(|byte| alloc::format!("{byte:02x}")).collect()
 }
