@@ -3,10 +3,12 @@
 # once, imports the bundled tiny ONNX model and its fine-tune into the node's model store, starts
 # `cairn-node --dev` (Alice validates and is the genesis CPU provider; genesis registers a
 # licensed dataset, the tiny model trained on it and the fine-tune) with a persistent base path,
-# then runs the demo (tests/demo/job.mjs): a job is posted on the fine-tune, Alice's offchain
-# worker runs it with ONNX Runtime and submits a signed receipt, and the settlement (her pay, the
-# royalties up the lineage, the refund) is printed. The node keeps
-# running until Ctrl-C. Extra arguments go to the node (e.g. `scripts/dev.sh --sealing 500`);
+# then runs the demo (tests/demo/job.mjs): Ferdie seals his input and uploads it to the node's blob
+# store, posts a sealed job on the fine-tune with only hashes on chain and delivers the content
+# key to Alice; her offchain worker opens the input, runs the model with ONNX Runtime, seals the
+# outputs to Ferdie and submits a signed receipt; Ferdie opens the outputs, and the settlement
+# (her pay, the royalties up the lineage, the refund) is printed. The node keeps running until
+# Ctrl-C. Extra arguments go to the node (e.g. `scripts/dev.sh --sealing 500`);
 # CAIRN_DEV_DEMO=0 skips the demo.
 
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -43,7 +45,7 @@ for _ in $(seq 1 120); do
 	kill -0 "$node_pid" 2>/dev/null || { wait "$node_pid"; exit $?; }
 	sleep 0.5
 done
-say "demo: a job on the bundled fine-tune (tests/demo/job.mjs)"
+say "demo: a sealed job on the bundled fine-tune (tests/demo/job.mjs)"
 (cd "$CAIRN_ROOT/tests" && node demo/job.mjs "ws://127.0.0.1:$RPC_PORT") || warn "the demo failed (the node keeps running)"
 say "the node keeps running; Ctrl-C stops it"
 wait "$node_pid"

@@ -328,7 +328,7 @@ async function run(api, args, say) {
   };
   for (let n = 0; n < Number(args['max-jobs']); n += 1) {
     say(`job ${n + 1}: x = [${values.join(', ')}], fee ceiling ${formatCairn(spec.maxFee)}`);
-    const result = await act(api.tx.inference.requestJob(model.id, f32Tensors('x', [1, values.length], values), spec));
+    const result = await act(api.tx.inference.requestJob(model.id, { Inline: f32Tensors('x', [1, values.length], values) }, spec));
     if (!result.ok) {
       if (STOPPING_ERRORS.has(result.error)) return finish(result.error);
       throw new Error(`job refused: ${result.error}`);

@@ -8,7 +8,9 @@
 
 use cairn_inference::{
 	blobs::{BlobError, BlobStore},
-	seal::BlobHash,
+	seal::{BlobHash, BlobRef, BlobState, UnusableReason},
+	sealed_run::BlobAccess,
+	InferenceError,
 };
 use cairn_runtime::opaque::Block;
 use codec::{Decode, Encode};
@@ -205,6 +207,104 @@ impl Blobs {
 			}
 		}
 		Err(failure)
+	}
+}
+
+/// Fetches from peers a sealed input gets before the node gives up on it (and its provider
+/// reports it unavailable); one starts at most per offchain worker run, so per block.
+pub const FETCH_ATTEMPTS: u32 = 3;
+
+/// Where a background fetch of a sealed input stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum FetchRecord {
+	/// Under way; this many started so far.
+	Running(u32),
+	/// The last of `attempts` failed; `reason` is what the requester is answerable for, `None`
+	/// for this node's own failure (its store refused the blob), which is retried.
+	Failed { attempts: u32, reason: Option<UnusableReason> },
+}
+
+/// The node's blobs as its offchain workers see them: sealed inputs fetched from peers in the
+/// background (never blocking a worker), sealed outputs kept for requesters to read.
+pub struct WorkerBlobs {
+	blobs: Arc<Blobs>,
+	spawner: sc_service::SpawnTaskHandle,
+	fetches: Arc<std::sync::Mutex<std::collections::HashMap<BlobHash, FetchRecord>>>,
+}
+
+impl WorkerBlobs {
+	/// Blobs of `blobs`, fetching on tasks of `spawner`.
+	pub fn new(blobs: Arc<Blobs>, spawner: sc_service::SpawnTaskHandle) -> Self {
+		WorkerBlobs { blobs, spawner, fetches: Default::default() }
+	}
+
+	/// Starts fetch number `attempt` of `blob` on a task of its own.
+	fn start(&self, blob: BlobRef, attempt: u32) {
+		let (blobs, fetches) = (self.blobs.clone(), self.fetches.clone());
+		self.spawner.spawn("cairn-blob-fetch", Some("cairn"), async move {
+			let result = blobs.fetch(blob.sha256, blob.size_bytes.into()).await;
+			let record = match result {
+				Ok(_) => None,
+				Err(failure) => {
+					log::warn!(
+						target: "cairn::blobs",
+						"sealed input {}: fetch {attempt} of {FETCH_ATTEMPTS} failed: {failure}",
+						sp_core::hexdisplay::HexDisplay::from(&blob.sha256)
+					);
+					let reason = match failure {
+						FetchFailure::Unavailable => Some(UnusableReason::BlobUnavailable),
+						FetchFailure::HashMismatch | FetchFailure::TooLarge => {
+							Some(UnusableReason::BlobHashMismatch)
+						},
+						FetchFailure::Store(_) => None,
+					};
+					Some(FetchRecord::Failed { attempts: attempt, reason })
+				},
+			};
+			let mut fetches = fetches.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+			match record {
+				Some(record) => fetches.insert(blob.sha256, record),
+				None => fetches.remove(&blob.sha256),
+			};
+		});
+	}
+}
+
+impl BlobAccess for WorkerBlobs {
+	fn get(&self, blob: &BlobRef) -> Option<Vec<u8>> {
+		self.blobs.store().get(&blob.sha256)
+	}
+
+	fn request(&self, blob: &BlobRef) -> BlobState {
+		if self.blobs.store().contains(&blob.sha256) {
+			return BlobState::Stored;
+		}
+		if u64::from(blob.size_bytes) > self.blobs.store().max_blob() {
+			// Over this node's `--blob-max-kib`: no fetch would be kept.
+			return BlobState::Failed(UnusableReason::BlobUnavailable);
+		}
+		let mut fetches = self.fetches.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+		let attempt = match fetches.get(&blob.sha256).copied() {
+			Some(FetchRecord::Running(_)) => return BlobState::Fetching,
+			Some(FetchRecord::Failed { attempts, reason: Some(reason) })
+				if attempts >= FETCH_ATTEMPTS =>
+			{
+				return BlobState::Failed(reason)
+			},
+			Some(FetchRecord::Failed { attempts, .. }) => attempts + 1,
+			None => 1,
+		};
+		fetches.insert(blob.sha256, FetchRecord::Running(attempt));
+		drop(fetches);
+		self.start(*blob, attempt);
+		BlobState::Fetching
+	}
+
+	fn put(&self, bytes: &[u8]) -> Result<BlobHash, InferenceError> {
+		self.blobs.store().put(bytes, None).map_err(|error| {
+			log::warn!(target: "cairn::blobs", "cannot keep sealed outputs: {error}");
+			InferenceError::BlobStoreUnavailable
+		})
 	}
 }
 

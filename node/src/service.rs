@@ -342,6 +342,9 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 		// Provider encryption keys for sealed jobs: secrets stay in the keystore.
 		let seal_keys: Arc<dyn cairn_inference::host::SealKeys> =
 			Arc::new(crate::seal_keys::KeystoreSealKeys::new(keystore_container.local_keystore()));
+		// Sealed inputs come from peers in the background; sealed outputs stay here.
+		let worker_blobs: Arc<dyn cairn_inference::sealed_run::BlobAccess> =
+			Arc::new(crate::blobs::WorkerBlobs::new(blobs.clone(), task_manager.spawn_handle()));
 		let offchain_workers =
 			sc_offchain::OffchainWorkers::new(sc_offchain::OffchainWorkerOptions {
 				runtime_api_provider: client.clone(),
@@ -359,6 +362,8 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 							as Box<_>,
 						Box::new(cairn_inference::host::ChainTipExt::new(tip.clone())) as Box<_>,
 						Box::new(cairn_inference::host::SealKeysExt::new(seal_keys.clone()))
+							as Box<_>,
+						Box::new(cairn_inference::host::BlobAccessExt::new(worker_blobs.clone()))
 							as Box<_>,
 					]
 				},

@@ -7,7 +7,7 @@
 
 use crate::{
 	checkpoints::CheckpointedOutput,
-	seal::EncryptionPublicKey,
+	seal::{BlobRef, BlobState, EncryptionPublicKey, SealedRunRequest, SealedRunStatus},
 	types::{
 		Capabilities, ExecutionProvider, FetchStatus, InferenceError, InferenceOutput, ModelHash,
 		ModelSource, TensorSet,
@@ -165,6 +165,21 @@ impl SealKeysExt {
 	}
 }
 
+#[cfg(feature = "std")]
+sp_externalities::decl_extension! {
+	/// The node's blob store of sealed job data and its fetcher from peers, registered for
+	/// offchain workers.
+	pub struct BlobAccessExt(std::sync::Arc<dyn crate::sealed_run::BlobAccess>);
+}
+
+#[cfg(feature = "std")]
+impl BlobAccessExt {
+	/// Wraps a blob service for registration.
+	pub fn new(blobs: std::sync::Arc<dyn crate::sealed_run::BlobAccess>) -> Self {
+		BlobAccessExt(blobs)
+	}
+}
+
 /// ONNX model inference for offchain workers.
 #[runtime_interface]
 pub trait Inference {
@@ -301,6 +316,43 @@ pub trait Inference {
 			Some(SealKeysExt(keys)) => keys.generate(),
 			None => Err(InferenceError::NoInferenceContext),
 		}
+	}
+
+	/// Where a sealed job's input blob stands on this node: stored, being fetched from peers (a
+	/// fetch starts in the background when none is under way), or failed. Never blocks on the
+	/// network.
+	fn request_blob(
+		&mut self,
+		blob: PassFatPointerAndDecode<BlobRef>,
+	) -> AllocateAndReturnByCodec<Result<BlobState, InferenceError>> {
+		match self.extension::<BlobAccessExt>() {
+			Some(BlobAccessExt(blobs)) => Ok(blobs.request(&blob)),
+			None => Err(InferenceError::NoInferenceContext),
+		}
+	}
+
+	/// Runs a sealed job whose input blob is stored: opens the content key with this node's
+	/// encryption key, opens and checks the input, runs the model checkpointed on exactly the
+	/// request's execution provider, seals the outputs to the requester and stores them. The
+	/// plaintext never leaves the node's native side; a problem with what the requester sent
+	/// is reported as [`SealedRunStatus::Unusable`].
+	fn run_sealed(
+		&mut self,
+		request: PassFatPointerAndDecode<SealedRunRequest>,
+	) -> AllocateAndReturnByCodec<Result<SealedRunStatus, InferenceError>> {
+		let engine = match self.extension::<InferenceExt>() {
+			Some(InferenceExt(engine)) => engine.clone(),
+			None => return Err(InferenceError::NoInferenceContext),
+		};
+		let keys = match self.extension::<SealKeysExt>() {
+			Some(SealKeysExt(keys)) => keys.clone(),
+			None => return Err(InferenceError::KeystoreUnavailable),
+		};
+		let blobs = match self.extension::<BlobAccessExt>() {
+			Some(BlobAccessExt(blobs)) => blobs.clone(),
+			None => return Err(InferenceError::BlobStoreUnavailable),
+		};
+		crate::sealed_run::run_sealed(&*engine, &*keys, &*blobs, &request)
 	}
 
 	/// Whether the model store holds the model with this SHA-256.

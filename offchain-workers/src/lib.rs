@@ -11,11 +11,13 @@
 //!   root of its segments' output hashes) and where two runs first diverge.
 //! - [`host`]: the `inference` host functions (`run`, `run_on`, `run_checkpointed`, `checkpoint`,
 //!   `run_segment`, `capabilities`, `chain_tip`, `has_model`, `request_model`,
-//!   `encryption_keys`, `new_encryption_key`) the runtime calls from offchain workers, and the
+//!   `encryption_keys`, `new_encryption_key`, `request_blob`, `run_sealed`) the runtime calls from offchain workers, and the
 //!   [`host::Engine`] and [`host::SealKeys`] traits and extensions the node answers them with.
 //! - [`seal`]: sealed job data, the formats by which inputs and outputs travel off chain
 //!   encrypted (blobs under a content key, content keys wrapped to a party's X25519 key); the
 //!   types are no_std, sealing and opening native.
+//! - `sealed_run` (std): a sealed job's run on the node (fetch, open, check, run, seal the
+//!   outputs), behind the `run_sealed` host function.
 //! - `blobs` (std): the node's blob store of sealed job data (ciphertext by SHA-256) within a
 //!   disk budget and per-account quotas.
 //! - `graph` (std): ONNX graph surgery, a model's checkpoints and the segment models between them.
@@ -44,6 +46,8 @@ pub mod fetch;
 pub mod graph;
 #[cfg(feature = "std")]
 pub mod metrics;
+#[cfg(feature = "std")]
+pub mod sealed_run;
 #[cfg(feature = "std")]
 pub mod store;
 

@@ -141,7 +141,7 @@ pub enum KeyRole {
 
 /// What a key envelope is bound to: its associated data is [`KEY_DOMAIN`] followed by this,
 /// SCALE-encoded.
-#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+#[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, Debug)]
 pub struct KeyContext {
 	/// The job.
 	pub job: u64,
@@ -231,6 +231,167 @@ pub enum SealError {
 	/// The system's random number generator failed.
 	#[codec(index = 3)]
 	NoRandomness,
+}
+
+/// A sealed blob as the chain names it: the SHA-256 of its bytes and its size.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub struct BlobRef {
+	/// SHA-256 of the blob's bytes.
+	pub sha256: BlobHash,
+	/// Its size in bytes.
+	pub size_bytes: u32,
+}
+
+/// The largest sealed input blob a job may name, in bytes (64 MiB): a batch of images.
+pub const MAX_SEALED_INPUT_BYTES: u32 = 64 * 1024 * 1024;
+
+/// The input of a sealed job, as the request names it: only hashes, a size and the requester's
+/// key for the outputs reach the chain.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct SealedInput {
+	/// SHA-256 of the canonical plaintext input tensor set: what receipts bind to.
+	pub plaintext_hash: TensorSetHash,
+	/// The sealed input blob (kind [`BlobKind::Input`]).
+	pub blob: BlobRef,
+	/// The requester's X25519 key: providers seal the outputs to it (role
+	/// [`KeyRole::Requester`], epoch 0).
+	pub output_key: EncryptionPublicKey,
+}
+
+/// A provider's outputs of a sealed job, as its receipt names them: the sealed output blob (kind
+/// [`BlobKind::Output`], served by the provider's node) and its content key wrapped to the
+/// requester's output key.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct SealedOutput {
+	/// The sealed output blob.
+	pub blob: BlobRef,
+	/// Its content key, wrapped to the requester.
+	pub envelope: KeyEnvelope,
+}
+
+/// Why a party assigned to a sealed job cannot run it: what it reports on chain.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum UnusableReason {
+	/// No peer served the input blob.
+	#[codec(index = 0)]
+	BlobUnavailable,
+	/// A peer served bytes that do not hash to the blob's hash, or of another size.
+	#[codec(index = 1)]
+	BlobHashMismatch,
+	/// The key envelope or the blob does not open with this party's key (wrong key, wrong
+	/// context, tampered bytes).
+	#[codec(index = 2)]
+	CannotDecrypt,
+	/// The plaintext is not a canonical tensor set hashing to the request's plaintext hash, or
+	/// does not fit the model's inputs.
+	#[codec(index = 3)]
+	InputMismatch,
+}
+
+/// Where a sealed input blob stands on a node.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum BlobState {
+	/// In the node's store, verified by hash.
+	#[codec(index = 0)]
+	Stored,
+	/// Being fetched from peers.
+	#[codec(index = 1)]
+	Fetching,
+	/// It could not be had, for this reason.
+	#[codec(index = 2)]
+	Failed(UnusableReason),
+}
+
+/// What a node needs to run one sealed job for one party: the job, the sealed input, the
+/// party's key envelope and whom to seal the outputs to.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, Debug)]
+pub struct SealedRunRequest {
+	/// The job.
+	pub job: u64,
+	/// SHA-256 of the model file.
+	pub model: ModelHash,
+	/// The sealed input.
+	pub input: SealedInput,
+	/// The encryption key (public) the content key was wrapped to: one of this node's.
+	pub key: EncryptionPublicKey,
+	/// The content key, wrapped to `key`.
+	pub envelope: KeyEnvelope,
+	/// What the envelope is bound to: this party's account, key epoch and role.
+	pub context: KeyContext,
+	/// The requester's account (32 bytes): what the output envelope is bound to.
+	pub requester: [u8; 32],
+	/// The execution provider to run on, exactly.
+	pub execution_provider: crate::types::ExecutionProvider,
+}
+
+/// What a sealed run produced: the checkpointed run's hashes and how it ran (its plaintext
+/// outputs stay in the node), and the sealed outputs it stored for the requester.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct SealedRunOutput {
+	/// SHA-256 of the canonical plaintext outputs.
+	pub output_hash: TensorSetHash,
+	/// Each segment's output hash (the last is `output_hash`).
+	pub leaves: crate::checkpoints::Leaves,
+	/// The execution provider that ran the model.
+	pub execution_provider: crate::types::ExecutionProvider,
+	/// The ONNX Runtime version that ran it.
+	pub runtime_version: crate::types::RuntimeVersion,
+	/// Wall-clock time of the model run, in microseconds.
+	pub elapsed_micros: u64,
+	/// The sealed outputs, stored in this node's blob store.
+	pub sealed: SealedOutput,
+}
+
+/// How a sealed run ended.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub enum SealedRunStatus {
+	/// The job ran; its outputs are sealed and stored.
+	#[codec(index = 0)]
+	Done(alloc::boxed::Box<SealedRunOutput>),
+	/// The job cannot run, for a reason the party reports on chain.
+	#[codec(index = 1)]
+	Unusable(UnusableReason),
 }
 
 #[cfg(feature = "std")]

@@ -622,6 +622,10 @@ pub enum InferenceError {
 	/// The node has no keystore for encryption keys, or its keystore failed.
 	#[codec(index = 19)]
 	KeystoreUnavailable,
+	/// The node has no blob store for sealed job data, or it could not store a blob (disk
+	/// budget, disk error).
+	#[codec(index = 20)]
+	BlobStoreUnavailable,
 }
 
 variant_names!(InferenceError {
@@ -645,6 +649,7 @@ variant_names!(InferenceError {
 	ExecutionProviderUnavailable,
 	NoSuchSegment,
 	KeystoreUnavailable,
+	BlobStoreUnavailable,
 });
 
 /// Longest IPFS CID (binary CIDv1) a [`ModelSource`] carries, in bytes.

@@ -76,18 +76,19 @@ macro_rules! runtime_version {
 			impl_version: 1,
 			apis: apis::RUNTIME_API_VERSIONS,
 			// 2: `inference.submit_receipt` takes the run's checkpoint commitment.
-			transaction_version: 2,
+			// 3: `inference.request_job` takes a `JobInput` (inline or sealed).
+			transaction_version: 3,
 			system_version: 1,
 		};
 	};
 }
 
 #[cfg(not(feature = "upgrade-test"))]
-runtime_version!(104);
+runtime_version!(105);
 // The same runtime one `spec_version` later: what the runtime-upgrade test applies with
 // `system.setCode` (see `build.rs`). Never deployed.
 #[cfg(feature = "upgrade-test")]
-runtime_version!(105);
+runtime_version!(106);
 
 /// Time and block numbers.
 mod block_times {

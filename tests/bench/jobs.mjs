@@ -90,7 +90,7 @@ async function timeJob(jobModel, jobInput) {
   const collector = await collectInferenceEvents(api);
   try {
     const spec = jobSpec({ maxFee: UNIT / 10n, deadline: 50 });
-    const { blockHash, events } = await sendAndWait(api, api.tx.inference.requestJob(jobModel, jobInput, spec), requester);
+    const { blockHash, events } = await sendAndWait(api, api.tx.inference.requestJob(jobModel, { Inline: jobInput }, spec), requester);
     const job = eventOf(events, api.events.inference.JobRequested).data.job.toNumber();
     const requested = await blockAt(blockHash);
     const { events: jobEvents } = await collector.settled(job, { timeoutMs: 120_000 });
@@ -219,7 +219,7 @@ async function receiptsAlone(signers, count) {
   const posted = await burst(
     signers,
     perSigner,
-    () => api.tx.inference.requestJob(model, input, jobSpec({ maxFee: UNIT / 10n, deadline: 40 + (made++ % 61) })),
+    () => api.tx.inference.requestJob(model, { Inline: input }, jobSpec({ maxFee: UNIT / 10n, deadline: 40 + (made++ % 61) })),
     (events, extrinsics) => extrinsics.filter((xt) => xt.isSigned && addresses.has(xt.signer.toString()) && xt.method.section === 'inference').length,
     perSigner * signers.length,
   );
@@ -260,7 +260,7 @@ async function throughput() {
   const receipts = await burst(
     signers,
     perSignerJobs,
-    () => api.tx.inference.requestJob(model, input, jobSpec({ maxFee: UNIT / 10n, deadline: 20 + (made++ % 81) })),
+    () => api.tx.inference.requestJob(model, { Inline: input }, jobSpec({ maxFee: UNIT / 10n, deadline: 20 + (made++ % 81) })),
     (events) => events.filter(({ event }) => api.events.inference.ReceiptSubmitted.is(event)).length,
     perSignerJobs * SIGNERS,
   );

@@ -116,7 +116,7 @@ test('a provider corrupting one operator is caught by bisection and slashed; onl
   // A fee ceiling only Bob's price fits: price, no royalties, the audit fee.
   const r = await sendAndFinalize(
     api,
-    api.tx.inference.requestJob(model, f32Tensors('x', [1, 4], [1, 2, 3, 4]), jobSpec({ maxFee: UNIT / 250n })),
+    api.tx.inference.requestJob(model, { Inline: f32Tensors('x', [1, 4], [1, 2, 3, 4]) }, jobSpec({ maxFee: UNIT / 250n })),
     eve,
   );
   const requested = eventOf(r.events, api.events.inference.JobRequested);

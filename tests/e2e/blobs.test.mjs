@@ -1,7 +1,11 @@
-// The data plane for sealed jobs on two real nodes: a client uploads a blob to a gateway node within
-// its on-chain quota (deposit reconciled to the unit), a second node fetches it from the gateway
-// over the request-response protocol when asked for it, verified by hash; every refusal is named
-// and both nodes keep running. No blob byte enters a block.
+// The data plane and sealed jobs on two real nodes. A client uploads a blob to a gateway node
+// within its on-chain quota (deposit reconciled to the unit), a second node fetches it from the
+// gateway over the request-response protocol when asked for it, verified by hash; every refusal
+// is named and both nodes keep running. No blob byte enters a block. Then sealed jobs through the
+// client library: a requester talks only to the second node (a gateway without provider keys);
+// Alice's provider node fetches the sealed input from it, runs the model and serves the sealed
+// outputs; the job settles with royalties, and neither the plaintext input nor the outputs appear
+// in any block, event or storage value. A withheld key and a tampered blob end as documented.
 
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -9,17 +13,35 @@ import { after, before, test } from 'node:test';
 import { Keyring, WsProvider } from '@polkadot/api';
 import { u8aToHex } from '@polkadot/util';
 import { BlobErrorCode, getBlob, putBlob, putPayload } from '../../client/blobs.mjs';
+import { deliverKeys, encodeTensorSet, modelHash, runSealedJob, send } from '../../client/jobs.mjs';
+import * as seal from '../../client/seal.mjs';
 import { blobHash, bytesToHex } from '../../client/seal.mjs';
-import { CairnNode, peerIdOf, waitFor } from '../lib/node.mjs';
+import {
+  collectInferenceEvents,
+  decodeTensorSet,
+  demoLineage,
+  f32Tensors,
+  f32Values,
+  jobSpec,
+  tunedModelPath,
+  UNIT,
+} from '../lib/jobs.mjs';
+import os from 'node:os';
+import path from 'node:path';
+import { CairnNode, peerIdOf, runToExit, tempDir, waitFor } from '../lib/node.mjs';
 import { sendAndFinalize } from '../lib/tx.mjs';
 
 // A fixed network key for the gateway, so the second node can name it as its bootnode.
 const NODE_KEY = '2c5e3f8a1b7d9e0f4a6c8b2d1e3f5a7c9b0d2e4f6a8c1b3d5e7f9a0c2b4d6e8f';
 const MAX_KIB = 64;
+const cache = process.env.CAIRN_CACHE ?? path.join(os.homedir(), '.cache/cairn');
+const library = process.env.ORT_DYLIB_PATH ?? path.join(cache, 'onnxruntime/1.31.1-cpu/libonnxruntime.so.1.31.1');
 
 let gateway;
 let peer;
 let api;
+// The second node's API: the requester of sealed jobs talks to this node only.
+let peerApi;
 // The builder's own connections to each node, for the node's `blob_*` methods.
 let provider;
 let peerProvider;
@@ -39,8 +61,15 @@ async function rpcError(promise) {
 
 before(async () => {
   const peerId = await peerIdOf(NODE_KEY);
+  // Alice's node runs the sealed jobs: the demo fine-tune is in its model store.
+  const store = tempDir('cairn-blobs-store-');
+  const imported = await runToExit(['model', 'import', tunedModelPath, '--model-store', store, '--onnxruntime-lib', library]);
+  assert.equal(imported.code, 0, imported.output);
   gateway = new CairnNode({
-    args: ['--dev', '--sealing', '200', '--node-key', NODE_KEY, '--blob-max-kib', String(MAX_KIB)],
+    args: [
+      '--dev', '--sealing', '200', '--node-key', NODE_KEY, '--blob-max-kib', String(MAX_KIB),
+      '--model-store', store, '--onnxruntime-lib', library,
+    ],
   });
   await gateway.start();
   peer = new CairnNode({
@@ -51,7 +80,7 @@ before(async () => {
   provider = new WsProvider(gateway.wsUrl);
   peerProvider = new WsProvider(peer.wsUrl);
   await Promise.all([provider.isReady, peerProvider.isReady]);
-  const peerApi = await peer.api();
+  peerApi = await peer.api();
   await waitFor(async () => (await peerApi.rpc.system.health()).peers.toNumber() > 0, {
     timeoutMs: 60_000,
     what: 'the two nodes to connect',
@@ -140,4 +169,186 @@ test('uploads and reads are refused by name, and the nodes keep running', { time
   assert.ok((await api.query.inference.blobQuotas(bob.address)).isNone);
   assert.ok(gateway.running && peer.running);
   assert.equal((await api.rpc.system.health()).peers.toNumber(), 1);
+});
+
+/** Every hex-encoded storage value of the chain at its best block. */
+async function storageValues(chainApi) {
+  const values = [];
+  let startKey;
+  for (;;) {
+    const keys = await chainApi.rpc.state.getKeysPaged('0x', 1000, startKey);
+    if (keys.length === 0) break;
+    const changes = await chainApi.rpc.state.queryStorageAt(keys);
+    for (const value of changes) if (value.isSome) values.push(value.unwrap().toHex());
+    startKey = keys[keys.length - 1];
+    if (keys.length < 1000) break;
+  }
+  return values;
+}
+
+/** `pair` holds a blob quota of at least `bytes`. */
+async function quotaFor(pair, bytes) {
+  const current = await api.query.inference.blobQuotas(pair.address);
+  if (current.isNone || current.unwrap().bytes.toNumber() < bytes) {
+    await sendAndFinalize(api, api.tx.inference.setBlobQuota(bytes), pair);
+  }
+}
+
+const ferdie = keyring.addFromUri('//Ferdie');
+const alice = keyring.addFromUri('//Alice');
+
+test('a sealed job through a gateway settles with royalties and leaves no plaintext on chain', { timeout: 300_000 }, async () => {
+  await quotaFor(ferdie, 64 * 1024);
+  const { tuned: model } = await demoLineage(peerApi);
+  const x = [1.25, -2.5, 3.75, 0.125];
+  const input = f32Tensors('x', [1, 4], x);
+  const from = (await api.rpc.chain.getHeader()).number.toNumber();
+  const aliceBefore = (await api.query.system.account(alice.address)).data.free.toBigInt();
+
+  // The requester's whole flow, against the second node only: seal, upload, request, deliver
+  // the key, wait, fetch and open the outputs, check every hash.
+  const result = await runSealedJob(peerApi, peerProvider, ferdie, {
+    model,
+    input,
+    spec: jobSpec({ maxFee: UNIT / 10n, deadline: 100 }),
+    timeoutMs: 180_000,
+  });
+  assert.equal(result.status, 'Completed');
+  const record = (await api.query.inference.jobs(result.job)).unwrap();
+  assert.equal(record.inputHash.toHex(), bytesToHex(result.plaintextHash));
+  assert.equal(record.assigned[0].provider.toString(), alice.address);
+  const sealedInput = (await api.query.inference.sealedInputs(result.job)).unwrap();
+  assert.ok((await api.query.inference.jobInputs(result.job)).isNone, 'a sealed job has no input on chain');
+
+  // Settled with pay and royalties, as an inline job is.
+  const to = (await api.rpc.chain.getHeader()).number.toNumber();
+  const events = [];
+  for (let n = from + 1; n <= to; n += 1) {
+    for (const { event } of await (await api.at(await api.rpc.chain.getBlockHash(n))).query.system.events()) {
+      events.push(event);
+    }
+  }
+  const mine = events.filter((e) => e.section === 'inference' && e.data.job?.toNumber() === result.job);
+  const settled = mine.find((e) => e.method === 'JobSettled');
+  assert.ok(settled, 'the job settled');
+  assert.equal(settled.data.outputHash.unwrap().toHex(), bytesToHex(result.outputHash));
+  const paid = mine.filter((e) => e.method === 'ProviderPaid').reduce((sum, e) => sum + e.data.amount.toBigInt(), 0n);
+  const royalties = mine.filter((e) => e.method === 'RoyaltyPaid');
+  assert.ok(paid > 0n);
+  assert.ok(royalties.length >= 2, 'royalties up the lineage');
+  assert.equal(settled.data.royalties.toBigInt(), royalties.reduce((sum, e) => sum + e.data.amount.toBigInt(), 0n));
+  assert.ok((await api.query.system.account(alice.address)).data.free.toBigInt() > aliceBefore);
+
+  // Neither the plaintext input nor the plaintext outputs are in any block, event or storage
+  // value: only their hashes.
+  const plaintextInput = Buffer.from(encodeTensorSet(peerApi, input)).toString('hex');
+  const plaintextOutputs = Buffer.from(result.bytes).toString('hex');
+  const xBytes = Buffer.from(new Float32Array(x).buffer).toString('hex');
+  const needles = [plaintextInput, plaintextOutputs, xBytes, plaintextOutputs.slice(-24)];
+  for (let n = 0; n <= to; n += 1) {
+    const block = (await api.rpc.chain.getBlock(await api.rpc.chain.getBlockHash(n))).toHex();
+    for (const needle of needles) assert.ok(!block.includes(needle), `block ${n} holds plaintext job data`);
+  }
+  for (const event of events) {
+    const hex = event.toHex();
+    for (const needle of needles) assert.ok(!hex.includes(needle), `an event holds plaintext job data: ${event.method}`);
+  }
+  for (const value of await storageValues(api)) {
+    for (const needle of needles) assert.ok(!value.includes(needle), 'a storage value holds plaintext job data');
+  }
+
+  // The gateway holds only ciphertext, and a party without the key cannot open it: not with
+  // another X25519 key, nor with the provider's envelope unwrapped by anyone else.
+  const ciphertext = await getBlob(peerProvider, sealedInput.blob.sha256.toHex());
+  assert.ok(!Buffer.from(ciphertext).toString('hex').includes(xBytes));
+  const grant = (await api.query.inference.keyGrants(result.job, alice.address)).unwrap();
+  const envelope = grant.envelope.unwrap();
+  const stranger = seal.newKeyPair();
+  assert.throws(
+    () => seal.unwrapKey(stranger.secretKey, {
+      ephemeral: envelope.ephemeral.toU8a(),
+      nonce: envelope.nonce.toU8a(),
+      sealedKey: envelope.sealedKey.toU8a(),
+    }, { job: result.job, model: record.modelHash.toU8a(), recipient: alice.publicKey, keyEpoch: grant.epoch.toNumber(), role: seal.KeyRole.Provider }),
+    seal.SealError,
+  );
+
+  // The same input run inline gives the same outputs the requester decrypted.
+  const inline = await collectInferenceEvents(api);
+  const r = await sendAndFinalize(api, api.tx.inference.requestJob(model, { Inline: input }, jobSpec({ maxFee: UNIT / 10n })), ferdie);
+  const job = r.events.find(({ event }) => api.events.inference.JobRequested.is(event)).event.data.job.toNumber();
+  const { events: inlineEvents } = await inline.settled(job, { timeoutMs: 120_000 }).finally(() => inline.stop());
+  const receiptId = inlineEvents.find(({ event }) => event.method === 'ReceiptSubmitted').event.data.receipt;
+  const [, outputs] = (await api.call.inferenceApi.receipt(receiptId)).unwrap();
+  assert.deepEqual(f32Values(decodeTensorSet(api, outputs), 'y'), f32Values(result.outputs, 'y'));
+});
+
+test('a withheld key compensates the provider; a tampered blob is reported and refunded', { timeout: 240_000 }, async () => {
+  await quotaFor(ferdie, 64 * 1024);
+  const collector = await collectInferenceEvents(api);
+  try {
+    await withheldAndTampered(collector);
+  } finally {
+    collector.stop();
+  }
+});
+
+/** The two sealed jobs of the test above, watched by `collector`. */
+async function withheldAndTampered(collector) {
+  const { tuned: model } = await demoLineage(peerApi);
+  const modelFile = await modelHash(peerApi, model);
+  const input = f32Tensors('x', [1, 4], [1, 2, 3, 4]);
+  const plaintext = encodeTensorSet(peerApi, input);
+  const plaintextHash = seal.bytesToHex(seal.blobHash(plaintext));
+  const outputKey = seal.bytesToHex(seal.newKeyPair().publicKey);
+  const genesis = peerApi.genesisHash.toU8a();
+
+  // Withheld: a sealed job whose key never reaches its provider.
+  const contentKey = seal.newContentKey();
+  const blob = seal.sealBlob(contentKey, plaintext, { kind: seal.BlobKind.Input, model: modelFile, plaintextHash: seal.hexToBytes(plaintextHash) });
+  const stored = await putBlob(peerProvider, genesis, ferdie, blob);
+  const aliceBefore = (await api.query.system.account(alice.address)).data.free.toBigInt();
+  const withheld = await send(peerApi, peerApi.tx.inference.requestJob(model, {
+    Sealed: { plaintextHash, blob: { sha256: stored.hash, sizeBytes: blob.length }, outputKey },
+  }, jobSpec({ maxFee: UNIT / 10n, deadline: 5 })), ferdie);
+  const withheldJob = withheld.events.find(({ event }) => peerApi.events.inference.JobRequested.is(event)).event.data.job.toNumber();
+  const { settled, events } = await collector.settled(withheldJob, { timeoutMs: 120_000 });
+  assert.equal(settled.data.status.type, 'Withheld');
+  const compensated = events.find(({ event }) => event.method === 'ProviderCompensated');
+  assert.ok(compensated, 'the provider was compensated');
+  assert.equal(compensated.event.data.provider.toString(), alice.address);
+  assert.ok(!events.some(({ event }) => event.method === 'RoyaltyPaid'), 'no royalties for a model that did not run');
+  assert.ok((await api.query.system.account(alice.address)).data.free.toBigInt() > aliceBefore);
+
+  // Tampered: the blob's bytes are not what the key opens (one bit flipped before upload).
+  const tampered = Uint8Array.from(blob);
+  tampered[tampered.length - 1] ^= 1;
+  const tamperedStored = await putBlob(peerProvider, genesis, ferdie, tampered);
+  const request = await send(peerApi, peerApi.tx.inference.requestJob(model, {
+    Sealed: { plaintextHash, blob: { sha256: tamperedStored.hash, sizeBytes: tampered.length }, outputKey },
+  }, jobSpec({ maxFee: UNIT / 10n, deadline: 100 })), ferdie);
+  const tamperedJob = request.events.find(({ event }) => peerApi.events.inference.JobRequested.is(event)).event.data.job.toNumber();
+  assert.equal(await deliverKeys(peerApi, ferdie, tamperedJob, modelFile, contentKey), 1);
+  const outcome = await collector.settled(tamperedJob, { timeoutMs: 120_000 });
+  assert.equal(outcome.settled.data.status.type, 'Unusable');
+  const report = outcome.events.find(({ event }) => event.method === 'InputUnusable');
+  assert.equal(report.event.data.reason.type, 'CannotDecrypt');
+  assert.equal(outcome.settled.data.paid.toBigInt(), 0n);
+  assert.equal(outcome.settled.data.refunded.toBigInt(), UNIT / 10n);
+  assert.ok(gateway.running && peer.running);
+}
+
+test('the dev demo (scripts/dev.sh) runs a sealed job end to end', { timeout: 120_000 }, async () => {
+  const { execFile } = await import('node:child_process');
+  const demo = path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'demo', 'job.mjs');
+  const output = await new Promise((resolve, reject) => {
+    execFile(process.execPath, [demo, gateway.wsUrl], { timeout: 100_000 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`the demo failed: ${error.message}\n${stdout}\n${stderr}`));
+      else resolve(stdout);
+    });
+  });
+  assert.match(output, /sealed receipt \d+ signed by Alice/);
+  assert.match(output, /Ferdie opened them with his key, checked their hash: y = \[27\.5, -6, 12\.5\]/);
+  assert.match(output, /royalty .* to Dave/);
+  assert.match(output, /job \d+ Completed/);
 });

@@ -72,7 +72,7 @@ async function feesPaidBy(who, from, to) {
 async function runJob(requester, spec) {
   const collector = await collectInferenceEvents(api);
   try {
-    const r = await sendAndFinalize(api, api.tx.inference.requestJob(lineage.model, f32Tensors('x', [1, 4], [1, 2, 3, 4]), spec), requester);
+    const r = await sendAndFinalize(api, api.tx.inference.requestJob(lineage.model, { Inline: f32Tensors('x', [1, 4], [1, 2, 3, 4]) }, spec), requester);
     const requested = eventOf(r.events, api.events.inference.JobRequested);
     const requestBlock = (await api.rpc.chain.getHeader(r.blockHash)).number.toNumber();
     const job = requested.data.job.toNumber();
@@ -161,7 +161,7 @@ test('a job on a model whose training license was revoked is refused', { timeout
   assert.ok(lineage.license !== null);
   await sendAndFinalize(api, api.tx.dataLicensing.revokeLicense(lineage.license, 'redistributed the data'), dave);
   await assert.rejects(
-    sendAndFinalize(api, api.tx.inference.requestJob(lineage.model, f32Tensors('x', [1, 4], [1, 2, 3, 4]), jobSpec({ maxFee: UNIT / 10n })), eve),
+    sendAndFinalize(api, api.tx.inference.requestJob(lineage.model, { Inline: f32Tensors('x', [1, 4], [1, 2, 3, 4]) }, jobSpec({ maxFee: UNIT / 10n })), eve),
     /inference\.UpstreamLicenseInvalid/,
   );
   const status = await api.call.provenanceApi.lineageStatus(lineage.model, null);

@@ -133,7 +133,7 @@ async function metric(name, labels = '') {
 
 /** Requests a job on the demo model from `requester`; resolves with its id and settlement. */
 async function job(requester, collector, deadline) {
-  const r = await sendAndFinalize(api, api.tx.inference.requestJob(model, f32Tensors('x', [1, 4], [1, 2, 3, 4]), jobSpec({ deadline })), requester);
+  const r = await sendAndFinalize(api, api.tx.inference.requestJob(model, { Inline: f32Tensors('x', [1, 4], [1, 2, 3, 4]) }, jobSpec({ deadline })), requester);
   const id = eventOf(r.events, api.events.inference.JobRequested).data.job.toNumber();
   const block = (await api.rpc.chain.getHeader(r.blockHash)).number.toNumber();
   return { id, block, outcome: await collector.settled(id, { timeoutMs: 90_000 }) };

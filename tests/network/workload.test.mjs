@@ -117,7 +117,7 @@ test('a burst of transfers and jobs over four validators: nothing silently dropp
     const nonce = (await node.rpc.system.accountNextIndex(requester.address)).toNumber();
     for (let k = 0; k < jobsEach; k += 1) {
       const input = f32Tensors('x', [1, 4], [k, i, 1, 2]);
-      sent.push({ kind: 'job', from: requester.address, result: submit(node, node.tx.inference.requestJob(model, input, jobSpec({ maxFee: UNIT / 10n })), requester, nonce + k) });
+      sent.push({ kind: 'job', from: requester.address, result: submit(node, node.tx.inference.requestJob(model, { Inline: input }, jobSpec({ maxFee: UNIT / 10n })), requester, nonce + k) });
     }
   }
 
@@ -201,7 +201,7 @@ test('a provider node killed after a job was assigned to it: expiry refunds the 
   const [before] = await freeAt(api, startHash, [requester.address]);
   const request = await sendAndFinalize(
     api,
-    api.tx.inference.requestJob(model, f32Tensors('x', [1, 4], [9, 9, 9, 9]), jobSpec({ maxFee: UNIT / 10n, deadline: 3 })),
+    api.tx.inference.requestJob(model, { Inline: f32Tensors('x', [1, 4], [9, 9, 9, 9]) }, jobSpec({ maxFee: UNIT / 10n, deadline: 3 })),
     requester,
   );
   const requestedEvent = eventOf(request.events, api.events.inference.JobRequested);

@@ -105,6 +105,13 @@ impl<T: Config> Pallet<T> {
 		if !Self::audits_on() {
 			return (Zero::zero(), false);
 		}
+		if SealedInputs::<T>::contains_key(job_id) {
+			Self::deposit_event(Event::AuditSkipped {
+				job: job_id,
+				reason: AuditSkipReason::Sealed,
+			});
+			return (Zero::zero(), false);
+		}
 		let now = frame_system::Pallet::<T>::block_number();
 		let Some(at) = Self::schedule_audit_step(job_id, now) else {
 			Self::deposit_event(Event::AuditSkipped {
@@ -270,6 +277,7 @@ impl<T: Config> Pallet<T> {
 			price_cap,
 			1,
 			exclude,
+			false,
 		);
 		let chosen = chosen
 			.and_then(|chosen| chosen.into_iter().next())

@@ -430,7 +430,7 @@ fn honest_disagreement_within_tolerance_never_disputes() {
 		assert_ok!(Inference::request_job(
 			RuntimeOrigin::signed(requester()),
 			model,
-			input([1.0, 2.0, 3.0, 4.0]),
+			input([1.0, 2.0, 3.0, 4.0]).into(),
 			spec
 		));
 		let provider = assigned(job)[0];
@@ -618,7 +618,7 @@ fn single_provider_prices_stay_under_the_audit_cap() {
 			Inference::request_job(
 				RuntimeOrigin::signed(requester()),
 				model,
-				input([1.0, 2.0, 3.0, 4.0]),
+				input([1.0, 2.0, 3.0, 4.0]).into(),
 				job_spec(FEE, 1)
 			),
 			Error::<Test>::NotEnoughProviders
@@ -632,7 +632,7 @@ fn single_provider_prices_stay_under_the_audit_cap() {
 			Inference::request_job(
 				RuntimeOrigin::signed(requester()),
 				model,
-				input([1.0, 2.0, 3.0, 4.0]),
+				input([1.0, 2.0, 3.0, 4.0]).into(),
 				job_spec(exact, 1)
 			),
 			Error::<Test>::FeeTooLow

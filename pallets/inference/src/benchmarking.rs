@@ -105,7 +105,7 @@ fn open_job_of<T: Config>(
 	let id = Pallet::<T>::do_request_job(
 		who.clone(),
 		model,
-		tensors("x", input_len, 1.0, 0.5),
+		tensors("x", input_len, 1.0, 0.5).into(),
 		spec::<T>(k),
 	)
 	.map_err(|_| BenchmarkError::Stop("setup job refused"))?;
@@ -137,7 +137,7 @@ fn answer_with<T: Config>(
 			provider.clone(),
 			job,
 			outputs.hash(),
-			outputs.encode().try_into().unwrap_or_default(),
+			ReceiptOutput::Inline(outputs.encode().try_into().unwrap_or_default()),
 			Commitment::of(&[outputs.hash()]),
 			ExecutionProvider::Cpu,
 			Default::default(),
@@ -146,6 +146,74 @@ fn answer_with<T: Config>(
 		.map_err(|_| BenchmarkError::Stop("setup receipt refused"))?;
 	}
 	Ok(())
+}
+
+/// An X25519 public key distinct by `seed` (none of small order).
+fn encryption_key(seed: u32) -> cairn_inference::seal::EncryptionPublicKey {
+	let mut key = [9u8; 32];
+	key[..4].copy_from_slice(&seed.to_le_bytes());
+	key
+}
+
+/// Registers providers `from..to` at [`PRICE`], each with an encryption key; returns those the
+/// registry took (a chain's genesis providers may leave no room for the last).
+fn keyed_providers<T: Config>(from: u32, to: u32) -> Result<Vec<T::AccountId>, BenchmarkError> {
+	Ok((from..to)
+		.filter_map(|seed| {
+			let who = T::BenchmarkHelper::provider(seed, PRICE.into());
+			T::Providers::set_encryption_key(&who, encryption_key(seed)).ok().map(|_| who)
+		})
+		.collect())
+}
+
+/// A sealed input (what the chain sees of one: hashes, a size, the output key).
+fn sealed_input() -> cairn_inference::seal::SealedInput {
+	cairn_inference::seal::SealedInput {
+		plaintext_hash: [1; 32],
+		blob: cairn_inference::seal::BlobRef { sha256: [2; 32], size_bytes: 602_160 },
+		output_key: encryption_key(u32::MAX),
+	}
+}
+
+/// Requests a sealed `k`-provider job on `model`; returns it and its requester.
+fn open_sealed_job<T: Config>(
+	model: ModelId,
+	k: u32,
+) -> Result<(JobId, T::AccountId), BenchmarkError> {
+	let who = requester::<T>();
+	let (id, _) = Pallet::<T>::do_request_job(
+		who.clone(),
+		model,
+		JobInput::Sealed(sealed_input()),
+		spec::<T>(k),
+	)
+	.map_err(|_| BenchmarkError::Stop("setup sealed job refused"))?;
+	Ok((id, who))
+}
+
+/// An envelope (its bytes do not matter to the chain, which cannot open it).
+fn envelope() -> cairn_inference::seal::KeyEnvelope {
+	cairn_inference::seal::KeyEnvelope { ephemeral: [3; 32], nonce: [4; 12], sealed_key: [5; 48] }
+}
+
+/// Delivers `job`'s key to each of `parties` as its requester `who`.
+fn deliver_to<T: Config>(
+	who: &T::AccountId,
+	job: JobId,
+	parties: &[T::AccountId],
+) -> Result<(), BenchmarkError> {
+	let envelopes: Vec<_> = parties.iter().map(|p| (p.clone(), envelope())).collect();
+	let envelopes = envelopes.try_into().map_err(|_| BenchmarkError::Stop("too many envelopes"))?;
+	Pallet::<T>::do_deliver_keys(who, job, envelopes)
+		.map_err(|_| BenchmarkError::Stop("setup delivery refused"))
+}
+
+/// Sealed outputs (a blob on the provider's node and its key wrapped to the requester).
+fn sealed_output() -> cairn_inference::seal::SealedOutput {
+	cairn_inference::seal::SealedOutput {
+		blob: cairn_inference::seal::BlobRef { sha256: [6; 32], size_bytes: 4_096 },
+		envelope: envelope(),
+	}
 }
 
 /// The assigned providers of `job`.
@@ -286,7 +354,7 @@ fn audited_job<T: Config>(
 		provider.clone(),
 		job,
 		outputs.hash(),
-		outputs.encode().try_into().unwrap_or_default(),
+		ReceiptOutput::Inline(outputs.encode().try_into().unwrap_or_default()),
 		Commitment::of(&provider_leaves),
 		ExecutionProvider::Cpu,
 		Default::default(),
@@ -390,7 +458,7 @@ mod benchmarks {
 		_(
 			RawOrigin::Signed(who),
 			model,
-			tensors("x", input_len, 1.0, 0.5),
+			tensors("x", input_len, 1.0, 0.5).into(),
 			spec::<T>(MAX_REDUNDANCY),
 		);
 
@@ -758,6 +826,122 @@ mod benchmarks {
 		}
 
 		assert_eq!(verdict_of::<T>(setup.job), Some(AuditVerdict::ProviderCaught));
+		Ok(())
+	}
+
+	/// `p` registered providers (with encryption keys) scanned, five assigned and granted the
+	/// content key; the smallest lineage weighed.
+	#[benchmark]
+	fn request_sealed_job(p: Linear<5, { T::MaxCandidates::get() }>) -> Result<(), BenchmarkError> {
+		keyed_providers::<T>(0, p)?;
+		let model = T::BenchmarkHelper::model(1, OUTPUT_LEN, MIN_WEIGHED_ANCESTORS, 0);
+		let who = requester::<T>();
+		let id = NextJobId::<T>::get();
+
+		#[extrinsic_call]
+		request_job(
+			RawOrigin::Signed(who),
+			model,
+			JobInput::Sealed(sealed_input()),
+			spec::<T>(MAX_REDUNDANCY),
+		);
+
+		assert_eq!(KeyGrants::<T>::iter_prefix(id).count() as u32, MAX_REDUNDANCY);
+		Ok(())
+	}
+
+	/// The requester delivers `n` envelopes: a five-provider sealed job's and its referees'.
+	#[benchmark]
+	fn deliver_keys(n: Linear<1, MAX_KEY_GRANTS>) -> Result<(), BenchmarkError> {
+		let all = keyed_providers::<T>(0, MAX_KEY_GRANTS)?;
+		let model = T::BenchmarkHelper::model(1, OUTPUT_LEN, MIN_WEIGHED_ANCESTORS, 0);
+		let (job, who) = open_sealed_job::<T>(model, MAX_REDUNDANCY)?;
+		let mut parties = assigned::<T>(job)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		for other in all {
+			if !parties.contains(&other) {
+				Pallet::<T>::grant_key(job, &other, cairn_inference::seal::KeyRole::Referee, now)
+					.map_err(|_| BenchmarkError::Stop("grant refused"))?;
+				parties.push(other);
+			}
+		}
+		let envelopes: Vec<_> =
+			parties.iter().take(n as usize).map(|p| (p.clone(), envelope())).collect();
+		let envelopes: frame_support::BoundedVec<_, _> =
+			envelopes.try_into().map_err(|_| BenchmarkError::Stop("too many envelopes"))?;
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who), job, envelopes);
+
+		let delivered =
+			KeyGrants::<T>::iter_prefix(job).filter(|(_, grant)| grant.envelope.is_some()).count();
+		assert_eq!(delivered as u32, n);
+		Ok(())
+	}
+
+	/// The sealed receipt completing a `k`-provider sealed job: all `k` output hashes compared,
+	/// `k` providers paid; the smallest lineage's royalties.
+	#[benchmark]
+	fn submit_sealed_receipt(k: Linear<1, MAX_REDUNDANCY>) -> Result<(), BenchmarkError> {
+		keyed_providers::<T>(0, k)?;
+		let model = T::BenchmarkHelper::model(1, OUTPUT_LEN, MIN_WEIGHED_ANCESTORS, 0);
+		let (job, who) = open_sealed_job::<T>(model, k)?;
+		let providers = assigned::<T>(job)?;
+		deliver_to::<T>(&who, job, &providers)?;
+		let output_hash = [7; 32];
+		for provider in providers.iter().take(k as usize - 1) {
+			Pallet::<T>::do_submit_receipt(
+				provider.clone(),
+				job,
+				output_hash,
+				ReceiptOutput::Sealed(sealed_output()),
+				Commitment::of(&[output_hash]),
+				ExecutionProvider::Cpu,
+				Default::default(),
+				1,
+			)
+			.map_err(|_| BenchmarkError::Stop("setup receipt refused"))?;
+		}
+		let last = providers.last().ok_or(BenchmarkError::Stop("no provider"))?.clone();
+
+		#[extrinsic_call]
+		_(
+			RawOrigin::Signed(last),
+			job,
+			output_hash,
+			sealed_output(),
+			Commitment::of(&[output_hash]),
+			ExecutionProvider::Cpu,
+			Default::default(),
+			1,
+		);
+
+		assert!(Jobs::<T>::get(job).is_some_and(|j| j.status == JobStatus::Completed));
+		Ok(())
+	}
+
+	/// The last of a five-provider sealed job's providers reports its input unusable: the job's
+	/// settlement is brought forward.
+	#[benchmark]
+	fn report_unusable() -> Result<(), BenchmarkError> {
+		keyed_providers::<T>(0, MAX_REDUNDANCY)?;
+		let model = T::BenchmarkHelper::model(1, OUTPUT_LEN, MIN_WEIGHED_ANCESTORS, 0);
+		let (job, who) = open_sealed_job::<T>(model, MAX_REDUNDANCY)?;
+		let providers = assigned::<T>(job)?;
+		deliver_to::<T>(&who, job, &providers)?;
+		let reason = cairn_inference::seal::UnusableReason::CannotDecrypt;
+		for provider in providers.iter().take(providers.len() - 1) {
+			Pallet::<T>::do_report_unusable(provider, job, reason)
+				.map_err(|_| BenchmarkError::Stop("setup report refused"))?;
+		}
+		let last = providers.last().ok_or(BenchmarkError::Stop("no provider"))?.clone();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(last), job, reason);
+
+		// Settled in the next block (the harness may have moved to block 1 after the setup).
+		let now = frame_system::Pallet::<T>::block_number();
+		assert!(Jobs::<T>::get(job).is_some_and(|j| j.deadline_at == now));
 		Ok(())
 	}
 

@@ -333,7 +333,7 @@ fn deposits_are_held_per_job_and_refused_when_unaffordable() {
 			Inference::request_job(
 				RuntimeOrigin::signed(poor),
 				model,
-				input([1.0, 2.0, 3.0, 4.0]),
+				input([1.0, 2.0, 3.0, 4.0]).into(),
 				job_spec(10_000, 1)
 			),
 			err(Error::CannotHoldFee)

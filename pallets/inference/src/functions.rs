@@ -3,6 +3,7 @@
 
 use super::*;
 use alloc::vec::Vec;
+use cairn_inference::seal::KeyRole;
 use cairn_inference::{
 	outputs_agree, Commitment, ExecutionProvider, RuntimeVersion, TensorSet, TensorSetHash,
 };
@@ -17,7 +18,7 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 use pallet_compute_registry::{
-	JobOutcome, ProviderInspect, ProviderJobs, ProviderSlash, SlashReason,
+	JobOutcome, ProviderInspect, ProviderJobs, ProviderKeys, ProviderSlash, SlashReason,
 };
 use pallet_data_licensing::{LicenseInspect, LicenseUse};
 use pallet_model_provenance::{LineageProblem, ModelInspect};
@@ -25,6 +26,27 @@ use sp_runtime::{
 	traits::{Saturating, Zero},
 	DispatchError, Permill,
 };
+
+/// An answer of a job: the index of its assignment, its output hash and its outputs (`None`
+/// when sealed: off chain).
+type Answer = (usize, TensorSetHash, Option<TensorSet>);
+
+/// Whether two answers' outputs agree under `spec`'s tolerance; sealed outputs (not on chain)
+/// agree only by equal hashes, which the caller compares.
+fn agree<B, N>(a: Option<&TensorSet>, b: Option<&TensorSet>, spec: &JobSpec<B, N>) -> bool {
+	match (a, b) {
+		(Some(a), Some(b)) => outputs_agree(a, b, &spec.tolerance).is_ok(),
+		_ => false,
+	}
+}
+
+/// What a receipt carries of its outputs.
+pub(crate) enum ReceiptOutput {
+	/// The canonical encoded outputs, on chain.
+	Inline(EncodedOutputs),
+	/// The sealed outputs, off chain, of a sealed job.
+	Sealed(cairn_inference::seal::SealedOutput),
+}
 
 /// Providers chosen for a job, with their prices.
 type Chosen<T> = Vec<(<T as frame_system::Config>::AccountId, BalanceOf<T>)>;
@@ -78,15 +100,24 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn do_request_job(
 		requester: T::AccountId,
 		model: ModelId,
-		input: TensorSet,
+		input: JobInput,
 		spec: JobSpecOf<T>,
 	) -> Result<(JobId, u32), DispatchError> {
 		let now = frame_system::Pallet::<T>::block_number();
 		let interface = Self::check_model(&requester, model, &spec, now)?;
-		input.validate().map_err(|_| Error::<T>::InputNotCanonical)?;
-		let encoded: EncodedInput =
-			input.encode().try_into().map_err(|_| Error::<T>::InputTooLarge)?;
-		interface.io.check_inputs(&input).map_err(|_| Error::<T>::InputMismatch)?;
+		let (input_hash, inline, sealed) = match input {
+			JobInput::Inline(input) => {
+				input.validate().map_err(|_| Error::<T>::InputNotCanonical)?;
+				let encoded: EncodedInput =
+					input.encode().try_into().map_err(|_| Error::<T>::InputTooLarge)?;
+				interface.io.check_inputs(&input).map_err(|_| Error::<T>::InputMismatch)?;
+				(input.hash(), Some(encoded), None)
+			},
+			JobInput::Sealed(sealed) => {
+				Self::check_sealed_input(&sealed)?;
+				(sealed.plaintext_hash, None, Some(sealed))
+			},
+		};
 		ensure!((1..=MAX_REDUNDANCY).contains(&spec.redundancy), Error::<T>::InvalidRedundancy);
 		ensure!(
 			!spec.deadline.is_zero() && spec.deadline <= T::MaxDeadline::get(),
@@ -112,6 +143,7 @@ impl<T: Config> Pallet<T> {
 			share,
 			spec.redundancy,
 			&[],
+			sealed.is_some(),
 		);
 		let chosen = chosen.ok_or(Error::<T>::NotEnoughProviders)?;
 		let quote = chosen
@@ -125,10 +157,12 @@ impl<T: Config> Pallet<T> {
 
 		let receipts =
 			spec.redundancy + if spec.redundancy > 1 { Self::referee_count() } else { 0 };
+		let stored_bytes = match (&inline, &sealed) {
+			(Some(encoded), _) => encoded.len() as u32,
+			_ => Self::sealed_storage_bytes(receipts),
+		};
 		let deposit = T::JobDepositBase::get()
-			.saturating_add(
-				T::JobDepositPerByte::get().saturating_mul((encoded.len() as u32).into()),
-			)
+			.saturating_add(T::JobDepositPerByte::get().saturating_mul(stored_bytes.into()))
 			.saturating_add(T::ReceiptRecordFee::get().saturating_mul(receipts.into()));
 		T::Currency::hold(&HoldReason::JobFee.into(), &requester, spec.max_fee)
 			.map_err(|_| Error::<T>::CannotHoldFee)?;
@@ -142,12 +176,19 @@ impl<T: Config> Pallet<T> {
 		for (provider, price) in chosen {
 			T::Providers::reserve_job_slot(&provider)?;
 			AssignedJobs::<T>::insert(&provider, id, ());
+			if sealed.is_some() {
+				Self::grant_key(id, &provider, KeyRole::Provider, now)?;
+			}
 			let _ = providers.try_push(provider.clone());
 			let _ = assigned.try_push(Assignment { provider, price, receipt: None });
 		}
 		let model_hash = T::Models::content_hash(model).ok_or(Error::<T>::UnknownModel)?;
-		let input_hash = input.hash();
-		JobInputs::<T>::insert(id, encoded);
+		if let Some(encoded) = inline {
+			JobInputs::<T>::insert(id, encoded);
+		}
+		if let Some(sealed) = sealed {
+			SealedInputs::<T>::insert(id, sealed);
+		}
 		Self::deposit_event(Event::JobRequested {
 			job: id,
 			requester: requester.clone(),
@@ -190,12 +231,17 @@ impl<T: Config> Pallet<T> {
 	/// (ancestors, upstream licenses) and an input of `input_bytes` encoded bytes: the request at
 	/// the smallest lineage plus checking and quoting its ancestors and its licenses. Each count
 	/// is taken within the range it was benchmarked over.
-	pub(crate) fn request_weight(scanned: u32, lineage: (u32, u32), input_bytes: u32) -> Weight {
+	pub(crate) fn request_weight(
+		scanned: u32,
+		lineage: (u32, u32),
+		inline_bytes: Option<u32>,
+	) -> Weight {
 		let (ancestors, licenses) = Self::weighed_lineage(lineage);
-		T::WeightInfo::request_job(
-			scanned.clamp(MAX_REDUNDANCY, T::MaxCandidates::get().max(MAX_REDUNDANCY)),
-			input_bytes.clamp(64, MAX_INPUT_BYTES),
-		)
+		let scanned = scanned.clamp(MAX_REDUNDANCY, T::MaxCandidates::get().max(MAX_REDUNDANCY));
+		match inline_bytes {
+			Some(bytes) => T::WeightInfo::request_job(scanned, bytes.clamp(64, MAX_INPUT_BYTES)),
+			None => T::WeightInfo::request_sealed_job(scanned),
+		}
 		.saturating_add(T::WeightInfo::check_ancestors(ancestors))
 		.saturating_add(T::WeightInfo::check_licenses(licenses))
 	}
@@ -214,6 +260,19 @@ impl<T: Config> Pallet<T> {
 			outputs_bytes.clamp(64, MAX_OUTPUT_BYTES),
 			compared.clamp(1, MAX_REDUNDANCY),
 		);
+		match lineage.map(Self::weighed_lineage) {
+			Some((ancestors, licenses)) => receipt
+				.saturating_add(T::WeightInfo::pay_ancestor_royalties(ancestors))
+				.saturating_add(T::WeightInfo::pay_licensor_royalties(licenses)),
+			None => receipt,
+		}
+	}
+
+	/// [`Self::receipt_weight`] for a sealed receipt: the receipt completing a job of `compared`
+	/// receipts (compared by hash), and with `Some(lineage)` its royalties. A receipt that does
+	/// not complete its job is weighed as completing a one-provider job.
+	pub(crate) fn sealed_receipt_weight(compared: u32, lineage: Option<(u32, u32)>) -> Weight {
+		let receipt = T::WeightInfo::submit_sealed_receipt(compared.clamp(1, MAX_REDUNDANCY));
 		match lineage.map(Self::weighed_lineage) {
 			Some((ancestors, licenses)) => receipt
 				.saturating_add(T::WeightInfo::pay_ancestor_royalties(ancestors))
@@ -273,7 +332,8 @@ impl<T: Config> Pallet<T> {
 	/// `None` when fewer are eligible.
 	///
 	/// Eligible: offering `ep`, live, a free job slot, `memory_mib` for the model, `opset` in
-	/// range, a price of at most `share`, and not in `exclude`. Among them the `count` with the
+	/// range, a price of at most `share`, not in `exclude`, and for a `sealed` job an encryption
+	/// key published. Among them the `count` with the
 	/// lowest `blake2_256(salt ‖ parent hash ‖ job id ‖ account)` win. For assignment the parent
 	/// hash is fixed before the block is built, and the job id before the request is sent, so
 	/// neither the block author nor the requester picks providers beyond choosing when to act
@@ -288,6 +348,7 @@ impl<T: Config> Pallet<T> {
 		share: BalanceOf<T>,
 		count: u32,
 		exclude: &[T::AccountId],
+		sealed: bool,
 	) -> (Option<Chosen<T>>, u32) {
 		let seed = frame_system::Pallet::<T>::parent_hash();
 		let candidates = T::Providers::providers_offering(ep);
@@ -295,6 +356,7 @@ impl<T: Config> Pallet<T> {
 		let mut scored: Vec<([u8; 32], T::AccountId, BalanceOf<T>)> = candidates
 			.into_iter()
 			.filter(|who| !exclude.contains(who) && T::Providers::is_eligible(who, ep, memory_mib))
+			.filter(|who| !sealed || T::Providers::encryption_key(who).is_some())
 			.filter_map(|who| {
 				let profile = T::Providers::profile(&who)?;
 				let opsets = u32::from(profile.min_opset)..=u32::from(profile.max_opset);
@@ -356,7 +418,7 @@ impl<T: Config> Pallet<T> {
 		provider: T::AccountId,
 		job_id: JobId,
 		output_hash: TensorSetHash,
-		outputs: EncodedOutputs,
+		output: ReceiptOutput,
 		checkpoints: Commitment,
 		execution_provider: ExecutionProvider,
 		runtime_version: RuntimeVersion,
@@ -381,15 +443,29 @@ impl<T: Config> Pallet<T> {
 			.ok_or(Error::<T>::NotAssigned)?;
 		ensure!(assignment.receipt.is_none(), Error::<T>::DuplicateReceipt);
 		ensure!(execution_provider == required, Error::<T>::WrongExecutionProvider);
-		let outputs_bytes = outputs.len() as u32;
-		let decoded =
-			TensorSet::decode_canonical(&outputs).map_err(|_| Error::<T>::OutputsNotCanonical)?;
-		ensure!(decoded.hash() == output_hash, Error::<T>::OutputHashMismatch);
+		let sealed = SealedInputs::<T>::contains_key(job_id);
+		let outputs_bytes = match &output {
+			ReceiptOutput::Inline(outputs) => {
+				ensure!(!sealed, Error::<T>::JobIsSealed);
+				let decoded = TensorSet::decode_canonical(outputs)
+					.map_err(|_| Error::<T>::OutputsNotCanonical)?;
+				ensure!(decoded.hash() == output_hash, Error::<T>::OutputHashMismatch);
+				outputs.len() as u32
+			},
+			ReceiptOutput::Sealed(output) => {
+				ensure!(sealed, Error::<T>::NotSealed);
+				ensure!(output.blob.size_bytes > 0, Error::<T>::InvalidSealedOutput);
+				0
+			},
+		};
 
 		let id = NextReceiptId::<T>::get();
 		NextReceiptId::<T>::put(id.checked_add(1).ok_or(Error::<T>::IdsExhausted)?);
 		assignment.receipt = Some(id);
-		let complete = assignments.iter().all(|a| a.receipt.is_some());
+		let complete = assignments.iter().all(|a| {
+			a.receipt.is_some()
+				|| (sealed && UnusableReports::<T>::contains_key(job_id, &a.provider))
+		});
 		let now = frame_system::Pallet::<T>::block_number();
 		Receipts::<T>::insert(
 			id,
@@ -405,7 +481,10 @@ impl<T: Config> Pallet<T> {
 				submitted_at: now,
 			},
 		);
-		ReceiptOutputs::<T>::insert(id, outputs);
+		match output {
+			ReceiptOutput::Inline(outputs) => ReceiptOutputs::<T>::insert(id, outputs),
+			ReceiptOutput::Sealed(output) => SealedOutputs::<T>::insert(id, output),
+		}
 		ReceiptCheckpoints::<T>::insert(id, checkpoints);
 		ReceiptsByModel::<T>::insert(job.model_hash, id, ());
 		ReceiptsByProvider::<T>::insert(&provider, id, ());
@@ -418,20 +497,25 @@ impl<T: Config> Pallet<T> {
 			provider,
 			output_hash,
 		});
-		let mut weight = Self::receipt_weight(outputs_bytes, 1, None);
+		let mut weight = if sealed {
+			Self::sealed_receipt_weight(1, None)
+		} else {
+			Self::receipt_weight(outputs_bytes, 1, None)
+		};
 		if complete && !disputed {
-			let largest = job
-				.assigned
-				.iter()
-				.filter_map(|a| a.receipt)
-				.filter_map(ReceiptOutputs::<T>::decode_len)
-				.max()
-				.unwrap_or_default();
-			weight = Self::receipt_weight(
-				largest as u32,
-				job.spec.redundancy,
-				Some(T::Models::lineage_size(job.model)),
-			);
+			let lineage = Some(T::Models::lineage_size(job.model));
+			weight = if sealed {
+				Self::sealed_receipt_weight(job.spec.redundancy, lineage)
+			} else {
+				let largest = job
+					.assigned
+					.iter()
+					.filter_map(|a| a.receipt)
+					.filter_map(ReceiptOutputs::<T>::decode_len)
+					.max()
+					.unwrap_or_default();
+				Self::receipt_weight(largest as u32, job.spec.redundancy, lineage)
+			};
 			if let Some(majority) = Self::majority(&job.assigned, &job.spec) {
 				Deadlines::<T>::mutate(job.deadline_at, |jobs| jobs.retain(|j| *j != job_id));
 				Self::settle_with_majority(job_id, job, majority);
@@ -447,7 +531,7 @@ impl<T: Config> Pallet<T> {
 
 	/// Moves the deadline of `job` to `now`, so that the next block takes its next step, when
 	/// that block has room; otherwise the step waits for the deadline it has.
-	fn bring_forward(job_id: JobId, job: &mut JobOf<T>, now: BlockNumberFor<T>) {
+	pub(crate) fn bring_forward(job_id: JobId, job: &mut JobOf<T>, now: BlockNumberFor<T>) {
 		if job.deadline_at > now
 			&& Deadlines::<T>::try_mutate(now, |jobs| jobs.try_push(job_id)).is_ok()
 		{
@@ -469,16 +553,19 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// The answers among `assignments`: (index, output hash, decoded outputs).
-	fn answers(assignments: &[AssignmentOf<T>]) -> Vec<(usize, TensorSetHash, TensorSet)> {
+	/// The answers among `assignments`: (index, output hash, decoded outputs; `None` for
+	/// sealed outputs, which are off chain).
+	fn answers(assignments: &[AssignmentOf<T>]) -> Vec<Answer> {
 		assignments
 			.iter()
 			.enumerate()
 			.filter_map(|(index, a)| {
 				let receipt = a.receipt?;
 				let hash = Receipts::<T>::get(receipt)?.output_hash;
-				let outputs =
-					TensorSet::decode_canonical(&ReceiptOutputs::<T>::get(receipt)?).ok()?;
+				let outputs = match ReceiptOutputs::<T>::get(receipt) {
+					Some(outputs) => Some(TensorSet::decode_canonical(&outputs).ok()?),
+					None => None,
+				};
 				Some((index, hash, outputs))
 			})
 			.collect()
@@ -487,7 +574,7 @@ impl<T: Config> Pallet<T> {
 	/// The first answer that more than half of `of` answers agree with under `spec`'s tolerance:
 	/// the indexes agreeing with it and its position in `answers`.
 	fn agreeing_majority(
-		answers: &[(usize, TensorSetHash, TensorSet)],
+		answers: &[Answer],
 		of: u32,
 		spec: &JobSpecOf<T>,
 	) -> Option<(Vec<usize>, usize)> {
@@ -496,7 +583,7 @@ impl<T: Config> Pallet<T> {
 			let agreeing: Vec<usize> = answers
 				.iter()
 				.filter(|(_, other_hash, other)| {
-					other_hash == hash || outputs_agree(outputs, other, &spec.tolerance).is_ok()
+					other_hash == hash || agree(outputs.as_ref(), other.as_ref(), spec)
 				})
 				.map(|(index, _, _)| *index)
 				.collect();
@@ -524,27 +611,39 @@ impl<T: Config> Pallet<T> {
 			return SettleStep::Settled;
 		}
 		if job.assigned.iter().all(|a| a.receipt.is_none()) {
-			let verdicts = Self::undecided(&job.assigned, true);
-			Self::finalize(job_id, job, &verdicts, &[], None, JobStatus::Expired);
+			let verdicts = Self::undecided(job_id, &job.assigned, true);
+			let has = |result| verdicts.iter().any(|v| v.result == result);
+			let status = if has(ProviderResult::Withheld) {
+				JobStatus::Withheld
+			} else if has(ProviderResult::ReportedUnusable) {
+				JobStatus::Unusable
+			} else {
+				JobStatus::Expired
+			};
+			Self::finalize(job_id, job, &verdicts, &[], None, status);
 			return SettleStep::Settled;
 		}
 		let mut job = job;
 		let scanned = Self::open_dispute(job_id, &mut job).unwrap_or_else(|scanned| {
-			let verdicts = Self::undecided(&job.assigned, true);
+			let verdicts = Self::undecided(job_id, &job.assigned, true);
 			Self::finalize(job_id, job, &verdicts, &[], None, JobStatus::Unresolved);
 			scanned
 		});
 		SettleStep::RefereesSought { scanned }
 	}
 
-	/// The verdicts without a decision: `Missed` for the silent, `Undecided` for the answered;
-	/// `release_slot` for those whose slot is still reserved.
-	fn undecided(assignments: &[AssignmentOf<T>], release_slot: bool) -> Vec<Verdict> {
+	/// The verdicts without a decision: [`Self::silent`] for those without a receipt,
+	/// `Undecided` for the answered; `release_slot` for those whose slot is still reserved.
+	fn undecided(
+		job_id: JobId,
+		assignments: &[AssignmentOf<T>],
+		release_slot: bool,
+	) -> Vec<Verdict> {
 		assignments
 			.iter()
 			.map(|a| Verdict {
 				result: match a.receipt {
-					None => ProviderResult::Missed,
+					None => Self::silent(job_id, &a.provider),
 					Some(_) => ProviderResult::Undecided,
 				},
 				release_slot,
@@ -564,7 +663,7 @@ impl<T: Config> Pallet<T> {
 			.enumerate()
 			.map(|(index, a)| {
 				Verdict::settled(match a.receipt {
-					None => ProviderResult::Missed,
+					None => Self::silent(job_id, &a.provider),
 					Some(_) if winners.contains(&index) => ProviderResult::Paid,
 					Some(_) => ProviderResult::Outvoted,
 				})
@@ -586,6 +685,7 @@ impl<T: Config> Pallet<T> {
 	/// the providers scanned; on failure (with `job` and storage unchanged) as the error.
 	fn open_dispute(job_id: JobId, job: &mut JobOf<T>) -> Result<u32, u32> {
 		let count = Self::referee_count();
+		let sealed = SealedInputs::<T>::contains_key(job_id);
 		let quote =
 			job.assigned.iter().fold(BalanceOf::<T>::zero(), |sum, a| sum.saturating_add(a.price));
 		let royalties = Self::total(&Self::royalty_shares(job.model, quote));
@@ -603,6 +703,7 @@ impl<T: Config> Pallet<T> {
 			share,
 			count,
 			&exclude,
+			sealed,
 		);
 		let Some(chosen) = chosen else { return Err(scanned) };
 		let total = chosen.iter().fold(quote, |sum, (_, price)| sum.saturating_add(*price));
@@ -639,6 +740,10 @@ impl<T: Config> Pallet<T> {
 		let mut referees = BoundedVec::new();
 		for (provider, price) in chosen {
 			AssignedJobs::<T>::insert(&provider, job_id, ());
+			if sealed {
+				// Chosen for its key: the grant cannot fail.
+				let _ = Self::grant_key(job_id, &provider, KeyRole::Referee, now);
+			}
 			let _ = referees.try_push(provider.clone());
 			let _ = job.referees.try_push(Assignment { provider, price, receipt: None });
 		}
@@ -659,21 +764,20 @@ impl<T: Config> Pallet<T> {
 			Self::agreeing_majority(&referee_answers, job.referees.len() as u32, &job.spec);
 		let Some((referee_winners, position)) = reference else {
 			// The providers' slots were freed when the dispute opened; the referees' are held.
-			let providers = Self::undecided(&job.assigned, false);
-			let referees = Self::undecided(&job.referees, true);
+			let providers = Self::undecided(job_id, &job.assigned, false);
+			let referees = Self::undecided(job_id, &job.referees, true);
 			Self::finalize(job_id, job, &providers, &referees, None, JobStatus::Unresolved);
 			return;
 		};
 		let (_, reference_hash, reference_outputs) = &referee_answers[position];
-		let agrees = |hash: &TensorSetHash, outputs: &TensorSet| {
-			hash == reference_hash
-				|| outputs_agree(reference_outputs, outputs, &job.spec.tolerance).is_ok()
+		let agrees = |hash: &TensorSetHash, outputs: &Option<TensorSet>| {
+			hash == reference_hash || agree(reference_outputs.as_ref(), outputs.as_ref(), &job.spec)
 		};
 		let provider_answers = Self::answers(&job.assigned);
 		let providers: Vec<Verdict> = (0..job.assigned.len())
 			.map(|index| Verdict {
 				result: match provider_answers.iter().find(|(i, _, _)| *i == index) {
-					None => ProviderResult::Missed,
+					None => Self::silent(job_id, &job.assigned[index].provider),
 					Some((_, hash, outputs)) if agrees(hash, outputs) => ProviderResult::Paid,
 					Some(_) => ProviderResult::DisputeLost,
 				},
@@ -686,7 +790,7 @@ impl<T: Config> Pallet<T> {
 			.enumerate()
 			.map(|(index, a)| Verdict {
 				result: match a.receipt {
-					None => ProviderResult::Missed,
+					None => Self::silent(job_id, &a.provider),
 					Some(_) if referee_winners.contains(&index) => ProviderResult::Paid,
 					Some(_) => ProviderResult::Outvoted,
 				},
@@ -710,6 +814,8 @@ impl<T: Config> Pallet<T> {
 	) {
 		let reason: T::RuntimeHoldReason = HoldReason::JobFee.into();
 		let mut paid = BalanceOf::<T>::zero();
+		// Compensation for withheld keys pays no royalties: the model did not run.
+		let mut compensated = BalanceOf::<T>::zero();
 		let pairs = job.assigned.iter().zip(providers).chain(job.referees.iter().zip(referees));
 		for (assignment, verdict) in pairs {
 			let provider = &assignment.provider;
@@ -751,7 +857,18 @@ impl<T: Config> Pallet<T> {
 					Some(outcome)
 				},
 				ProviderResult::Missed => Some(JobOutcome::Missed),
-				ProviderResult::Undecided => None,
+				ProviderResult::Withheld => {
+					if Self::pay(&reason, &job.requester, provider, assignment.price) {
+						compensated = compensated.saturating_add(assignment.price);
+						Self::deposit_event(Event::ProviderCompensated {
+							job: job_id,
+							provider: provider.clone(),
+							amount: assignment.price,
+						});
+					}
+					None
+				},
+				ProviderResult::Undecided | ProviderResult::ReportedUnusable => None,
 			};
 			if let Some(outcome) = outcome {
 				let _ = T::Providers::record_outcome(provider, outcome);
@@ -766,6 +883,7 @@ impl<T: Config> Pallet<T> {
 			) if job.referees.is_empty() => Self::queue_audit(job_id, &job.requester, provider, *receipt),
 			_ => (Zero::zero(), false),
 		};
+		let paid = paid.saturating_add(compensated);
 		let refunded = job
 			.fee_held
 			.saturating_sub(paid)
@@ -831,8 +949,10 @@ impl<T: Config> Pallet<T> {
 		let mut receipts = 0u32;
 		for receipt in job.receipts() {
 			ReceiptOutputs::<T>::remove(receipt);
+			SealedOutputs::<T>::remove(receipt);
 			receipts += 1;
 		}
+		Self::forget_sealed(job_id);
 		let reason: T::RuntimeHoldReason = HoldReason::JobDeposit.into();
 		let fee = T::ReceiptRecordFee::get().saturating_mul(receipts.into()).min(job.deposit);
 		let burned = T::Currency::burn_held(
@@ -937,7 +1057,10 @@ impl<T: Config> Pallet<T> {
 					Deadlines::<T>::get(job.deadline_at).contains(&id),
 					"live job without deadline"
 				);
-				ensure!(JobInputs::<T>::contains_key(id), "live job without input");
+				ensure!(
+					JobInputs::<T>::contains_key(id) != SealedInputs::<T>::contains_key(id),
+					"a live job has one input, inline or sealed"
+				);
 				let disputed = job.status == JobStatus::Disputed;
 				for a in job.assigned.iter() {
 					let waiting = !disputed && a.receipt.is_none();
@@ -971,43 +1094,26 @@ impl<T: Config> Pallet<T> {
 			let on_hold = T::Currency::balance_on_hold(&HoldReason::JobDeposit.into(), &who);
 			ensure!(on_hold == amount, "held deposits disagree with unpruned jobs");
 		}
+		for (job, _, grant) in KeyGrants::<T>::iter() {
+			ensure!(
+				SealedInputs::<T>::contains_key(job),
+				"a key grant of a job that is not sealed"
+			);
+			ensure!(Jobs::<T>::contains_key(job), "a key grant of a pruned job");
+			ensure!(
+				grant.role != cairn_inference::seal::KeyRole::Requester,
+				"a key grant to a requester"
+			);
+		}
+		for (job, _, _) in UnusableReports::<T>::iter() {
+			ensure!(SealedInputs::<T>::contains_key(job), "a report on a job that is not sealed");
+		}
 		for (who, quota) in BlobQuotas::<T>::iter() {
 			let on_hold = T::Currency::balance_on_hold(&HoldReason::BlobQuota.into(), &who);
 			ensure!(on_hold == quota.deposit, "a blob quota's deposit disagrees with its hold");
 			ensure!(quota.bytes > 0, "a blob quota of zero bytes kept in storage");
 		}
 		Ok(())
-	}
-
-	/// Sets the blob quota of `who` to `bytes`, holding or releasing the difference of deposit.
-	///
-	/// # Errors
-	/// [`Error::BlobQuotaTooLarge`] and [`Error::CannotHoldQuotaDeposit`].
-	pub(crate) fn do_set_blob_quota(who: &T::AccountId, bytes: u64) -> DispatchResult {
-		use sp_runtime::traits::SaturatedConversion;
-		ensure!(bytes <= T::MaxBlobQuota::get(), Error::<T>::BlobQuotaTooLarge);
-		let reason: T::RuntimeHoldReason = HoldReason::BlobQuota.into();
-		let deposit =
-			T::JobDepositPerByte::get().saturating_mul(bytes.saturated_into::<BalanceOf<T>>());
-		let held = BlobQuotas::<T>::get(who).map_or_else(Zero::zero, |quota| quota.deposit);
-		if deposit > held {
-			T::Currency::hold(&reason, who, deposit.saturating_sub(held))
-				.map_err(|_| Error::<T>::CannotHoldQuotaDeposit)?;
-		} else if held > deposit {
-			T::Currency::release(&reason, who, held.saturating_sub(deposit), Precision::Exact)?;
-		}
-		if bytes == 0 {
-			BlobQuotas::<T>::remove(who);
-		} else {
-			BlobQuotas::<T>::insert(who, BlobQuota { bytes, deposit });
-		}
-		Self::deposit_event(Event::BlobQuotaSet { account: who.clone(), bytes, deposit });
-		Ok(())
-	}
-
-	/// The blob quota of `who` in bytes (zero when it has none).
-	pub fn blob_quota(who: &T::AccountId) -> u64 {
-		BlobQuotas::<T>::get(who).map_or(0, |quota| quota.bytes)
 	}
 }
 

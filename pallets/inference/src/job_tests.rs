@@ -78,7 +78,7 @@ fn requests_are_refused_by_name() {
 	new_test_ext().execute_with(|| {
 		let (model, license) = lineage();
 		let call = |model, input: TensorSet, spec| {
-			Inference::request_job(RuntimeOrigin::signed(requester()), model, input, spec)
+			Inference::request_job(RuntimeOrigin::signed(requester()), model, input.into(), spec)
 		};
 		let x = || input([1.0, 2.0, 3.0, 4.0]);
 		assert_noop!(call(99, x(), job_spec(10_000, 1)), err(Error::UnknownModel));
@@ -123,7 +123,12 @@ fn requests_are_refused_by_name() {
 		assert_noop!(call(model, x(), job_spec(2 * PRICE, 3)), err(Error::NotEnoughProviders));
 		let poor = acc(20);
 		assert_noop!(
-			Inference::request_job(RuntimeOrigin::signed(poor), model, x(), job_spec(10_000, 1)),
+			Inference::request_job(
+				RuntimeOrigin::signed(poor),
+				model,
+				x().into(),
+				job_spec(10_000, 1)
+			),
 			err(Error::CannotHoldFee)
 		);
 
@@ -143,7 +148,7 @@ fn revoked_lineages_and_missing_usage_licenses_are_refused() {
 		let (model, _) = lineage();
 		let x = || input([1.0, 2.0, 3.0, 4.0]);
 		let call = |model, spec| {
-			Inference::request_job(RuntimeOrigin::signed(requester()), model, x(), spec)
+			Inference::request_job(RuntimeOrigin::signed(requester()), model, x().into(), spec)
 		};
 		// A dataset whose license forbids inference, and a model trained on it.
 		let dataset = pallet_data_licensing::NextDatasetId::<Test>::get();
@@ -331,7 +336,7 @@ fn outputs_within_the_tolerance_agree() {
 		assert_ok!(Inference::request_job(
 			RuntimeOrigin::signed(requester()),
 			model,
-			input([1.0, 2.0, 3.0, 4.0]),
+			input([1.0, 2.0, 3.0, 4.0]).into(),
 			JobSpec { tolerance, ..job_spec(10_000, 2) }
 		));
 		let assigned: Vec<AccountId> =
@@ -392,7 +397,7 @@ fn deadlines_are_bounded_per_block() {
 			Inference::request_job(
 				RuntimeOrigin::signed(requester()),
 				model,
-				input([1.0, 2.0, 3.0, 4.0]),
+				input([1.0, 2.0, 3.0, 4.0]).into(),
 				job_spec(10_000, 1)
 			),
 			err(Error::DeadlineFull)
@@ -705,18 +710,18 @@ fn requests_and_receipts_are_charged_for_what_they_read_not_the_worst_case() {
 		assert_eq!(<ModelProvenance as ModelInspect<_, _, _>>::lineage_size(model), (1, 1));
 		let x = input([1.0, 2.0, 3.0, 4.0]);
 		let declared =
-			Call::<Test>::request_job { model, input: x.clone(), spec: job_spec(10_000, 2) }
+			Call::<Test>::request_job { model, input: x.clone().into(), spec: job_spec(10_000, 2) }
 				.get_dispatch_info()
 				.call_weight;
 		let job = NextJobId::<Test>::get();
 		let post = Inference::request_job(
 			RuntimeOrigin::signed(requester()),
 			model,
-			x.clone(),
+			x.clone().into(),
 			job_spec(10_000, 2),
 		)
 		.unwrap();
-		let charged = Pallet::<Test>::request_weight(5, (1, 1), x.encoded_size() as u32);
+		let charged = Pallet::<Test>::request_weight(5, (1, 1), Some(x.encoded_size() as u32));
 		assert_eq!(post.actual_weight, Some(charged));
 		assert!(charged.all_lte(declared) && charged.ref_time() < declared.ref_time());
 

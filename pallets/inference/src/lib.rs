@@ -16,6 +16,15 @@
 //! is settled by bisecting the two runs' checkpoints down to the one segment of the model's graph
 //! a referee re-runs (the [`audit`] module, `docs/verification.md`).
 //!
+//! ## Sealed jobs
+//!
+//! A job's input may be sealed: off chain, encrypted, named on chain only by hashes and a size.
+//! Only providers with an encryption key are assigned, each granted the content key; the
+//! requester delivers it wrapped to each ([`Pallet::deliver_keys`]); providers answer with sealed
+//! receipts whose outputs stay off chain, sealed to the requester, or report why they cannot run
+//! the job. A key never delivered ends the job `Withheld` with its providers compensated (the
+//! [`sealed`] module, `docs/privacy.md`).
+//!
 //! ## Node probe
 //!
 //! An operator can check what their node's offchain worker can do, end to end through the same
@@ -43,9 +52,12 @@ mod benchmarking;
 mod dispute_tests;
 pub mod encryption;
 mod functions;
+pub mod sealed;
+#[cfg(test)]
+mod sealed_tests;
 pub use audit::AuditOf;
 pub(crate) use audit::AuditStep;
-pub(crate) use functions::SettleStep;
+pub(crate) use functions::{ReceiptOutput, SettleStep};
 #[cfg(test)]
 mod job_tests;
 #[cfg(test)]
@@ -420,6 +432,43 @@ pub mod pallet {
 	pub type SegmentInputs<T: Config> =
 		StorageMap<_, Twox64Concat, JobId, SegmentInput<T::AccountId, BalanceOf<T>>, OptionQuery>;
 
+	/// The sealed input of each sealed job (removed when the job is pruned).
+	#[pallet::storage]
+	pub type SealedInputs<T: Config> =
+		StorageMap<_, Twox64Concat, JobId, cairn_inference::seal::SealedInput, OptionQuery>;
+
+	/// The parties of each sealed job that may open its content key, with the key wrapped to
+	/// each once its requester delivered it (removed when the job is pruned).
+	#[pallet::storage]
+	pub type KeyGrants<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		JobId,
+		Blake2_128Concat,
+		T::AccountId,
+		KeyGrant<BlockNumberFor<T>>,
+		OptionQuery,
+	>;
+
+	/// The sealed outputs of each receipt of a sealed job (removed when its job is pruned; the
+	/// output hash stays in the receipt).
+	#[pallet::storage]
+	pub type SealedOutputs<T: Config> =
+		StorageMap<_, Twox64Concat, ReceiptId, cairn_inference::seal::SealedOutput, OptionQuery>;
+
+	/// Why an assigned party could not run a sealed job, as it reported (removed when the job is
+	/// pruned).
+	#[pallet::storage]
+	pub type UnusableReports<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		JobId,
+		Blake2_128Concat,
+		T::AccountId,
+		cairn_inference::seal::UnusableReason,
+		OptionQuery,
+	>;
+
 	/// Each account's blob quota: how many bytes of sealed job data it may keep in a node's blob
 	/// store, and the deposit held for it.
 	#[pallet::storage]
@@ -633,6 +682,33 @@ pub mod pallet {
 			/// The deposit held now.
 			deposit: BalanceOf<T>,
 		},
+		/// The requester of a sealed job delivered its content key, wrapped, to parties granted
+		/// it.
+		KeysDelivered {
+			/// The job.
+			job: JobId,
+			/// The parties it was delivered to.
+			recipients: BoundedVec<T::AccountId, ConstU32<MAX_KEY_GRANTS>>,
+		},
+		/// An assigned party reported that it cannot run a sealed job.
+		InputUnusable {
+			/// The job.
+			job: JobId,
+			/// The party.
+			provider: T::AccountId,
+			/// Why.
+			reason: cairn_inference::seal::UnusableReason,
+		},
+		/// A provider assigned to a sealed job whose content key was never delivered to it was
+		/// compensated its price from the requester's held fee.
+		ProviderCompensated {
+			/// The job.
+			job: JobId,
+			/// The provider.
+			provider: T::AccountId,
+			/// The amount.
+			amount: BalanceOf<T>,
+		},
 		/// A settled job past its retention period was pruned; its receipt records stay.
 		JobPruned {
 			/// The job.
@@ -746,6 +822,24 @@ pub mod pallet {
 		BlobQuotaTooLarge,
 		/// The caller cannot hold the deposit of the blob quota.
 		CannotHoldQuotaDeposit,
+		/// The sealed input's output key is not a usable X25519 key (a point of small order).
+		InvalidOutputKey,
+		/// The sealed input's blob is empty or larger than `MAX_SEALED_INPUT_BYTES`.
+		InvalidSealedBlob,
+		/// The caller is not the job's requester.
+		NotRequester,
+		/// The job's input is inline, not sealed.
+		NotSealed,
+		/// The job is sealed: its outputs are sealed too, and none of its tensors go on chain.
+		JobIsSealed,
+		/// The account holds no key grant for the job.
+		NoKeyGrant,
+		/// The content key was delivered to that party already.
+		KeyAlreadyDelivered,
+		/// The content key was not delivered to the caller yet.
+		KeyNotDelivered,
+		/// The sealed output blob is empty.
+		InvalidSealedOutput,
 	}
 
 	#[pallet::hooks]
@@ -805,29 +899,33 @@ pub mod pallet {
 		///
 		/// - `model`: an active model whose lineage is clean and whose upstream licenses allow
 		///   inference; with `spec.usage_license` where its terms require one.
-		/// - `input`: a canonical tensor set fitting the model's inputs, at most 1 MiB encoded.
+		/// - `input`: `Inline`, a canonical tensor set fitting the model's inputs, at most 1 MiB
+		///   encoded; or `Sealed`, the hashes and size of a sealed input blob and the requester's
+		///   key for the outputs: only providers with an encryption key are assigned, each
+		///   granted the content key, which the requester then delivers with
+		///   [`Pallet::deliver_keys`].
 		/// - `spec`: fee ceiling, redundancy (1 to 5), deadline (blocks), execution provider,
 		///   tolerance.
 		///
 		/// Emits `JobRequested`.
 		///
 		/// Weight: O(p + a + l + i) in the providers registered for the execution provider, the
-		/// model's ancestors and upstream licenses, and the input's size; charged for
+		/// model's ancestors and upstream licenses, and an inline input's size; charged for
 		/// `MaxCandidates` and the largest lineage, refunded to what the request read.
 		#[pallet::call_index(0)]
 		#[pallet::weight(Pallet::<T>::request_weight(
 			T::MaxCandidates::get(),
 			Pallet::<T>::largest_lineage(),
-			input.encoded_size() as u32,
+			input.inline_bytes(),
 		))]
 		pub fn request_job(
 			origin: OriginFor<T>,
 			model: ModelId,
-			input: TensorSet,
+			input: JobInput,
 			spec: JobSpecOf<T>,
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			let input_bytes = input.encoded_size() as u32;
+			let input_bytes = input.inline_bytes();
 			let (_, scanned) = Self::do_request_job(who, model, input, spec)?;
 			let lineage = T::Models::lineage_size(model);
 			Ok(Some(Self::request_weight(scanned, lineage, input_bytes)).into())
@@ -874,7 +972,7 @@ pub mod pallet {
 				who,
 				job,
 				output_hash,
-				outputs,
+				ReceiptOutput::Inline(outputs),
 				checkpoints,
 				execution_provider,
 				runtime_version,
@@ -1057,6 +1155,103 @@ pub mod pallet {
 		pub fn set_blob_quota(origin: OriginFor<T>, bytes: u64) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_set_blob_quota(&who, bytes)
+		}
+
+		/// Deliver a sealed job's content key to parties granted it: each envelope wraps the
+		/// key to the party's granted encryption key, bound to the job, the model, the party's
+		/// account, the key's epoch and the party's role (see `docs/privacy.md`). The chain
+		/// cannot open envelopes; a party whose envelope does not open reports
+		/// `CannotDecrypt` with [`Pallet::report_unusable`].
+		///
+		/// Origin must be signed by the job's requester, while the job is live.
+		///
+		/// - `envelopes`: (party, envelope) for parties holding a grant not yet delivered.
+		///
+		/// Emits `KeysDelivered`.
+		///
+		/// Weight: O(n) in the envelopes.
+		#[pallet::call_index(10)]
+		#[pallet::weight(T::WeightInfo::deliver_keys(envelopes.len() as u32))]
+		pub fn deliver_keys(
+			origin: OriginFor<T>,
+			job: JobId,
+			envelopes: BoundedVec<
+				(T::AccountId, cairn_inference::seal::KeyEnvelope),
+				ConstU32<MAX_KEY_GRANTS>,
+			>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_deliver_keys(&who, job, envelopes)
+		}
+
+		/// Submit a signed receipt for a sealed job: as [`Pallet::submit_receipt`], but the
+		/// outputs stay off chain, sealed to the requester's output key and served by the
+		/// provider's node; the receipt names their plaintext hash and the sealed blob. Receipts
+		/// of a sealed job agree when their output hashes are equal.
+		///
+		/// Origin must be signed by an assigned provider (or referee) of a live sealed job that
+		/// has not answered yet.
+		///
+		/// - `output_hash`: SHA-256 of the canonical plaintext outputs.
+		/// - `output`: the sealed output blob and its content key wrapped to the requester.
+		/// - `checkpoints`, `execution_provider`, `runtime_version`, `elapsed_micros`: as for a
+		///   receipt.
+		///
+		/// Emits `ReceiptSubmitted`, and the settlement events with the last receipt.
+		///
+		/// Weight: O(k + a + l) in the redundancy and the model's ancestors and upstream
+		/// licenses; charged at the largest, refunded to the work done.
+		#[pallet::call_index(11)]
+		#[pallet::weight(Pallet::<T>::sealed_receipt_weight(
+			MAX_REDUNDANCY,
+			Some(Pallet::<T>::largest_lineage()),
+		).saturating_add(T::OnJobSettled::weight()))]
+		#[allow(clippy::too_many_arguments)]
+		pub fn submit_sealed_receipt(
+			origin: OriginFor<T>,
+			job: JobId,
+			output_hash: TensorSetHash,
+			output: cairn_inference::seal::SealedOutput,
+			checkpoints: Commitment,
+			execution_provider: ExecutionProvider,
+			runtime_version: RuntimeVersion,
+			elapsed_micros: u64,
+		) -> DispatchResultWithPostInfo {
+			let who = ensure_signed(origin)?;
+			let (_, weight) = Self::do_submit_receipt(
+				who,
+				job,
+				output_hash,
+				ReceiptOutput::Sealed(output),
+				checkpoints,
+				execution_provider,
+				runtime_version,
+				elapsed_micros,
+			)?;
+			Ok(Some(weight).into())
+		}
+
+		/// Report that the caller cannot run a sealed job it is assigned to (or a referee of),
+		/// for a named reason: no peer served the blob, the blob's hash did not match, the key
+		/// or blob did not open, or the plaintext did not match the request. The report is the
+		/// caller's answer: it is neither paid nor slashed for the job, and the job ends
+		/// `Unusable` when every assigned provider reports. Counts as the caller's heartbeat.
+		///
+		/// Origin must be signed by an assigned provider (or referee) of a live sealed job that
+		/// has not answered, after its content key was delivered.
+		///
+		/// Emits `InputUnusable`.
+		///
+		/// Weight: O(1).
+		#[pallet::call_index(12)]
+		#[pallet::weight(T::WeightInfo::report_unusable())]
+		pub fn report_unusable(
+			origin: OriginFor<T>,
+			job: JobId,
+			reason: cairn_inference::seal::UnusableReason,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_report_unusable(&who, job, reason)
 		}
 	}
 

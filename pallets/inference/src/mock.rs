@@ -562,7 +562,7 @@ pub fn request(model: ModelId, max_fee: Balance, k: u32) -> JobId {
 	assert_ok!(Inference::request_job(
 		RuntimeOrigin::signed(requester()),
 		model,
-		input([1.0, 2.0, 3.0, 4.0]),
+		input([1.0, 2.0, 3.0, 4.0]).into(),
 		job_spec(max_fee, k)
 	));
 	id

@@ -1,7 +1,8 @@
 //! Data types of inference jobs and receipts.
 
 use cairn_inference::{
-	Commitment, ExecutionProvider, ModelHash, RuntimeVersion, TensorSetHash, Tolerance,
+	seal::{EncryptionPublicKey, KeyEnvelope, KeyRole, SealedInput},
+	Commitment, ExecutionProvider, ModelHash, RuntimeVersion, TensorSet, TensorSetHash, Tolerance,
 };
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{pallet_prelude::ConstU32, BoundedVec};
@@ -36,6 +37,57 @@ pub const MAX_REFEREES: u32 = 3;
 
 /// The most jobs whose deadline falls in one block.
 pub const MAX_JOBS_PER_DEADLINE: u32 = 32;
+
+/// The most parties of one sealed job a content key is granted to at once: its providers and a
+/// dispute's referees.
+pub const MAX_KEY_GRANTS: u32 = MAX_REDUNDANCY + MAX_REFEREES;
+
+/// A job's input as requested.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, Debug)]
+pub enum JobInput {
+	/// A public tensor set, carried in the request and kept on chain until settlement.
+	#[codec(index = 0)]
+	Inline(TensorSet),
+	/// A sealed input: off chain, encrypted; the chain keeps hashes, a size and wrapped keys.
+	#[codec(index = 1)]
+	Sealed(SealedInput),
+}
+
+impl JobInput {
+	/// The encoded size of an inline input; `None` for a sealed one.
+	pub fn inline_bytes(&self) -> Option<u32> {
+		match self {
+			JobInput::Inline(input) => Some(input.encoded_size() as u32),
+			JobInput::Sealed(_) => None,
+		}
+	}
+}
+
+impl From<TensorSet> for JobInput {
+	fn from(input: TensorSet) -> Self {
+		JobInput::Inline(input)
+	}
+}
+
+/// A party's access to a sealed job's content key: the encryption key it was granted to (as
+/// the compute registry had it when the party was assigned) and, once delivered, the content
+/// key wrapped to it.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct KeyGrant<BlockNumber> {
+	/// The party's X25519 key.
+	pub key: EncryptionPublicKey,
+	/// Its epoch in the compute registry.
+	pub epoch: u32,
+	/// Why the party gets the key.
+	pub role: KeyRole,
+	/// The content key wrapped to `key` (bound to the job, model, party, epoch and role), once
+	/// delivered.
+	pub envelope: Option<KeyEnvelope>,
+	/// Block of the grant.
+	pub granted_at: BlockNumber,
+}
 
 /// A job's input: a canonical SCALE-encoded `TensorSet`.
 pub type EncodedInput = BoundedVec<u8, ConstU32<MAX_INPUT_BYTES>>;
@@ -106,6 +158,14 @@ pub enum JobStatus {
 	/// agreeing result decides who was right.
 	#[codec(index = 4)]
 	Disputed,
+	/// A sealed job whose requester did not deliver the content key to an assigned provider
+	/// that answered nothing: those providers were compensated their price, the rest refunded.
+	#[codec(index = 5)]
+	Withheld,
+	/// A sealed job whose assigned providers all reported its input unusable (see
+	/// [`cairn_inference::seal::UnusableReason`]): refunded, nobody paid or slashed.
+	#[codec(index = 6)]
+	Unusable,
 }
 
 impl JobStatus {
@@ -218,6 +278,13 @@ pub enum ProviderResult {
 	/// recorded as a lost dispute.
 	#[codec(index = 4)]
 	DisputeLost,
+	/// Its sealed job's content key was never delivered to it: compensated its price (no
+	/// royalties), not slashed.
+	#[codec(index = 5)]
+	Withheld,
+	/// It reported its sealed job's input unusable: not paid, not slashed.
+	#[codec(index = 6)]
+	ReportedUnusable,
 }
 
 /// The most audit steps (draws and deadlines) that fall in one block.
@@ -436,4 +503,8 @@ pub enum AuditSkipReason {
 	/// No other provider was eligible and priced at most the audit reward.
 	#[codec(index = 1)]
 	NoAuditor,
+	/// The job is sealed: its outputs are not on chain for an auditor's to be compared with
+	/// under its tolerance (sealed audits are not built yet).
+	#[codec(index = 2)]
+	Sealed,
 }

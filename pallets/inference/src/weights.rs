@@ -56,6 +56,14 @@ pub trait WeightInfo {
 	fn submit_referee_answer() -> Weight;
 	/// Weight of `close_audit_at_deadline`.
 	fn close_audit_at_deadline() -> Weight;
+	/// Weight of `request_sealed_job`.
+	fn request_sealed_job(p: u32, ) -> Weight;
+	/// Weight of `deliver_keys`.
+	fn deliver_keys(n: u32, ) -> Weight;
+	/// Weight of `submit_sealed_receipt`.
+	fn submit_sealed_receipt(k: u32, ) -> Weight;
+	/// Weight of `report_unusable`.
+	fn report_unusable() -> Weight;
 }
 
 /// Weights measured for `pallet_inference`, with the runtime's database weights.
@@ -90,11 +98,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[5, 512]`.
 	/// The range of component `i` is `[64, 1048576]`.
 	fn request_job(p: u32, i: u32, ) -> Weight {
-		// Proof size: measured `2420`, estimated `40430` bytes.
-		// Minimum execution time: 4_154_254_000 picoseconds.
-		Weight::from_parts(636_734_787, 40430)
-			.saturating_add(Weight::from_parts(7_257_769, 0).saturating_mul(p.into()))
-			.saturating_add(Weight::from_parts(12_258, 0).saturating_mul(i.into()))
+		// Proof size: measured `2453`, estimated `40430` bytes.
+		// Minimum execution time: 3_955_837_000 picoseconds.
+		Weight::from_parts(4_046_893_000, 40430)
+			.saturating_add(Weight::from_parts(2_718_674, 0).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(9_800, 0).saturating_mul(i.into()))
 			.saturating_add(T::DbWeight::get().reads(13_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(16_u64))
@@ -107,9 +115,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `a` is `[0, 128]`.
 	fn check_ancestors(a: u32, ) -> Weight {
 		// Proof size: measured `863`, estimated `19229` bytes.
-		// Minimum execution time: 27_041_000 picoseconds.
-		Weight::from_parts(17_284_337, 19229)
-			.saturating_add(Weight::from_parts(5_450_099, 0).saturating_mul(a.into()))
+		// Minimum execution time: 26_129_000 picoseconds.
+		Weight::from_parts(25_179_743, 19229)
+			.saturating_add(Weight::from_parts(4_688_816, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(Weight::from_parts(0, 9860).saturating_mul(a.into()))
@@ -125,23 +133,25 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[0, 64]`.
 	fn check_licenses(l: u32, ) -> Weight {
 		// Proof size: measured `1787`, estimated `40430` bytes.
-		// Minimum execution time: 41_322_000 picoseconds.
-		Weight::from_parts(35_128_566, 40430)
-			.saturating_add(Weight::from_parts(15_207_742, 0).saturating_mul(l.into()))
+		// Minimum execution time: 39_569_000 picoseconds.
+		Weight::from_parts(35_037_984, 40430)
+			.saturating_add(Weight::from_parts(13_305_987, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(l.into())))
 			.saturating_add(Weight::from_parts(0, 3667).saturating_mul(l.into()))
 	}
 	/// Storage: `Inference::Jobs` (r:1 w:1)
 	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(666), added: 3141, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::SealedInputs` (r:1 w:0)
+	/// Proof: `Inference::SealedInputs` (`max_values`: None, `max_size`: Some(116), added: 2591, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::NextReceiptId` (r:1 w:1)
 	/// Proof: `Inference::NextReceiptId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `ComputeRegistry::Providers` (r:5 w:5)
 	/// Proof: `ComputeRegistry::Providers` (`max_values`: None, `max_size`: Some(547), added: 3022, mode: `MaxEncodedLen`)
-	/// Storage: `Inference::ReceiptOutputs` (r:4 w:1)
-	/// Proof: `Inference::ReceiptOutputs` (`max_values`: None, `max_size`: Some(16404), added: 18879, mode: `MaxEncodedLen`)
 	/// Storage: `ModelProvenance::Upstreams` (r:1 w:0)
 	/// Proof: `ModelProvenance::Upstreams` (`max_values`: None, `max_size`: Some(15764), added: 18239, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::ReceiptOutputs` (r:4 w:1)
+	/// Proof: `Inference::ReceiptOutputs` (`max_values`: None, `max_size`: Some(16404), added: 18879, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Receipts` (r:4 w:1)
 	/// Proof: `Inference::Receipts` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Deadlines` (r:1 w:1)
@@ -174,15 +184,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `k` is `[1, 5]`.
 	fn submit_receipt(o: u32, k: u32, ) -> Weight {
 		// Proof size: measured `0`, estimated `19229` bytes.
-		// Minimum execution time: 575_634_000 picoseconds.
-		Weight::from_parts(334_368_282, 19229)
-			.saturating_add(Weight::from_parts(20_338, 0).saturating_mul(o.into()))
-			.saturating_add(Weight::from_parts(82_793_976, 0).saturating_mul(k.into()))
-			.saturating_add(T::DbWeight::get().reads(13_u64))
+		// Minimum execution time: 550_366_000 picoseconds.
+		Weight::from_parts(116_302_268, 19229)
+			.saturating_add(Weight::from_parts(24_630, 0).saturating_mul(o.into()))
+			.saturating_add(Weight::from_parts(100_254_234, 0).saturating_mul(k.into()))
+			.saturating_add(T::DbWeight::get().reads(14_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(k.into())))
 			.saturating_add(T::DbWeight::get().writes(17_u64))
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(k.into())))
-			.saturating_add(Weight::from_parts(0, 16525).saturating_mul(k.into()))
+			.saturating_add(Weight::from_parts(0, 16435).saturating_mul(k.into()))
 	}
 	/// Storage: `ModelProvenance::Models` (r:1 w:0)
 	/// Proof: `ModelProvenance::Models` (`max_values`: None, `max_size`: Some(7385), added: 9860, mode: `MaxEncodedLen`)
@@ -195,9 +205,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `a` is `[0, 128]`.
 	fn pay_ancestor_royalties(a: u32, ) -> Weight {
 		// Proof size: measured `1928`, estimated `19229` bytes.
-		// Minimum execution time: 61_712_000 picoseconds.
-		Weight::from_parts(70_652_975, 19229)
-			.saturating_add(Weight::from_parts(42_083_985, 0).saturating_mul(a.into()))
+		// Minimum execution time: 57_627_000 picoseconds.
+		Weight::from_parts(52_866_880, 19229)
+			.saturating_add(Weight::from_parts(39_566_896, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -219,9 +229,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[0, 64]`.
 	fn pay_licensor_royalties(l: u32, ) -> Weight {
 		// Proof size: measured `2366`, estimated `19229` bytes.
-		// Minimum execution time: 174_131_000 picoseconds.
-		Weight::from_parts(181_611_299, 19229)
-			.saturating_add(Weight::from_parts(47_104_895, 0).saturating_mul(l.into()))
+		// Minimum execution time: 173_451_000 picoseconds.
+		Weight::from_parts(191_749_391, 19229)
+			.saturating_add(Weight::from_parts(46_490_300, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(l.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
@@ -231,9 +241,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `ComputeRegistry::Providers` (r:1 w:1)
 	/// Proof: `ComputeRegistry::Providers` (`max_values`: None, `max_size`: Some(547), added: 3022, mode: `MaxEncodedLen`)
 	fn heartbeat() -> Weight {
-		// Proof size: measured `275`, estimated `4012` bytes.
-		// Minimum execution time: 11_467_000 picoseconds.
-		Weight::from_parts(12_439_000, 4012)
+		// Proof size: measured `308`, estimated `4012` bytes.
+		// Minimum execution time: 10_816_000 picoseconds.
+		Weight::from_parts(11_788_000, 4012)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -242,9 +252,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `ComputeRegistry::EncryptionKeys` (r:1 w:1)
 	/// Proof: `ComputeRegistry::EncryptionKeys` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
 	fn publish_encryption_key() -> Weight {
-		// Proof size: measured `387`, estimated `4012` bytes.
-		// Minimum execution time: 15_944_000 picoseconds.
-		Weight::from_parts(17_407_000, 4012)
+		// Proof size: measured `424`, estimated `4012` bytes.
+		// Minimum execution time: 15_173_000 picoseconds.
+		Weight::from_parts(16_265_000, 4012)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -256,8 +266,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(247), added: 2722, mode: `MaxEncodedLen`)
 	fn set_blob_quota() -> Weight {
 		// Proof size: measured `473`, estimated `3712` bytes.
-		// Minimum execution time: 52_939_000 picoseconds.
-		Weight::from_parts(56_104_000, 3712)
+		// Minimum execution time: 49_655_000 picoseconds.
+		Weight::from_parts(52_880_000, 3712)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -271,6 +281,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::Receipts` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::ReceiptOutputs` (r:128 w:0)
 	/// Proof: `Inference::ReceiptOutputs` (`max_values`: None, `max_size`: Some(16404), added: 18879, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::UnusableReports` (r:32 w:0)
+	/// Proof: `Inference::UnusableReports` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::KeyGrants` (r:32 w:0)
+	/// Proof: `Inference::KeyGrants` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
 	/// Storage: `ComputeRegistry::Providers` (r:46 w:46)
 	/// Proof: `ComputeRegistry::Providers` (`max_values`: None, `max_size`: Some(547), added: 3022, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
@@ -293,12 +307,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::JobInputs` (`max_values`: None, `max_size`: Some(1048596), added: 1051071, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 32]`.
 	fn on_initialize(n: u32, ) -> Weight {
-		// Proof size: measured `117290`, estimated `520000` bytes.
-		// Minimum execution time: 10_827_000 picoseconds.
-		Weight::from_parts(1_922_019_826, 520000)
-			.saturating_add(Weight::from_parts(8_931_048_579, 0).saturating_mul(n.into()))
+		// Proof size: measured `117519`, estimated `520000` bytes.
+		// Minimum execution time: 7_522_000 picoseconds.
+		Weight::from_parts(7_992_000, 520000)
+			.saturating_add(Weight::from_parts(7_712_652_037, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(225_u64))
-			.saturating_add(T::DbWeight::get().reads((18_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().reads((20_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(137_u64))
 			.saturating_add(T::DbWeight::get().writes((13_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 75516).saturating_mul(n.into()))
@@ -309,6 +323,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::Receipts` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::ReceiptOutputs` (r:5 w:0)
 	/// Proof: `Inference::ReceiptOutputs` (`max_values`: None, `max_size`: Some(16404), added: 18879, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::SealedInputs` (r:1 w:0)
+	/// Proof: `Inference::SealedInputs` (`max_values`: None, `max_size`: Some(116), added: 2591, mode: `MaxEncodedLen`)
 	/// Storage: `ModelProvenance::Models` (r:1 w:0)
 	/// Proof: `ModelProvenance::Models` (`max_values`: None, `max_size`: Some(7385), added: 9860, mode: `MaxEncodedLen`)
 	/// Storage: `ModelProvenance::Upstreams` (r:1 w:0)
@@ -329,11 +345,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::AssignedJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `p` is `[8, 512]`.
 	fn open_dispute(p: u32, ) -> Weight {
-		// Proof size: measured `97217`, estimated `235678` bytes.
-		// Minimum execution time: 1_246_521_000 picoseconds.
-		Weight::from_parts(1_964_837_020, 235678)
-			.saturating_add(Weight::from_parts(7_053_271, 0).saturating_mul(p.into()))
-			.saturating_add(T::DbWeight::get().reads(145_u64))
+		// Proof size: measured `97250`, estimated `235678` bytes.
+		// Minimum execution time: 1_226_471_000 picoseconds.
+		Weight::from_parts(1_151_076_246, 235678)
+			.saturating_add(Weight::from_parts(9_082_373, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(146_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(18_u64))
 			.saturating_add(Weight::from_parts(0, 3019).saturating_mul(p.into()))
@@ -365,9 +381,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Inference::JobInputs` (r:0 w:1)
 	/// Proof: `Inference::JobInputs` (`max_values`: None, `max_size`: Some(1048596), added: 1051071, mode: `MaxEncodedLen`)
 	fn resolve_dispute() -> Weight {
-		// Proof size: measured `136992`, estimated `526796` bytes.
-		// Minimum execution time: 8_511_053_000 picoseconds.
-		Weight::from_parts(9_395_321_000, 526796)
+		// Proof size: measured `137025`, estimated `526796` bytes.
+		// Minimum execution time: 9_098_905_000 picoseconds.
+		Weight::from_parts(9_777_974_000, 526796)
 			.saturating_add(T::DbWeight::get().reads(362_u64))
 			.saturating_add(T::DbWeight::get().writes(224_u64))
 	}
@@ -375,18 +391,22 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(666), added: 3141, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Audits` (r:1 w:1)
 	/// Proof: `Inference::Audits` (`max_values`: None, `max_size`: Some(213), added: 2688, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::SealedInputs` (r:1 w:0)
+	/// Proof: `Inference::SealedInputs` (`max_values`: None, `max_size`: Some(116), added: 2591, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(247), added: 2722, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::ReceiptOutputs` (r:0 w:8)
 	/// Proof: `Inference::ReceiptOutputs` (`max_values`: None, `max_size`: Some(16404), added: 18879, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::SealedOutputs` (r:0 w:8)
+	/// Proof: `Inference::SealedOutputs` (`max_values`: None, `max_size`: Some(144), added: 2619, mode: `MaxEncodedLen`)
 	fn prune_job() -> Weight {
 		// Proof size: measured `2094`, estimated `4131` bytes.
-		// Minimum execution time: 126_500_000 picoseconds.
-		Weight::from_parts(153_610_000, 4131)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
-			.saturating_add(T::DbWeight::get().writes(12_u64))
+		// Minimum execution time: 139_329_000 picoseconds.
+		Weight::from_parts(166_439_000, 4131)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().writes(20_u64))
 	}
 	/// Storage: UNKNOWN KEY `0x3f3b1db5533609a63ddaa4c2f701a559` (r:1 w:0)
 	/// Proof: UNKNOWN KEY `0x3f3b1db5533609a63ddaa4c2f701a559` (r:1 w:0)
@@ -396,8 +416,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::Audits` (`max_values`: None, `max_size`: Some(213), added: 2688, mode: `MaxEncodedLen`)
 	fn draw_audit() -> Weight {
 		// Proof size: measured `0`, estimated `3465` bytes.
-		// Minimum execution time: 6_931_000 picoseconds.
-		Weight::from_parts(8_933_000, 3465)
+		// Minimum execution time: 6_469_000 picoseconds.
+		Weight::from_parts(7_711_000, 3465)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -419,10 +439,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::Audits` (`max_values`: None, `max_size`: Some(213), added: 2688, mode: `MaxEncodedLen`)
 	/// The range of component `p` is `[3, 512]`.
 	fn open_audit(p: u32, ) -> Weight {
-		// Proof size: measured `1478`, estimated `19860` bytes.
-		// Minimum execution time: 65_458_000 picoseconds.
-		Weight::from_parts(204_560_414, 19860)
-			.saturating_add(Weight::from_parts(8_867_884, 0).saturating_mul(p.into()))
+		// Proof size: measured `1511`, estimated `19860` bytes.
+		// Minimum execution time: 60_821_000 picoseconds.
+		Weight::from_parts(14_810_958, 19860)
+			.saturating_add(Weight::from_parts(7_980_737, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -452,10 +472,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::RevealedLeaves` (`max_values`: None, `max_size`: Some(570), added: 3045, mode: `MaxEncodedLen`)
 	/// The range of component `o` is `[64, 16384]`.
 	fn submit_audit(o: u32, ) -> Weight {
-		// Proof size: measured `1645`, estimated `2100685` bytes.
-		// Minimum execution time: 110_826_000 picoseconds.
-		Weight::from_parts(117_212_869, 2100685)
-			.saturating_add(Weight::from_parts(13_529, 0).saturating_mul(o.into()))
+		// Proof size: measured `1678`, estimated `2100685` bytes.
+		// Minimum execution time: 110_837_000 picoseconds.
+		Weight::from_parts(115_929_368, 2100685)
+			.saturating_add(Weight::from_parts(13_281, 0).saturating_mul(o.into()))
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(10_u64))
 	}
@@ -479,10 +499,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::AuditTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `p` is `[3, 512]`.
 	fn reveal_checkpoints(p: u32, ) -> Weight {
-		// Proof size: measured `2179`, estimated `19860` bytes.
-		// Minimum execution time: 124_407_000 picoseconds.
-		Weight::from_parts(82_976_613, 19860)
-			.saturating_add(Weight::from_parts(7_922_008, 0).saturating_mul(p.into()))
+		// Proof size: measured `2212`, estimated `19860` bytes.
+		// Minimum execution time: 121_743_000 picoseconds.
+		Weight::from_parts(141_710_748, 19860)
+			.saturating_add(Weight::from_parts(7_566_415, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
@@ -503,9 +523,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `b` is `[64, 2097152]`.
 	fn post_segment_input(b: u32, ) -> Weight {
 		// Proof size: measured `1551`, estimated `2100685` bytes.
-		// Minimum execution time: 78_458_000 picoseconds.
-		Weight::from_parts(108_704_000, 2100685)
-			.saturating_add(Weight::from_parts(13_183, 0).saturating_mul(b.into()))
+		// Minimum execution time: 72_699_000 picoseconds.
+		Weight::from_parts(62_761_962, 2100685)
+			.saturating_add(Weight::from_parts(12_069, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -530,9 +550,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Inference::JobInputs` (r:0 w:1)
 	/// Proof: `Inference::JobInputs` (`max_values`: None, `max_size`: Some(1048596), added: 1051071, mode: `MaxEncodedLen`)
 	fn submit_referee_answer() -> Weight {
-		// Proof size: measured `4025`, estimated `2100685` bytes.
-		// Minimum execution time: 252_459_000 picoseconds.
-		Weight::from_parts(286_429_000, 2100685)
+		// Proof size: measured `4058`, estimated `2100685` bytes.
+		// Minimum execution time: 238_057_000 picoseconds.
+		Weight::from_parts(258_408_000, 2100685)
 			.saturating_add(T::DbWeight::get().reads(16_u64))
 			.saturating_add(T::DbWeight::get().writes(19_u64))
 	}
@@ -555,52 +575,181 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Inference::JobInputs` (r:0 w:1)
 	/// Proof: `Inference::JobInputs` (`max_values`: None, `max_size`: Some(1048596), added: 1051071, mode: `MaxEncodedLen`)
 	fn close_audit_at_deadline() -> Weight {
-		// Proof size: measured `2226`, estimated `2100685` bytes.
-		// Minimum execution time: 135_884_000 picoseconds.
-		Weight::from_parts(146_320_000, 2100685)
+		// Proof size: measured `2259`, estimated `2100685` bytes.
+		// Minimum execution time: 131_277_000 picoseconds.
+		Weight::from_parts(138_989_000, 2100685)
 			.saturating_add(T::DbWeight::get().reads(12_u64))
 			.saturating_add(T::DbWeight::get().writes(13_u64))
+	}
+	/// Storage: `ModelProvenance::Models` (r:4 w:0)
+	/// Proof: `ModelProvenance::Models` (`max_values`: None, `max_size`: Some(7385), added: 9860, mode: `MaxEncodedLen`)
+	/// Storage: `ModelProvenance::Upstreams` (r:1 w:0)
+	/// Proof: `ModelProvenance::Upstreams` (`max_values`: None, `max_size`: Some(15764), added: 18239, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::NextJobId` (r:1 w:1)
+	/// Proof: `Inference::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: UNKNOWN KEY `0x3f3b1db5533609a63ddaa4c2f701a559` (r:1 w:0)
+	/// Proof: UNKNOWN KEY `0x3f3b1db5533609a63ddaa4c2f701a559` (r:1 w:0)
+	/// Storage: `System::ParentHash` (r:1 w:0)
+	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `ComputeRegistry::ProvidersByExecutionProvider` (r:1 w:0)
+	/// Proof: `ComputeRegistry::ProvidersByExecutionProvider` (`max_values`: None, `max_size`: Some(16395), added: 18870, mode: `MaxEncodedLen`)
+	/// Storage: `ComputeRegistry::Providers` (r:512 w:5)
+	/// Proof: `ComputeRegistry::Providers` (`max_values`: None, `max_size`: Some(547), added: 3022, mode: `MaxEncodedLen`)
+	/// Storage: `ComputeRegistry::EncryptionKeys` (r:512 w:0)
+	/// Proof: `ComputeRegistry::EncryptionKeys` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(247), added: 2722, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Deadlines` (r:1 w:1)
+	/// Proof: `Inference::Deadlines` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Jobs` (r:0 w:1)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(666), added: 3141, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::AssignedJobs` (r:0 w:5)
+	/// Proof: `Inference::AssignedJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::SealedInputs` (r:0 w:1)
+	/// Proof: `Inference::SealedInputs` (`max_values`: None, `max_size`: Some(116), added: 2591, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::KeyGrants` (r:0 w:5)
+	/// Proof: `Inference::KeyGrants` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
+	/// The range of component `p` is `[5, 512]`.
+	fn request_sealed_job(p: u32, ) -> Weight {
+		// Proof size: measured `2477`, estimated `40430` bytes.
+		// Minimum execution time: 252_990_000 picoseconds.
+		Weight::from_parts(149_500_583, 40430)
+			.saturating_add(Weight::from_parts(11_608_691, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(14_u64))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(p.into())))
+			.saturating_add(T::DbWeight::get().writes(21_u64))
+			.saturating_add(Weight::from_parts(0, 3019).saturating_mul(p.into()))
+	}
+	/// Storage: `Inference::Jobs` (r:1 w:0)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(666), added: 3141, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::SealedInputs` (r:1 w:0)
+	/// Proof: `Inference::SealedInputs` (`max_values`: None, `max_size`: Some(116), added: 2591, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::KeyGrants` (r:8 w:8)
+	/// Proof: `Inference::KeyGrants` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
+	/// The range of component `n` is `[1, 8]`.
+	fn deliver_keys(n: u32, ) -> Weight {
+		// Proof size: measured `922`, estimated `4131` bytes.
+		// Minimum execution time: 19_970_000 picoseconds.
+		Weight::from_parts(17_047_938, 4131)
+			.saturating_add(Weight::from_parts(4_845_812, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(2_u64))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2673).saturating_mul(n.into()))
+	}
+	/// Storage: `Inference::Jobs` (r:1 w:1)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(666), added: 3141, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::SealedInputs` (r:1 w:0)
+	/// Proof: `Inference::SealedInputs` (`max_values`: None, `max_size`: Some(116), added: 2591, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::NextReceiptId` (r:1 w:1)
+	/// Proof: `Inference::NextReceiptId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `ComputeRegistry::Providers` (r:5 w:5)
+	/// Proof: `ComputeRegistry::Providers` (`max_values`: None, `max_size`: Some(547), added: 3022, mode: `MaxEncodedLen`)
+	/// Storage: `ModelProvenance::Upstreams` (r:1 w:0)
+	/// Proof: `ModelProvenance::Upstreams` (`max_values`: None, `max_size`: Some(15764), added: 18239, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Receipts` (r:4 w:1)
+	/// Proof: `Inference::Receipts` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::ReceiptOutputs` (r:5 w:0)
+	/// Proof: `Inference::ReceiptOutputs` (`max_values`: None, `max_size`: Some(16404), added: 18879, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Deadlines` (r:1 w:1)
+	/// Proof: `Inference::Deadlines` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(247), added: 2722, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:10 w:10)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `ModelProvenance::Models` (r:1 w:0)
+	/// Proof: `ModelProvenance::Models` (`max_values`: None, `max_size`: Some(7385), added: 9860, mode: `MaxEncodedLen`)
+	/// Storage: `Agents::AgentJobs` (r:1 w:0)
+	/// Proof: `Agents::AgentJobs` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::ReceiptsByModel` (r:0 w:1)
+	/// Proof: `Inference::ReceiptsByModel` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::ReceiptCheckpoints` (r:0 w:1)
+	/// Proof: `Inference::ReceiptCheckpoints` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::AssignedJobs` (r:0 w:5)
+	/// Proof: `Inference::AssignedJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::JobInputs` (r:0 w:1)
+	/// Proof: `Inference::JobInputs` (`max_values`: None, `max_size`: Some(1048596), added: 1051071, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::SealedOutputs` (r:0 w:1)
+	/// Proof: `Inference::SealedOutputs` (`max_values`: None, `max_size`: Some(144), added: 2619, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::ReceiptsByProvider` (r:0 w:1)
+	/// Proof: `Inference::ReceiptsByProvider` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: UNKNOWN KEY `0x3f3b1db5533609a63ddaa4c2f701a559` (r:1 w:0)
+	/// Proof: UNKNOWN KEY `0x3f3b1db5533609a63ddaa4c2f701a559` (r:1 w:0)
+	/// The range of component `k` is `[1, 5]`.
+	fn submit_sealed_receipt(k: u32, ) -> Weight {
+		// Proof size: measured `2397`, estimated `19229` bytes.
+		// Minimum execution time: 305_108_000 picoseconds.
+		Weight::from_parts(272_430_747, 19229)
+			.saturating_add(Weight::from_parts(53_845_134, 0).saturating_mul(k.into()))
+			.saturating_add(T::DbWeight::get().reads(13_u64))
+			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(k.into())))
+			.saturating_add(T::DbWeight::get().writes(15_u64))
+			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(k.into())))
+			.saturating_add(Weight::from_parts(0, 18879).saturating_mul(k.into()))
+	}
+	/// Storage: `Inference::Jobs` (r:1 w:1)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(666), added: 3141, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::SealedInputs` (r:1 w:0)
+	/// Proof: `Inference::SealedInputs` (`max_values`: None, `max_size`: Some(116), added: 2591, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::UnusableReports` (r:5 w:1)
+	/// Proof: `Inference::UnusableReports` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::KeyGrants` (r:1 w:0)
+	/// Proof: `Inference::KeyGrants` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
+	/// Storage: `ComputeRegistry::Providers` (r:1 w:1)
+	/// Proof: `ComputeRegistry::Providers` (`max_values`: None, `max_size`: Some(547), added: 3022, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Deadlines` (r:2 w:2)
+	/// Proof: `Inference::Deadlines` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::AssignedJobs` (r:0 w:1)
+	/// Proof: `Inference::AssignedJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	fn report_unusable() -> Weight {
+		// Proof size: measured `1721`, estimated `13690` bytes.
+		// Minimum execution time: 58_228_000 picoseconds.
+		Weight::from_parts(63_795_000, 13690)
+			.saturating_add(T::DbWeight::get().reads(11_u64))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 }
 
 /// The same weights with RocksDB-like database weights, for tests and other runtimes' defaults.
 impl WeightInfo for () {
 	fn request_job(p: u32, i: u32, ) -> Weight {
-		Weight::from_parts(636_734_787, 40430)
-			.saturating_add(Weight::from_parts(7_257_769, 0).saturating_mul(p.into()))
-			.saturating_add(Weight::from_parts(12_258, 0).saturating_mul(i.into()))
+		Weight::from_parts(4_046_893_000, 40430)
+			.saturating_add(Weight::from_parts(2_718_674, 0).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(9_800, 0).saturating_mul(i.into()))
 			.saturating_add(RocksDbWeight::get().reads(13_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(RocksDbWeight::get().writes(16_u64))
 			.saturating_add(Weight::from_parts(0, 3016).saturating_mul(p.into()))
 	}
 	fn check_ancestors(a: u32, ) -> Weight {
-		Weight::from_parts(17_284_337, 19229)
-			.saturating_add(Weight::from_parts(5_450_099, 0).saturating_mul(a.into()))
+		Weight::from_parts(25_179_743, 19229)
+			.saturating_add(Weight::from_parts(4_688_816, 0).saturating_mul(a.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(Weight::from_parts(0, 9860).saturating_mul(a.into()))
 	}
 	fn check_licenses(l: u32, ) -> Weight {
-		Weight::from_parts(35_128_566, 40430)
-			.saturating_add(Weight::from_parts(15_207_742, 0).saturating_mul(l.into()))
+		Weight::from_parts(35_037_984, 40430)
+			.saturating_add(Weight::from_parts(13_305_987, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(l.into())))
 			.saturating_add(Weight::from_parts(0, 3667).saturating_mul(l.into()))
 	}
 	fn submit_receipt(o: u32, k: u32, ) -> Weight {
-		Weight::from_parts(334_368_282, 19229)
-			.saturating_add(Weight::from_parts(20_338, 0).saturating_mul(o.into()))
-			.saturating_add(Weight::from_parts(82_793_976, 0).saturating_mul(k.into()))
-			.saturating_add(RocksDbWeight::get().reads(13_u64))
+		Weight::from_parts(116_302_268, 19229)
+			.saturating_add(Weight::from_parts(24_630, 0).saturating_mul(o.into()))
+			.saturating_add(Weight::from_parts(100_254_234, 0).saturating_mul(k.into()))
+			.saturating_add(RocksDbWeight::get().reads(14_u64))
 			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(k.into())))
 			.saturating_add(RocksDbWeight::get().writes(17_u64))
 			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(k.into())))
-			.saturating_add(Weight::from_parts(0, 16525).saturating_mul(k.into()))
+			.saturating_add(Weight::from_parts(0, 16435).saturating_mul(k.into()))
 	}
 	fn pay_ancestor_royalties(a: u32, ) -> Weight {
-		Weight::from_parts(70_652_975, 19229)
-			.saturating_add(Weight::from_parts(42_083_985, 0).saturating_mul(a.into()))
+		Weight::from_parts(52_866_880, 19229)
+			.saturating_add(Weight::from_parts(39_566_896, 0).saturating_mul(a.into()))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
@@ -608,8 +757,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(a.into()))
 	}
 	fn pay_licensor_royalties(l: u32, ) -> Weight {
-		Weight::from_parts(181_611_299, 19229)
-			.saturating_add(Weight::from_parts(47_104_895, 0).saturating_mul(l.into()))
+		Weight::from_parts(191_749_391, 19229)
+			.saturating_add(Weight::from_parts(46_490_300, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(l.into())))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
@@ -617,88 +766,118 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 3667).saturating_mul(l.into()))
 	}
 	fn heartbeat() -> Weight {
-		Weight::from_parts(12_439_000, 4012)
+		Weight::from_parts(11_788_000, 4012)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn publish_encryption_key() -> Weight {
-		Weight::from_parts(17_407_000, 4012)
+		Weight::from_parts(16_265_000, 4012)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn set_blob_quota() -> Weight {
-		Weight::from_parts(56_104_000, 3712)
+		Weight::from_parts(52_880_000, 3712)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn on_initialize(n: u32, ) -> Weight {
-		Weight::from_parts(1_922_019_826, 520000)
-			.saturating_add(Weight::from_parts(8_931_048_579, 0).saturating_mul(n.into()))
+		Weight::from_parts(7_992_000, 520000)
+			.saturating_add(Weight::from_parts(7_712_652_037, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(225_u64))
-			.saturating_add(RocksDbWeight::get().reads((18_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().reads((20_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(137_u64))
 			.saturating_add(RocksDbWeight::get().writes((13_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 75516).saturating_mul(n.into()))
 	}
 	fn open_dispute(p: u32, ) -> Weight {
-		Weight::from_parts(1_964_837_020, 235678)
-			.saturating_add(Weight::from_parts(7_053_271, 0).saturating_mul(p.into()))
-			.saturating_add(RocksDbWeight::get().reads(145_u64))
+		Weight::from_parts(1_151_076_246, 235678)
+			.saturating_add(Weight::from_parts(9_082_373, 0).saturating_mul(p.into()))
+			.saturating_add(RocksDbWeight::get().reads(146_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(RocksDbWeight::get().writes(18_u64))
 			.saturating_add(Weight::from_parts(0, 3019).saturating_mul(p.into()))
 	}
 	fn resolve_dispute() -> Weight {
-		Weight::from_parts(9_395_321_000, 526796)
+		Weight::from_parts(9_777_974_000, 526796)
 			.saturating_add(RocksDbWeight::get().reads(362_u64))
 			.saturating_add(RocksDbWeight::get().writes(224_u64))
 	}
 	fn prune_job() -> Weight {
-		Weight::from_parts(153_610_000, 4131)
-			.saturating_add(RocksDbWeight::get().reads(4_u64))
-			.saturating_add(RocksDbWeight::get().writes(12_u64))
+		Weight::from_parts(166_439_000, 4131)
+			.saturating_add(RocksDbWeight::get().reads(5_u64))
+			.saturating_add(RocksDbWeight::get().writes(20_u64))
 	}
 	fn draw_audit() -> Weight {
-		Weight::from_parts(8_933_000, 3465)
+		Weight::from_parts(7_711_000, 3465)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn open_audit(p: u32, ) -> Weight {
-		Weight::from_parts(204_560_414, 19860)
-			.saturating_add(Weight::from_parts(8_867_884, 0).saturating_mul(p.into()))
+		Weight::from_parts(14_810_958, 19860)
+			.saturating_add(Weight::from_parts(7_980_737, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 			.saturating_add(Weight::from_parts(0, 3019).saturating_mul(p.into()))
 	}
 	fn submit_audit(o: u32, ) -> Weight {
-		Weight::from_parts(117_212_869, 2100685)
-			.saturating_add(Weight::from_parts(13_529, 0).saturating_mul(o.into()))
+		Weight::from_parts(115_929_368, 2100685)
+			.saturating_add(Weight::from_parts(13_281, 0).saturating_mul(o.into()))
 			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().writes(10_u64))
 	}
 	fn reveal_checkpoints(p: u32, ) -> Weight {
-		Weight::from_parts(82_976_613, 19860)
-			.saturating_add(Weight::from_parts(7_922_008, 0).saturating_mul(p.into()))
+		Weight::from_parts(141_710_748, 19860)
+			.saturating_add(Weight::from_parts(7_566_415, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(RocksDbWeight::get().writes(8_u64))
 			.saturating_add(Weight::from_parts(0, 2995).saturating_mul(p.into()))
 	}
 	fn post_segment_input(b: u32, ) -> Weight {
-		Weight::from_parts(108_704_000, 2100685)
-			.saturating_add(Weight::from_parts(13_183, 0).saturating_mul(b.into()))
+		Weight::from_parts(62_761_962, 2100685)
+			.saturating_add(Weight::from_parts(12_069, 0).saturating_mul(b.into()))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	fn submit_referee_answer() -> Weight {
-		Weight::from_parts(286_429_000, 2100685)
+		Weight::from_parts(258_408_000, 2100685)
 			.saturating_add(RocksDbWeight::get().reads(16_u64))
 			.saturating_add(RocksDbWeight::get().writes(19_u64))
 	}
 	fn close_audit_at_deadline() -> Weight {
-		Weight::from_parts(146_320_000, 2100685)
+		Weight::from_parts(138_989_000, 2100685)
 			.saturating_add(RocksDbWeight::get().reads(12_u64))
 			.saturating_add(RocksDbWeight::get().writes(13_u64))
+	}
+	fn request_sealed_job(p: u32, ) -> Weight {
+		Weight::from_parts(149_500_583, 40430)
+			.saturating_add(Weight::from_parts(11_608_691, 0).saturating_mul(p.into()))
+			.saturating_add(RocksDbWeight::get().reads(14_u64))
+			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(p.into())))
+			.saturating_add(RocksDbWeight::get().writes(21_u64))
+			.saturating_add(Weight::from_parts(0, 3019).saturating_mul(p.into()))
+	}
+	fn deliver_keys(n: u32, ) -> Weight {
+		Weight::from_parts(17_047_938, 4131)
+			.saturating_add(Weight::from_parts(4_845_812, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(2_u64))
+			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2673).saturating_mul(n.into()))
+	}
+	fn submit_sealed_receipt(k: u32, ) -> Weight {
+		Weight::from_parts(272_430_747, 19229)
+			.saturating_add(Weight::from_parts(53_845_134, 0).saturating_mul(k.into()))
+			.saturating_add(RocksDbWeight::get().reads(13_u64))
+			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(k.into())))
+			.saturating_add(RocksDbWeight::get().writes(15_u64))
+			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(k.into())))
+			.saturating_add(Weight::from_parts(0, 18879).saturating_mul(k.into()))
+	}
+	fn report_unusable() -> Weight {
+		Weight::from_parts(63_795_000, 13690)
+			.saturating_add(RocksDbWeight::get().reads(11_u64))
+			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 }

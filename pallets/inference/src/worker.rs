@@ -176,7 +176,10 @@ pub fn run<T: Config>(now: BlockNumberFor<T>) {
 		}
 		let jobs: Vec<JobId> = AssignedJobs::<T>::iter_key_prefix(&account).collect();
 		for job in jobs {
-			if model_ready::<T>(job, &account) && take_slot::<T>(&claim_key(job, &account), now) {
+			if model_ready::<T>(job, &account)
+				&& sealed_input_ready::<T>(job, &account, &signer, now)
+				&& take_slot::<T>(&claim_key(job, &account), now)
+			{
 				run_job::<T>(job, &account, &signer);
 			}
 		}
@@ -245,12 +248,146 @@ fn model_ready<T: Config>(job_id: JobId, account: &T::AccountId) -> bool {
 	}
 }
 
+/// Whether a sealed job's input is ready for `account` to run: its content key delivered and
+/// its blob in this node's store, asking the node for the blob either way (a node that lacks it
+/// starts fetching it from its peers). When the node gives up on the blob, `account` reports it
+/// unusable (once, under the job's claim). An inline job is always ready.
+fn sealed_input_ready<T: Config>(
+	job_id: JobId,
+	account: &T::AccountId,
+	signer: &Signer<T, T::AuthorityId, frame_system::offchain::ForAny>,
+	now: BlockNumberFor<T>,
+) -> bool {
+	let Some(sealed) = SealedInputs::<T>::get(job_id) else { return true };
+	if KeyGrants::<T>::get(job_id, account).is_none_or(|grant| grant.envelope.is_none()) {
+		return false;
+	}
+	match cairn_inference::inference::request_blob(sealed.blob) {
+		Ok(cairn_inference::seal::BlobState::Stored) => true,
+		Ok(cairn_inference::seal::BlobState::Fetching) => {
+			log::info!(target: LOG_TARGET, "job {job_id}: fetching its sealed input");
+			false
+		},
+		Ok(cairn_inference::seal::BlobState::Failed(reason)) => {
+			if take_slot::<T>(&claim_key(job_id, account), now) {
+				report_unusable::<T>(job_id, reason, signer);
+			}
+			false
+		},
+		Err(error) => {
+			log::warn!(
+				target: LOG_TARGET,
+				"job {job_id}: this node cannot fetch sealed inputs: {}",
+				error.name()
+			);
+			false
+		},
+	}
+}
+
+/// Reports with `signer` that sealed job `job_id` cannot run, for `reason`.
+fn report_unusable<T: Config>(
+	job_id: JobId,
+	reason: cairn_inference::seal::UnusableReason,
+	signer: &Signer<T, T::AuthorityId, frame_system::offchain::ForAny>,
+) {
+	match signer.send_signed_transaction(|_| Call::report_unusable { job: job_id, reason }) {
+		Some((_, Ok(()))) => {
+			log::warn!(target: LOG_TARGET, "job {job_id}: reported its sealed input unusable: {reason:?}")
+		},
+		_ => log::warn!(target: LOG_TARGET, "job {job_id}: could not report its input unusable"),
+	}
+}
+
+/// The 32 bytes of an account (an `AccountId32`), as sealing binds parties.
+fn account_bytes<AccountId: Encode>(account: &AccountId) -> Option<[u8; 32]> {
+	account.encode().try_into().ok()
+}
+
+/// Runs sealed job `job_id` for `account` on the node's native side (the plaintext never enters
+/// the runtime) and submits the sealed receipt, or the report of why it cannot run.
+fn run_sealed_job<T: Config>(
+	job_id: JobId,
+	account: &T::AccountId,
+	job: &JobOf<T>,
+	input: cairn_inference::seal::SealedInput,
+	provider: cairn_inference::ExecutionProvider,
+	signer: &Signer<T, T::AuthorityId, frame_system::offchain::ForAny>,
+) {
+	use cairn_inference::seal::{KeyContext, SealedRunRequest, SealedRunStatus};
+	let started = sp_io::offchain::timestamp();
+	let Some(grant) = KeyGrants::<T>::get(job_id, account) else { return };
+	let Some(envelope) = grant.envelope else { return };
+	let (Some(recipient), Some(requester)) =
+		(account_bytes(account), account_bytes(&job.requester))
+	else {
+		log::warn!(target: LOG_TARGET, "job {job_id}: accounts are not 32 bytes: cannot seal");
+		return;
+	};
+	let request = SealedRunRequest {
+		job: job_id,
+		model: job.model_hash,
+		input,
+		key: grant.key,
+		envelope,
+		context: KeyContext {
+			job: job_id,
+			model: job.model_hash,
+			recipient,
+			key_epoch: grant.epoch,
+			role: grant.role,
+		},
+		requester,
+		execution_provider: provider,
+	};
+	let run = match cairn_inference::inference::run_sealed(request) {
+		Ok(SealedRunStatus::Done(run)) => run,
+		Ok(SealedRunStatus::Unusable(reason)) => {
+			return report_unusable::<T>(job_id, reason, signer)
+		},
+		Err(error) => {
+			log::warn!(target: LOG_TARGET, "job {job_id}: sealed run failed: {}", error.name());
+			return;
+		},
+	};
+	sp_io::offchain::local_storage_set(
+		StorageKind::PERSISTENT,
+		&(LEAVES_PREFIX, job_id, account).encode(),
+		&run.leaves.encode(),
+	);
+	let checkpoints = cairn_inference::Commitment::of(&run.leaves);
+	let result = signer.send_signed_transaction(|_| Call::submit_sealed_receipt {
+		job: job_id,
+		output_hash: run.output_hash,
+		output: run.sealed.clone(),
+		checkpoints,
+		execution_provider: run.execution_provider,
+		runtime_version: run.runtime_version.clone(),
+		elapsed_micros: run.elapsed_micros,
+	});
+	match result {
+		Some((_, Ok(()))) => log::info!(
+			target: LOG_TARGET,
+			"job {job_id}: sealed receipt submitted ({} µs on {}, {} ms in the worker)",
+			run.elapsed_micros,
+			run.execution_provider.name(),
+			sp_io::offchain::timestamp().diff(&started).millis()
+		),
+		_ => log::warn!(target: LOG_TARGET, "job {job_id}: could not submit the sealed receipt"),
+	}
+}
+
 /// Runs `job` for `account` and submits the receipt with `signer`.
 fn run_job<T: Config>(
 	job_id: JobId,
 	account: &T::AccountId,
 	signer: &Signer<T, T::AuthorityId, frame_system::offchain::ForAny>,
 ) {
+	if let Some(sealed) = SealedInputs::<T>::get(job_id) {
+		let Some(job) = Jobs::<T>::get(job_id) else { return };
+		let Some(provider) = required_provider::<T>(&job, account) else { return };
+		return run_sealed_job::<T>(job_id, account, &job, sealed, provider, signer);
+	}
 	// The worker's whole path for the job, from reading its input to submitting the receipt.
 	let started = sp_io::offchain::timestamp();
 	let (Some(job), Some(input)) = (Jobs::<T>::get(job_id), JobInputs::<T>::get(job_id)) else {

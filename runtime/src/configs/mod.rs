@@ -440,7 +440,9 @@ impl pallet_agents::BenchmarkHelper<RuntimeCall, Balance> for AgentCalls {
 	fn job_call(model: u64, max_cost: Balance) -> RuntimeCall {
 		RuntimeCall::Inference(pallet_inference::Call::request_job {
 			model,
-			input: cairn_inference::TensorSet { tensors: Default::default() },
+			input: pallet_inference::JobInput::Inline(cairn_inference::TensorSet {
+				tensors: Default::default(),
+			}),
 			spec: pallet_inference::JobSpec {
 				max_fee: max_cost,
 				redundancy: 1,

@@ -1,0 +1,218 @@
+// Sealed inference jobs from a requester, on @polkadot/api: seal a tensor set and upload it to a
+// gateway node, request the job with only hashes on chain, deliver the content key wrapped to
+// each party the chain granted it to (providers, and referees should a dispute open), wait for
+// settlement, then fetch the sealed outputs, open them with the requester's output key and check
+// every hash. Wire formats: docs/privacy.md.
+//
+// `api` is an ApiPromise, `provider` the WsProvider it was made with (the blob methods are the
+// node's own JSON-RPC), `pair` the requester's sr25519 keyring pair.
+
+import { sha256 } from '@noble/hashes/sha2.js';
+import { getBlob, putBlob } from './blobs.mjs';
+import * as seal from './seal.mjs';
+
+/** The metadata's type named by its Rust path, e.g. `cairn_inference::types::TensorSet`. */
+function lookupType(api, path) {
+  const entry = api.registry.lookup.types.find((t) => t.type.path.map(String).join('::') === path);
+  if (!entry) throw new Error(`the metadata has no ${path}`);
+  return api.registry.createLookupType(entry.id);
+}
+
+/** The canonical SCALE encoding of a tensor set (as `{ tensors: [...] }` takes it). */
+export function encodeTensorSet(api, tensors) {
+  return api.createType(lookupType(api, 'cairn_inference::types::TensorSet'), tensors).toU8a();
+}
+
+/** Decodes a canonical tensor set's bytes with the metadata's own type. */
+export function decodeTensorSet(api, bytes) {
+  return api.createType(lookupType(api, 'cairn_inference::types::TensorSet'), bytes);
+}
+
+/** SHA-256 of a tensor set's canonical encoding: what the chain and receipts bind to. */
+export const tensorSetHash = (encoded) => sha256(encoded);
+
+/** The name of a dispatch error: `pallet.Error` for a module error, else its text. */
+function dispatchErrorName(api, error) {
+  if (!error.isModule) return error.toString();
+  const meta = api.registry.findMetaError(error.asModule);
+  return `${meta.section}.${meta.name}`;
+}
+
+/**
+ * Signs and sends `tx` with `pair`; resolves with `{ blockHash, events }` once it is in a block
+ * (or final), rejects with the dispatch error's name.
+ */
+export function send(api, tx, pair) {
+  return new Promise((resolve, reject) => {
+    tx.signAndSend(pair, (result) => {
+      if (result.dispatchError) reject(new Error(`dispatch failed: ${dispatchErrorName(api, result.dispatchError)}`));
+      else if (result.status.isInBlock) resolve({ blockHash: result.status.asInBlock, events: result.events });
+      // Some sealing modes report the block only once it is final.
+      else if (result.status.isFinalized) resolve({ blockHash: result.status.asFinalized, events: result.events });
+      else if (result.isError) reject(new Error(`transaction failed: ${result.status.type}`));
+    }).catch(reject);
+  });
+}
+
+/** The SHA-256 of model `model`'s registered file. */
+export async function modelHash(api, model) {
+  const record = await api.query.modelProvenance.models(model);
+  if (record.isNone) throw new Error(`no model ${model}`);
+  return record.unwrap().file.sha256.toU8a();
+}
+
+/**
+ * Seals tensor set `input` for the model with file hash `model` under a fresh content key and
+ * uploads the blob to the node behind `provider`, owned by `pair` (within its blob quota).
+ * Returns the request's `Sealed` input and what only the requester keeps: the content key and
+ * the output key pair.
+ */
+export async function sealInput(api, provider, pair, { model, input }) {
+  const plaintext = encodeTensorSet(api, input);
+  const plaintextHash = tensorSetHash(plaintext);
+  const contentKey = seal.newContentKey();
+  const blob = seal.sealBlob(contentKey, plaintext, { kind: seal.BlobKind.Input, model, plaintextHash });
+  const genesis = api.genesisHash.toU8a();
+  const stored = await putBlob(provider, genesis, pair, blob);
+  const outputKeys = seal.newKeyPair();
+  return {
+    sealed: {
+      plaintextHash: seal.bytesToHex(plaintextHash),
+      blob: { sha256: stored.hash, sizeBytes: blob.length },
+      outputKey: seal.bytesToHex(outputKeys.publicKey),
+    },
+    contentKey,
+    outputKeys,
+    plaintextHash,
+    blob,
+  };
+}
+
+/**
+ * The content key of `job` (on the model with file hash `model`) wrapped to each party the
+ * chain granted it to and that has not got it yet: `[account, envelope]` pairs for
+ * `inference.deliverKeys`. Each envelope is bound to the job, the model, the party, its key's
+ * epoch and its role.
+ */
+export async function pendingEnvelopes(api, job, model, contentKey) {
+  const grants = await api.query.inference.keyGrants.entries(job);
+  const pending = [];
+  for (const [key, value] of grants) {
+    const grant = value.unwrap();
+    if (grant.envelope.isSome) continue;
+    const party = key.args[1];
+    const envelope = seal.wrapKey(grant.key.toU8a(), contentKey, {
+      job,
+      model,
+      recipient: party.toU8a(),
+      keyEpoch: grant.epoch.toNumber(),
+      role: seal.KeyRole[grant.role.type],
+    });
+    pending.push([party.toString(), {
+      ephemeral: seal.bytesToHex(envelope.ephemeral),
+      nonce: seal.bytesToHex(envelope.nonce),
+      sealedKey: seal.bytesToHex(envelope.sealedKey),
+    }]);
+  }
+  return pending;
+}
+
+/** Delivers the content key of `job` to every party granted it that lacks it; how many. */
+export async function deliverKeys(api, pair, job, model, contentKey) {
+  const pending = await pendingEnvelopes(api, job, model, contentKey);
+  if (pending.length > 0) await send(api, api.tx.inference.deliverKeys(job, pending), pair);
+  return pending.length;
+}
+
+/**
+ * Opens the sealed outputs of receipt `receipt` of `job`: fetches the blob through the node
+ * behind `provider` (which asks its peers), checks its hash and size, unwraps the content key
+ * with the requester's output secret, opens the blob and checks the plaintext against the
+ * receipt's output hash. Returns `{ outputs (decoded), outputHash, bytes }`.
+ */
+export async function openOutputs(api, provider, { job, receipt, model, requester, outputSecret }) {
+  const [record, sealedOutput] = await Promise.all([
+    api.query.inference.receipts(receipt),
+    api.query.inference.sealedOutputs(receipt),
+  ]);
+  if (record.isNone || sealedOutput.isNone) throw new Error(`receipt ${receipt} has no sealed outputs`);
+  const outputHash = record.unwrap().outputHash.toU8a();
+  const { blob, envelope } = sealedOutput.unwrap();
+  const bytes = await getBlob(provider, blob.sha256.toHex());
+  if (bytes.length !== blob.sizeBytes.toNumber()) throw new Error(`output blob of receipt ${receipt}: ${bytes.length} bytes, not ${blob.sizeBytes}`);
+  const contentKey = seal.unwrapKey(outputSecret, {
+    ephemeral: envelope.ephemeral.toU8a(),
+    nonce: envelope.nonce.toU8a(),
+    sealedKey: envelope.sealedKey.toU8a(),
+  }, { job, model, recipient: requester, keyEpoch: 0, role: seal.KeyRole.Requester });
+  const plaintext = seal.openBlob(contentKey, bytes, { kind: seal.BlobKind.Output, model, plaintextHash: outputHash });
+  if (seal.bytesToHex(tensorSetHash(plaintext)) !== seal.bytesToHex(outputHash)) {
+    throw new Error(`outputs of receipt ${receipt} do not hash to the receipt's output hash`);
+  }
+  return { outputs: decodeTensorSet(api, plaintext), outputHash, bytes: plaintext };
+}
+
+/** Resolves with the job record once `job` is no longer open or disputed, calling `onBlock`
+ * at each new block meanwhile; rejects after `timeoutMs`. */
+function settled(api, job, { onBlock, timeoutMs }) {
+  return new Promise((resolve, reject) => {
+    let unsubscribe = () => {};
+    let busy = false;
+    const timer = setTimeout(() => { unsubscribe(); reject(new Error(`job ${job} did not settle in ${timeoutMs} ms`)); }, timeoutMs);
+    const finish = (error, value) => { clearTimeout(timer); unsubscribe(); if (error) reject(error); else resolve(value); };
+    api.rpc.chain.subscribeNewHeads(async () => {
+      if (busy) return;
+      busy = true;
+      try {
+        const record = (await api.query.inference.jobs(job)).unwrap();
+        if (!record.status.isOpen && !record.status.isDisputed) finish(null, record);
+        else await onBlock();
+      } catch (error) {
+        finish(error);
+      } finally {
+        busy = false;
+      }
+    }).then((u) => { unsubscribe = u; }, (error) => finish(error));
+  });
+}
+
+/**
+ * Runs a sealed job end to end for `pair`: seals and uploads `input` through the node behind
+ * `provider`, requests the job on `model` with `spec`, delivers the content key to every party
+ * granted it (again when a dispute grants referees), waits for settlement and opens the
+ * accepted outputs. Resolves with `{ job, status, outputs, outputHash, plaintextHash, receipt,
+ * events }` (`outputs` null unless the job completed).
+ */
+export async function runSealedJob(api, provider, pair, { model, input, spec, timeoutMs = 120_000 }) {
+  const modelFile = await modelHash(api, model);
+  const { sealed, contentKey, outputKeys, plaintextHash } = await sealInput(api, provider, pair, { model: modelFile, input });
+  const { events } = await send(api, api.tx.inference.requestJob(model, { Sealed: sealed }, spec), pair);
+  const requested = events.find(({ event }) => api.events.inference.JobRequested.is(event));
+  if (!requested) throw new Error('no JobRequested event');
+  const job = requested.event.data.job.toNumber();
+  await deliverKeys(api, pair, job, modelFile, contentKey);
+  const record = await settled(api, job, {
+    timeoutMs,
+    onBlock: () => deliverKeys(api, pair, job, modelFile, contentKey),
+  });
+  const status = record.status.type;
+  if (status !== 'Completed') return { job, status, outputs: null, outputHash: null, plaintextHash, receipt: null, events };
+  // The accepted outputs: sealed receipts agree by hash, so the hash most receipts carry (the
+  // referees' when a dispute decided).
+  const ids = (assignments) => assignments.map((a) => a.receipt).filter((r) => r.isSome).map((r) => r.unwrap().toNumber());
+  const candidates = record.referees.length > 0 ? ids(record.referees) : ids(record.assigned);
+  const hashes = new Map();
+  for (const receipt of candidates) hashes.set(receipt, (await api.query.inference.receipts(receipt)).unwrap().outputHash.toHex());
+  const count = (hash) => [...hashes.values()].filter((h) => h === hash).length;
+  const receipts = [...candidates].sort((a, b) => count(hashes.get(b)) - count(hashes.get(a)));
+  let lastError;
+  for (const receipt of receipts) {
+    try {
+      const opened = await openOutputs(api, provider, { job, receipt, model: modelFile, requester: pair.publicKey, outputSecret: outputKeys.secretKey });
+      return { job, status, ...opened, plaintextHash, receipt, events };
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  throw lastError ?? new Error(`job ${job} completed without receipts`);
+}

@@ -1,0 +1,195 @@
+//! Sealed jobs: inputs and outputs off chain, encrypted end to end (see `docs/privacy.md`).
+//!
+//! A sealed request names the input blob by hash and size, the plaintext's hash and the
+//! requester's key for the outputs. Only providers with an encryption key are assigned; each is
+//! granted the content key at its key's epoch, and the requester delivers the key wrapped to
+//! each grant with `deliver_keys`. A provider runs the job off chain and answers with a sealed
+//! receipt, or reports why it cannot. A provider that never got its key is compensated at
+//! settlement. The blob quota is the deposit behind what an account keeps in a node's blob store.
+
+use super::*;
+use cairn_inference::seal::{
+	is_valid_public_key, KeyEnvelope, KeyRole, SealedInput, SealedOutput, UnusableReason,
+	MAX_SEALED_INPUT_BYTES,
+};
+use frame_support::{
+	ensure,
+	pallet_prelude::*,
+	traits::{fungible::MutateHold, tokens::Precision},
+};
+use frame_system::pallet_prelude::BlockNumberFor;
+use pallet_compute_registry::{ProviderJobs, ProviderKeys};
+use sp_runtime::{
+	traits::{Saturating, Zero},
+	DispatchError,
+};
+
+impl<T: Config> Pallet<T> {
+	/// Checks a sealed input: a usable output key and a blob of 1 to `MAX_SEALED_INPUT_BYTES`.
+	///
+	/// # Errors
+	/// [`Error::InvalidOutputKey`] and [`Error::InvalidSealedBlob`].
+	pub(crate) fn check_sealed_input(input: &SealedInput) -> DispatchResult {
+		ensure!(is_valid_public_key(&input.output_key), Error::<T>::InvalidOutputKey);
+		ensure!(
+			(1..=MAX_SEALED_INPUT_BYTES).contains(&input.blob.size_bytes),
+			Error::<T>::InvalidSealedBlob
+		);
+		Ok(())
+	}
+
+	/// The most bytes a sealed job with room for `receipts` receipts stores besides its record:
+	/// its sealed input, a key grant per receipt and a sealed output per receipt.
+	pub(crate) fn sealed_storage_bytes(receipts: u32) -> u32 {
+		let per_receipt = KeyGrant::<BlockNumberFor<T>>::max_encoded_len()
+			+ SealedOutput::max_encoded_len()
+			+ UnusableReason::max_encoded_len();
+		(SealedInput::max_encoded_len() as u32)
+			.saturating_add((per_receipt as u32).saturating_mul(receipts))
+	}
+
+	/// Grants `party` the content key of sealed job `job` as `role`, at its current encryption
+	/// key.
+	///
+	/// # Errors
+	/// [`Error::NoKeyGrant`] when the party has no encryption key.
+	pub(crate) fn grant_key(
+		job: JobId,
+		party: &T::AccountId,
+		role: KeyRole,
+		now: BlockNumberFor<T>,
+	) -> DispatchResult {
+		let (key, epoch) = T::Providers::encryption_key(party).ok_or(Error::<T>::NoKeyGrant)?;
+		KeyGrants::<T>::insert(
+			job,
+			party,
+			KeyGrant { key, epoch, role, envelope: None, granted_at: now },
+		);
+		Ok(())
+	}
+
+	/// How a job ends for `party`, assigned to it, that submitted no receipt: it reported the
+	/// input unusable, or its content key was never delivered (a sealed job), or it missed.
+	pub(crate) fn silent(job: JobId, party: &T::AccountId) -> ProviderResult {
+		if UnusableReports::<T>::contains_key(job, party) {
+			return ProviderResult::ReportedUnusable;
+		}
+		match KeyGrants::<T>::get(job, party) {
+			Some(grant) if grant.envelope.is_none() => ProviderResult::Withheld,
+			_ => ProviderResult::Missed,
+		}
+	}
+
+	/// Removes what a sealed job keeps besides its record and receipts' outputs (at pruning).
+	pub(crate) fn forget_sealed(job: JobId) {
+		if SealedInputs::<T>::take(job).is_some() {
+			let limit = MAX_KEY_GRANTS.saturating_add(1);
+			let _ = KeyGrants::<T>::clear_prefix(job, limit, None);
+			let _ = UnusableReports::<T>::clear_prefix(job, limit, None);
+		}
+	}
+
+	/// Delivers `envelopes` of sealed job `job` from `who`, its requester.
+	///
+	/// # Errors
+	/// [`Error::UnknownJob`], [`Error::JobClosed`], [`Error::NotRequester`],
+	/// [`Error::NotSealed`], [`Error::NoKeyGrant`] and [`Error::KeyAlreadyDelivered`].
+	pub(crate) fn do_deliver_keys(
+		who: &T::AccountId,
+		job: JobId,
+		envelopes: BoundedVec<(T::AccountId, KeyEnvelope), ConstU32<MAX_KEY_GRANTS>>,
+	) -> DispatchResult {
+		let record = Jobs::<T>::get(job).ok_or(Error::<T>::UnknownJob)?;
+		ensure!(record.status.is_live(), Error::<T>::JobClosed);
+		ensure!(record.requester == *who, Error::<T>::NotRequester);
+		ensure!(SealedInputs::<T>::contains_key(job), Error::<T>::NotSealed);
+		let mut recipients = BoundedVec::new();
+		for (party, envelope) in envelopes {
+			KeyGrants::<T>::try_mutate(job, &party, |grant| {
+				let grant = grant.as_mut().ok_or(Error::<T>::NoKeyGrant)?;
+				ensure!(grant.envelope.is_none(), Error::<T>::KeyAlreadyDelivered);
+				grant.envelope = Some(envelope);
+				Ok::<_, DispatchError>(())
+			})?;
+			// At most as many as the bound of `envelopes`.
+			let _ = recipients.try_push(party);
+		}
+		Self::deposit_event(Event::KeysDelivered { job, recipients });
+		Ok(())
+	}
+
+	/// Records `who`'s report that it cannot run sealed job `job`.
+	///
+	/// # Errors
+	/// [`Error::UnknownJob`], [`Error::JobClosed`], [`Error::NotSealed`],
+	/// [`Error::NotAssigned`], [`Error::DuplicateReceipt`] and [`Error::KeyNotDelivered`].
+	pub(crate) fn do_report_unusable(
+		who: &T::AccountId,
+		job_id: JobId,
+		reason: UnusableReason,
+	) -> DispatchResult {
+		let mut job = Jobs::<T>::get(job_id).ok_or(Error::<T>::UnknownJob)?;
+		ensure!(job.status.is_live(), Error::<T>::JobClosed);
+		ensure!(SealedInputs::<T>::contains_key(job_id), Error::<T>::NotSealed);
+		let assignments: &[AssignmentOf<T>] = match job.status {
+			JobStatus::Disputed => &job.referees,
+			_ => &job.assigned,
+		};
+		let assignment =
+			assignments.iter().find(|a| a.provider == *who).ok_or(Error::<T>::NotAssigned)?;
+		ensure!(
+			assignment.receipt.is_none() && !UnusableReports::<T>::contains_key(job_id, who),
+			Error::<T>::DuplicateReceipt
+		);
+		let grant = KeyGrants::<T>::get(job_id, who).ok_or(Error::<T>::NoKeyGrant)?;
+		ensure!(grant.envelope.is_some(), Error::<T>::KeyNotDelivered);
+		UnusableReports::<T>::insert(job_id, who, reason);
+		AssignedJobs::<T>::remove(who, job_id);
+		let _ = T::Providers::heartbeat(who);
+		Self::deposit_event(Event::InputUnusable { job: job_id, provider: who.clone(), reason });
+		let answered = |a: &AssignmentOf<T>| {
+			a.receipt.is_some() || UnusableReports::<T>::contains_key(job_id, &a.provider)
+		};
+		let assignments: &[AssignmentOf<T>] = match job.status {
+			JobStatus::Disputed => &job.referees,
+			_ => &job.assigned,
+		};
+		if assignments.iter().all(answered) {
+			let now = frame_system::Pallet::<T>::block_number();
+			Self::bring_forward(job_id, &mut job, now);
+			Jobs::<T>::insert(job_id, job);
+		}
+		Ok(())
+	}
+
+	/// Sets the blob quota of `who` to `bytes`, holding or releasing the difference of deposit.
+	///
+	/// # Errors
+	/// [`Error::BlobQuotaTooLarge`] and [`Error::CannotHoldQuotaDeposit`].
+	pub(crate) fn do_set_blob_quota(who: &T::AccountId, bytes: u64) -> DispatchResult {
+		use sp_runtime::traits::SaturatedConversion;
+		ensure!(bytes <= T::MaxBlobQuota::get(), Error::<T>::BlobQuotaTooLarge);
+		let reason: T::RuntimeHoldReason = HoldReason::BlobQuota.into();
+		let deposit =
+			T::JobDepositPerByte::get().saturating_mul(bytes.saturated_into::<BalanceOf<T>>());
+		let held = BlobQuotas::<T>::get(who).map_or_else(Zero::zero, |quota| quota.deposit);
+		if deposit > held {
+			T::Currency::hold(&reason, who, deposit.saturating_sub(held))
+				.map_err(|_| Error::<T>::CannotHoldQuotaDeposit)?;
+		} else if held > deposit {
+			T::Currency::release(&reason, who, held.saturating_sub(deposit), Precision::Exact)?;
+		}
+		if bytes == 0 {
+			BlobQuotas::<T>::remove(who);
+		} else {
+			BlobQuotas::<T>::insert(who, BlobQuota { bytes, deposit });
+		}
+		Self::deposit_event(Event::BlobQuotaSet { account: who.clone(), bytes, deposit });
+		Ok(())
+	}
+
+	/// The blob quota of `who` in bytes (zero when it has none).
+	pub fn blob_quota(who: &T::AccountId) -> u64 {
+		BlobQuotas::<T>::get(who).map_or(0, |quota| quota.bytes)
+	}
+}

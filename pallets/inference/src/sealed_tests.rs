@@ -1,0 +1,514 @@
+//! Sealed jobs: requests that carry only hashes, key grants and delivery, sealed receipts,
+//! withheld keys and unusable inputs, and the offchain worker's sealed run.
+
+use crate::{
+	job_tests::{land_receipt, ocw_ext, run_worker, TinyEngine},
+	mock::*,
+	*,
+};
+use cairn_inference::{
+	host::{BlobAccessExt, SealKeys, SealKeysExt},
+	seal::{
+		self, BlobContext, BlobHash, BlobKind, BlobRef, BlobState, EncryptionPublicKey, KeyContext,
+		KeyEnvelope, KeyRole, SealedInput, SealedOutput, UnusableReason, MAX_SEALED_INPUT_BYTES,
+	},
+	sealed_run::BlobAccess,
+	ExecutionProvider, InferenceError, TensorSet,
+};
+use codec::Encode;
+use frame_support::{assert_noop, assert_ok};
+use pallet_compute_registry::ProviderKeys;
+use std::{collections::HashMap, sync::Arc};
+use x25519_dalek::StaticSecret;
+
+/// The X25519 secret of test party `n`.
+fn secret(n: u8) -> StaticSecret {
+	StaticSecret::from([n; 32])
+}
+
+/// Publishes an encryption key for each of `providers` (provider `n` gets [`secret`] `n`).
+fn publish_keys(providers: &[AccountId]) {
+	for provider in providers {
+		let key = seal::public_key(&secret(provider.0[0]));
+		assert_ok!(ComputeRegistry::set_encryption_key(RuntimeOrigin::signed(*provider), key));
+	}
+}
+
+/// A sealed input of [`input`] `[1, 2, 3, 4]`: its blob (sealed under `content_key`) and the
+/// request's description of it, outputs to the requester's [`secret`] 1.
+fn sealed_input(content_key: &[u8; 32]) -> (Vec<u8>, SealedInput) {
+	let plaintext = input([1.0, 2.0, 3.0, 4.0]);
+	let context =
+		BlobContext { kind: BlobKind::Input, model: MODEL_HASH, plaintext_hash: plaintext.hash() };
+	let blob = seal::seal_blob_with(content_key, [5; 12], &plaintext.encode(), &context).unwrap();
+	let described = SealedInput {
+		plaintext_hash: plaintext.hash(),
+		blob: BlobRef { sha256: seal::blob_hash(&blob), size_bytes: blob.len() as u32 },
+		output_key: seal::public_key(&secret(1)),
+	};
+	(blob, described)
+}
+
+/// Requests a sealed job of redundancy `k` on `model`; returns its id.
+fn request_sealed(model: ModelId, k: u32) -> JobId {
+	let id = NextJobId::<Test>::get();
+	let (_, input) = sealed_input(&[42; 32]);
+	assert_ok!(Inference::request_job(
+		RuntimeOrigin::signed(requester()),
+		model,
+		JobInput::Sealed(input),
+		job_spec(10_000, k)
+	));
+	id
+}
+
+/// The content key `[42; 32]` of job `job` wrapped to `party`'s granted key.
+fn envelope_for(job: JobId, party: AccountId) -> KeyEnvelope {
+	let grant = KeyGrants::<Test>::get(job, party).expect("a grant");
+	let context = KeyContext {
+		job,
+		model: MODEL_HASH,
+		recipient: party.0,
+		key_epoch: grant.epoch,
+		role: grant.role,
+	};
+	seal::wrap_key(&grant.key, &[42; 32], &context).unwrap()
+}
+
+/// Delivers job `job`'s content key to `parties`.
+fn deliver(job: JobId, parties: &[AccountId]) {
+	let envelopes: Vec<_> = parties.iter().map(|p| (*p, envelope_for(job, *p))).collect();
+	assert_ok!(Inference::deliver_keys(
+		RuntimeOrigin::signed(requester()),
+		job,
+		envelopes.try_into().unwrap()
+	));
+}
+
+/// A sealed receipt of `provider` for `job` with outputs hashing to `output_hash`.
+fn submit_sealed(provider: AccountId, job: JobId, output_hash: [u8; 32]) -> DispatchResult {
+	Inference::submit_sealed_receipt(
+		RuntimeOrigin::signed(provider),
+		job,
+		output_hash,
+		SealedOutput {
+			blob: BlobRef { sha256: [provider.0[0]; 32], size_bytes: 120 },
+			envelope: KeyEnvelope { ephemeral: [9; 32], nonce: [0; 12], sealed_key: [0; 48] },
+		},
+		cairn_inference::Commitment::of(&[output_hash]),
+		ExecutionProvider::Cpu,
+		b"1.31.1".to_vec().try_into().unwrap(),
+		42,
+	)
+	.map(|_| ())
+	.map_err(|e| e.error)
+}
+
+use sp_runtime::DispatchResult;
+
+/// The deposit of a sealed job of redundancy `k`.
+fn sealed_deposit(k: u32) -> Balance {
+	let receipts = k + if k > 1 { DisputeReferees::get() } else { 0 };
+	JOB_DEPOSIT_BASE
+		+ JOB_DEPOSIT_PER_BYTE * Balance::from(Inference::sealed_storage_bytes(receipts))
+		+ RECEIPT_RECORD_FEE * Balance::from(receipts)
+}
+
+#[test]
+fn a_sealed_request_assigns_only_providers_with_keys_and_grants_them_the_key() {
+	new_test_ext().execute_with(|| {
+		let (model, _) = lineage();
+		// Nobody has a key yet.
+		let (_, input) = sealed_input(&[42; 32]);
+		let call = |input: SealedInput, k| {
+			Inference::request_job(
+				RuntimeOrigin::signed(requester()),
+				model,
+				JobInput::Sealed(input),
+				job_spec(10_000, k),
+			)
+			.map(|_| ())
+			.map_err(|e| e.error)
+		};
+		assert_noop!(call(input.clone(), 1), err(Error::NotEnoughProviders));
+		let keyed = &providers()[..2];
+		publish_keys(keyed);
+		assert_noop!(call(input.clone(), 3), err(Error::NotEnoughProviders));
+		assert_noop!(
+			call(SealedInput { output_key: [0; 32], ..input.clone() }, 1),
+			err(Error::InvalidOutputKey)
+		);
+		for size in [0, MAX_SEALED_INPUT_BYTES + 1] {
+			assert_noop!(
+				call(
+					SealedInput {
+						blob: BlobRef { size_bytes: size, ..input.blob },
+						..input.clone()
+					},
+					1
+				),
+				err(Error::InvalidSealedBlob)
+			);
+		}
+
+		let before = free(&requester());
+		let job = request_sealed(model, 2);
+		let record = Jobs::<Test>::get(job).unwrap();
+		assert_eq!(record.input_hash, input.plaintext_hash);
+		let mut chosen = assigned(job);
+		chosen.sort();
+		assert_eq!(chosen, keyed.to_vec());
+		assert_eq!(SealedInputs::<Test>::get(job), Some(input));
+		assert!(!JobInputs::<Test>::contains_key(job));
+		for provider in keyed {
+			let grant = KeyGrants::<Test>::get(job, provider).unwrap();
+			assert_eq!(Some((grant.key, grant.epoch)), ComputeRegistry::encryption_key(provider));
+			assert_eq!((grant.role, grant.envelope), (KeyRole::Provider, None));
+		}
+		assert_eq!(record.deposit, sealed_deposit(2));
+		assert_eq!(held_deposit(&requester()), sealed_deposit(2));
+		assert_eq!(before - free(&requester()), 10_000 + sealed_deposit(2));
+	});
+}
+
+#[test]
+fn keys_are_delivered_by_the_requester_once_to_granted_parties() {
+	new_test_ext().execute_with(|| {
+		let (model, _) = lineage();
+		publish_keys(&providers());
+		let job = request_sealed(model, 1);
+		let provider = assigned(job)[0];
+		let envelope = envelope_for(job, provider);
+		let deliver_as = |who: AccountId, to: AccountId, job: JobId| {
+			Inference::deliver_keys(
+				RuntimeOrigin::signed(who),
+				job,
+				vec![(to, envelope.clone())].try_into().unwrap(),
+			)
+		};
+		assert_noop!(deliver_as(acc(4), provider, job), err(Error::NotRequester));
+		assert_noop!(deliver_as(requester(), acc(4), job), err(Error::NoKeyGrant));
+		assert_noop!(deliver_as(requester(), provider, 99), err(Error::UnknownJob));
+		let inline = request(model, 10_000, 1);
+		assert_noop!(deliver_as(requester(), provider, inline), err(Error::NotSealed));
+
+		assert_ok!(deliver_as(requester(), provider, job));
+		System::assert_last_event(
+			Event::KeysDelivered { job, recipients: vec![provider].try_into().unwrap() }.into(),
+		);
+		assert_eq!(KeyGrants::<Test>::get(job, provider).unwrap().envelope, Some(envelope.clone()));
+		assert_noop!(deliver_as(requester(), provider, job), err(Error::KeyAlreadyDelivered));
+	});
+}
+
+#[test]
+fn a_sealed_receipt_settles_with_royalties_and_keeps_only_hashes_on_chain() {
+	new_test_ext().execute_with(|| {
+		AuditRate::set(sp_runtime::Perbill::one());
+		let (model, _) = lineage();
+		publish_keys(&providers());
+		let job = request_sealed(model, 1);
+		let provider = assigned(job)[0];
+		deliver(job, &[provider]);
+		let inline = request(model, 10_000, 1);
+		let inline_provider = assigned(inline)[0];
+		// Each kind of job takes its own kind of receipt.
+		assert_noop!(submit(provider, job, &tiny_output()), err(Error::JobIsSealed));
+		assert_noop!(
+			submit_sealed(inline_provider, inline, tiny_output().hash()),
+			err(Error::NotSealed)
+		);
+
+		let before = free(&requester());
+		let provider_before = free(&provider);
+		assert_ok!(submit_sealed(provider, job, tiny_output().hash()));
+		let record = Jobs::<Test>::get(job).unwrap();
+		assert_eq!(record.status, JobStatus::Completed);
+		let receipt = record.assigned[0].receipt.unwrap();
+		assert_eq!(Receipts::<Test>::get(receipt).unwrap().output_hash, tiny_output().hash());
+		assert!(!ReceiptOutputs::<Test>::contains_key(receipt));
+		assert_eq!(SealedOutputs::<Test>::get(receipt).unwrap().blob.size_bytes, 120);
+		// Paid and royalties as an inline job; no audit fee: sealed jobs are not audited yet.
+		let (tune, base, data) = royalties(PRICE);
+		assert_eq!(free(&provider) - provider_before, PRICE);
+		assert_eq!(free(&requester()) - before, 10_000 - PRICE - tune - base - data);
+		System::assert_has_event(
+			Event::AuditSkipped { job, reason: AuditSkipReason::Sealed }.into(),
+		);
+		assert!(!Audits::<Test>::contains_key(job));
+
+		// Pruning removes the sealed records and returns the deposit less the receipt fee.
+		run_to_block(1 + RETENTION_PERIOD);
+		let before = free(&requester());
+		assert_ok!(Inference::prune_job(RuntimeOrigin::signed(acc(4)), job));
+		assert_eq!(free(&requester()) - before, sealed_deposit(1) - RECEIPT_RECORD_FEE);
+		assert!(!SealedInputs::<Test>::contains_key(job));
+		assert!(!SealedOutputs::<Test>::contains_key(receipt));
+		assert_eq!(KeyGrants::<Test>::iter_prefix(job).count(), 0);
+		assert!(Receipts::<Test>::contains_key(receipt));
+	});
+}
+
+#[test]
+fn two_sealed_receipts_agree_by_hash_and_a_disagreement_grants_referees_the_key() {
+	new_test_ext().execute_with(|| {
+		let (model, _) = lineage();
+		publish_keys(&providers());
+		let agreed = request_sealed(model, 2);
+		let pair = assigned(agreed);
+		deliver(agreed, &pair);
+		for provider in &pair {
+			assert_ok!(submit_sealed(*provider, agreed, tiny_output().hash()));
+		}
+		assert_eq!(Jobs::<Test>::get(agreed).unwrap().status, JobStatus::Completed);
+
+		let split = request_sealed(model, 2);
+		let pair = assigned(split);
+		deliver(split, &pair);
+		assert_ok!(submit_sealed(pair[0], split, tiny_output().hash()));
+		assert_ok!(submit_sealed(pair[1], split, [7; 32]));
+		run_to_block(System::block_number() + 1);
+		let record = Jobs::<Test>::get(split).unwrap();
+		assert_eq!(record.status, JobStatus::Disputed);
+		for referee in referees(split) {
+			let grant = KeyGrants::<Test>::get(split, referee).unwrap();
+			assert_eq!((grant.role, grant.envelope), (KeyRole::Referee, None));
+		}
+		// The requester delivers to the referees; their receipts decide.
+		let chosen = referees(split);
+		deliver(split, &chosen);
+		for referee in &chosen {
+			assert_ok!(submit_sealed(*referee, split, tiny_output().hash()));
+		}
+		run_to_block(System::block_number() + 1);
+		let record = Jobs::<Test>::get(split).unwrap();
+		assert_eq!(record.status, JobStatus::Completed);
+		System::assert_has_event(
+			Event::ProviderOutvoted { job: split, provider: pair[1], slashed: WRONG_RESULT_SLASH }
+				.into(),
+		);
+	});
+}
+
+#[test]
+fn a_key_never_delivered_ends_the_job_withheld_and_compensates_the_provider() {
+	new_test_ext().execute_with(|| {
+		let (model, _) = lineage();
+		publish_keys(&providers());
+		let before = free(&requester());
+		let job = request_sealed(model, 2);
+		let pair = assigned(job);
+		let provider_before: Vec<Balance> = pair.iter().map(free).collect();
+		// A party cannot report before its key is delivered: the chain knows that already.
+		assert_noop!(
+			Inference::report_unusable(
+				RuntimeOrigin::signed(pair[0]),
+				job,
+				UnusableReason::BlobUnavailable
+			),
+			err(Error::KeyNotDelivered)
+		);
+		run_to_block(1 + 10 + 1);
+		let record = Jobs::<Test>::get(job).unwrap();
+		assert_eq!(record.status, JobStatus::Withheld);
+		for (provider, before) in pair.iter().zip(provider_before) {
+			assert_eq!(free(provider) - before, PRICE);
+			System::assert_has_event(
+				Event::ProviderCompensated { job, provider: *provider, amount: PRICE }.into(),
+			);
+		}
+		// No royalties: the model did not run. The deposit stays until pruning.
+		assert_eq!(before - free(&requester()), 2 * PRICE + sealed_deposit(2));
+		assert_eq!(held_fee(&requester()), 0);
+	});
+}
+
+#[test]
+fn reports_of_an_unusable_input_end_the_job_without_pay_or_slash() {
+	new_test_ext().execute_with(|| {
+		let (model, _) = lineage();
+		publish_keys(&providers());
+		let job = request_sealed(model, 2);
+		let pair = assigned(job);
+		deliver(job, &pair);
+		let report = |who: AccountId, reason| {
+			Inference::report_unusable(RuntimeOrigin::signed(who), job, reason)
+		};
+		assert_noop!(report(acc(4), UnusableReason::CannotDecrypt), err(Error::NotAssigned));
+		let bonds: Vec<Balance> = pair.iter().map(bond).collect();
+		let before = free(&requester());
+		assert_ok!(report(pair[0], UnusableReason::CannotDecrypt));
+		System::assert_last_event(
+			Event::InputUnusable { job, provider: pair[0], reason: UnusableReason::CannotDecrypt }
+				.into(),
+		);
+		assert_noop!(report(pair[0], UnusableReason::InputMismatch), err(Error::DuplicateReceipt));
+		assert_ok!(report(pair[1], UnusableReason::BlobHashMismatch));
+		// Both answered: the next block settles the job.
+		run_to_block(System::block_number() + 1);
+		assert_eq!(Jobs::<Test>::get(job).unwrap().status, JobStatus::Unusable);
+		assert_eq!(free(&requester()) - before, 10_000);
+		assert_eq!(pair.iter().map(bond).collect::<Vec<_>>(), bonds);
+		assert_eq!(UnusableReports::<Test>::iter_prefix(job).count(), 2);
+	});
+}
+
+/// A node keystore stand-in holding one real X25519 secret.
+struct OneKey(StaticSecret);
+
+impl SealKeys for OneKey {
+	fn public_keys(&self) -> Result<Vec<EncryptionPublicKey>, InferenceError> {
+		Ok(vec![seal::public_key(&self.0)])
+	}
+	fn generate(&self) -> Result<EncryptionPublicKey, InferenceError> {
+		Err(InferenceError::KeystoreUnavailable)
+	}
+	fn secret(&self, public: &EncryptionPublicKey) -> Option<StaticSecret> {
+		(*public == seal::public_key(&self.0)).then(|| self.0.clone())
+	}
+}
+
+/// A blob store stand-in: what is in it, and whether a missing blob is being fetched.
+#[derive(Default)]
+struct TestBlobs {
+	stored: parking_lot::Mutex<HashMap<BlobHash, Vec<u8>>>,
+	gave_up: bool,
+}
+
+impl BlobAccess for TestBlobs {
+	fn get(&self, blob: &BlobRef) -> Option<Vec<u8>> {
+		self.stored.lock().get(&blob.sha256).cloned()
+	}
+	fn request(&self, blob: &BlobRef) -> BlobState {
+		match self.stored.lock().contains_key(&blob.sha256) {
+			true => BlobState::Stored,
+			false if self.gave_up => BlobState::Failed(UnusableReason::BlobUnavailable),
+			false => BlobState::Fetching,
+		}
+	}
+	fn put(&self, bytes: &[u8]) -> Result<BlobHash, InferenceError> {
+		let hash = seal::blob_hash(bytes);
+		self.stored.lock().insert(hash, bytes.to_vec());
+		Ok(hash)
+	}
+}
+
+#[test]
+fn the_offchain_worker_runs_a_sealed_job_and_seals_the_outputs_to_the_requester() {
+	let (mut ext, pool, provider) = ocw_ext(Arc::new(TinyEngine));
+	let node_key = secret(77);
+	ext.0.register_extension(SealKeysExt::new(Arc::new(OneKey(node_key.clone()))));
+	let blobs = Arc::new(TestBlobs::default());
+	ext.0.register_extension(BlobAccessExt::new(blobs.clone()));
+	ext.execute_with(|| {
+		let (model, _) = lineage();
+		let key = seal::public_key(&node_key);
+		assert_ok!(ComputeRegistry::set_encryption_key(RuntimeOrigin::signed(provider), key));
+		let job = request_sealed(model, 1);
+		// No key delivered yet: nothing to do.
+		assert!(run_worker(1, &pool).is_empty());
+		deliver(job, &[provider]);
+		// The blob is not here yet: the node fetches it, the worker waits.
+		assert!(run_worker(2, &pool).is_empty());
+		let (blob, _) = sealed_input(&[42; 32]);
+		blobs.put(&blob).unwrap();
+
+		let calls = run_worker(3, &pool);
+		let [RuntimeCall::Inference(Call::submit_sealed_receipt { output_hash, ref output, .. })] =
+			calls[..]
+		else {
+			panic!("expected a sealed receipt, got {calls:?}");
+		};
+		assert_eq!(output_hash, tiny_output().hash());
+		// Only the requester's output key opens the outputs, stored in the node's blobs.
+		let context = KeyContext {
+			job,
+			model: MODEL_HASH,
+			recipient: requester().0,
+			key_epoch: 0,
+			role: KeyRole::Requester,
+		};
+		let content_key = seal::unwrap_key(&secret(1), &output.envelope, &context).unwrap();
+		let sealed = blobs.get(&output.blob).unwrap();
+		let opened = seal::open_blob(
+			&content_key,
+			&sealed,
+			&BlobContext { kind: BlobKind::Output, model: MODEL_HASH, plaintext_hash: output_hash },
+		)
+		.unwrap();
+		assert_eq!(TensorSet::decode_canonical(&opened).unwrap(), tiny_output());
+		assert!(seal::unwrap_key(&node_key, &output.envelope, &context).is_err());
+		// No plaintext tensor in the call.
+		let encoded = calls[0].encode();
+		let needle = tiny_output().encode();
+		assert!(!encoded.windows(needle.len()).any(|w| w == needle.as_slice()));
+
+		land_receipt(calls, provider);
+		assert_eq!(Jobs::<Test>::get(job).unwrap().status, JobStatus::Completed);
+	});
+}
+
+#[test]
+fn the_offchain_worker_reports_a_blob_it_cannot_get_and_a_key_it_cannot_open() {
+	let (mut ext, pool, provider) = ocw_ext(Arc::new(TinyEngine));
+	let node_key = secret(77);
+	ext.0.register_extension(SealKeysExt::new(Arc::new(OneKey(node_key.clone()))));
+	ext.0.register_extension(BlobAccessExt::new(Arc::new(TestBlobs {
+		gave_up: true,
+		..Default::default()
+	})));
+	ext.execute_with(|| {
+		let (model, _) = lineage();
+		let key = seal::public_key(&node_key);
+		assert_ok!(ComputeRegistry::set_encryption_key(RuntimeOrigin::signed(provider), key));
+		let job = request_sealed(model, 1);
+		deliver(job, &[provider]);
+		let calls = run_worker(1, &pool);
+		assert_eq!(
+			calls,
+			vec![RuntimeCall::Inference(Call::report_unusable {
+				job,
+				reason: UnusableReason::BlobUnavailable
+			})]
+		);
+		// Reported once.
+		assert!(run_worker(2, &pool).is_empty());
+		land_receipt(calls, provider);
+		run_to_block(System::block_number() + 1);
+		assert_eq!(Jobs::<Test>::get(job).unwrap().status, JobStatus::Unusable);
+	});
+
+	// A key wrapped for another party does not open: reported as such.
+	let (mut ext, pool, provider) = ocw_ext(Arc::new(TinyEngine));
+	ext.0.register_extension(SealKeysExt::new(Arc::new(OneKey(node_key.clone()))));
+	let blobs = Arc::new(TestBlobs::default());
+	ext.0.register_extension(BlobAccessExt::new(blobs.clone()));
+	ext.execute_with(|| {
+		let (model, _) = lineage();
+		let key = seal::public_key(&node_key);
+		assert_ok!(ComputeRegistry::set_encryption_key(RuntimeOrigin::signed(provider), key));
+		let job = request_sealed(model, 1);
+		let (blob, _) = sealed_input(&[42; 32]);
+		blobs.put(&blob).unwrap();
+		let context = KeyContext {
+			job,
+			model: MODEL_HASH,
+			recipient: acc(4).0,
+			key_epoch: 1,
+			role: KeyRole::Provider,
+		};
+		let wrong = seal::wrap_key(&key, &[42; 32], &context).unwrap();
+		assert_ok!(Inference::deliver_keys(
+			RuntimeOrigin::signed(requester()),
+			job,
+			vec![(provider, wrong)].try_into().unwrap()
+		));
+		assert_eq!(
+			run_worker(1, &pool),
+			vec![RuntimeCall::Inference(Call::report_unusable {
+				job,
+				reason: UnusableReason::CannotDecrypt
+			})]
+		);
+	});
+}
