@@ -35,6 +35,12 @@ pub struct BlobParams {
 	#[arg(long, value_name = "MIB", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..=1 << 30))]
 	pub blob_budget_mib: u64,
 
+	/// Minutes a blob is kept, at least, after it was stored: an uploaded blob waits this long
+	/// for the job that names it. After that the node removes it once no unpruned job names it
+	/// (as input or as a receipt's outputs).
+	#[arg(long, value_name = "MINUTES", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=10_080))]
+	pub blob_grace_mins: u64,
+
 	/// Largest blob the node stores, serves or fetches, in KiB.
 	#[arg(long, value_name = "KIB", default_value_t = 8 << 10, value_parser = clap::value_parser!(u64).range(1..=1 << 20))]
 	pub blob_max_kib: u64,
@@ -207,6 +213,50 @@ impl Blobs {
 			}
 		}
 		Err(failure)
+	}
+}
+
+/// How often the node removes blobs no job names any more.
+pub const GARBAGE_INTERVAL: Duration = Duration::from_secs(60);
+
+/// Removes, every [`GARBAGE_INTERVAL`], the blobs of `store` older than `grace` that no unpruned
+/// job names at the best block of `client` (`InferenceApi::blob_in_use`); keeps everything while
+/// the runtime cannot answer (an older runtime, or an error).
+pub async fn collect_garbage<C>(store: Arc<BlobStore>, client: Arc<C>, grace: Duration)
+where
+	C: sp_api::ProvideRuntimeApi<Block> + sp_blockchain::HeaderBackend<Block> + Send + Sync,
+	C::Api: pallet_inference::runtime_api::InferenceApi<
+		Block,
+		cairn_runtime::AccountId,
+		cairn_runtime::Balance,
+		cairn_runtime::BlockNumber,
+	>,
+{
+	use pallet_inference::runtime_api::InferenceApi;
+	use sp_api::ApiExt;
+	loop {
+		futures_timer::Delay::new(GARBAGE_INTERVAL).await;
+		let best = client.info().best_hash;
+		let api = client.runtime_api();
+		let answers = api
+			.api_version::<dyn InferenceApi<
+				Block,
+				cairn_runtime::AccountId,
+				cairn_runtime::Balance,
+				cairn_runtime::BlockNumber,
+			>>(best)
+			.ok()
+			.flatten()
+			.is_some_and(|version| version >= 4);
+		if !answers {
+			continue;
+		}
+		let (count, bytes) = store.collect_garbage(BlobStore::now(), grace.as_secs(), |hash| {
+			api.blob_in_use(best, *hash).unwrap_or(true)
+		});
+		if count > 0 {
+			log::info!(target: "cairn::blobs", "removed {count} blobs ({bytes} bytes) no job names any more");
+		}
 	}
 }
 

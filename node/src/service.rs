@@ -314,6 +314,16 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 		Some("cairn"),
 		crate::blobs::serve(blob_store.clone(), blob_requests_in),
 	);
+	// Blobs no unpruned job names are removed once their grace period is over.
+	task_manager.spawn_handle().spawn_blocking(
+		"cairn-blob-gc",
+		Some("cairn"),
+		crate::blobs::collect_garbage(
+			blob_store.clone(),
+			client.clone(),
+			std::time::Duration::from_secs(blob_params.blob_grace_mins * 60),
+		),
+	);
 	let blobs = Arc::new(crate::blobs::Blobs::new(
 		blob_store,
 		network.clone(),

@@ -286,6 +286,37 @@ impl BlobStore {
 		}
 	}
 
+	/// Removes every blob stored at least `grace_secs` seconds before `now_secs` that `in_use`
+	/// says no job names any more; returns how many were removed and their bytes. The grace
+	/// period keeps a blob uploaded for a job that is not requested yet.
+	pub fn collect_garbage(
+		&self,
+		now_secs: u64,
+		grace_secs: u64,
+		in_use: impl Fn(&BlobHash) -> bool,
+	) -> (u32, u64) {
+		let old: Vec<(BlobHash, u64)> = self
+			.list()
+			.into_iter()
+			.filter(|(_, entry)| entry.stored_at.saturating_add(grace_secs) <= now_secs)
+			.map(|(hash, entry)| (hash, entry.size))
+			.collect();
+		let (mut count, mut bytes) = (0u32, 0u64);
+		for (hash, size) in old {
+			if !in_use(&hash) {
+				self.remove(&hash);
+				count += 1;
+				bytes += size;
+			}
+		}
+		(count, bytes)
+	}
+
+	/// The current time in seconds since the Unix epoch, as the store stamps blobs.
+	pub fn now() -> u64 {
+		now_secs()
+	}
+
 	/// Every blob stored, with what the store knows of it.
 	pub fn list(&self) -> Vec<(BlobHash, BlobEntry)> {
 		self.index.lock().entries.iter().map(|(hash, entry)| (*hash, *entry)).collect()
@@ -331,6 +362,22 @@ mod tests {
 		store.put(&[3; 10], Some(([2; 32], 100))).unwrap();
 		assert_eq!(store.put(&[4; 10], None), Err(BlobError::OverBudget { size: 10, free: 5 }));
 		assert_eq!(store.used(), 20);
+	}
+
+	#[test]
+	fn garbage_is_what_no_job_names_after_the_grace_period() {
+		let (_dir, store) = store(1_000, 100);
+		let named = store.put(b"named by a job", None).unwrap();
+		let orphan = store.put(b"named by nothing", Some(([3; 32], 100))).unwrap();
+		let now = BlobStore::now();
+		// Within the grace period nothing goes, named or not.
+		assert_eq!(store.collect_garbage(now, 60, |hash| *hash == named), (0, 0));
+		// After it, what no job names goes; its owner's quota is free again.
+		assert_eq!(store.collect_garbage(now + 60, 60, |hash| *hash == named), (1, 16));
+		assert!(store.contains(&named) && !store.contains(&orphan));
+		assert_eq!(store.used_by(&[3; 32]), 0);
+		assert_eq!(store.collect_garbage(now + 60, 60, |_| false), (1, 14));
+		assert_eq!(store.used(), 0);
 	}
 
 	#[test]

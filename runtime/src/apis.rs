@@ -354,7 +354,7 @@ impl_runtime_apis! {
 		}
 	}
 
-	#[api_version(3)]
+	#[api_version(4)]
 	impl pallet_inference::runtime_api::InferenceApi<Block, AccountId, Balance, BlockNumber> for Runtime {
 		fn receipt_checkpoints(
 			receipt: pallet_inference::ReceiptId,
@@ -380,6 +380,10 @@ impl_runtime_apis! {
 
 		fn blob_quota(account: AccountId) -> u64 {
 			Inference::blob_quota(&account)
+		}
+
+		fn blob_in_use(blob: [u8; 32]) -> bool {
+			Inference::blob_in_use(&blob)
 		}
 
 		fn job(

@@ -218,6 +218,12 @@ test('a sealed job through a gateway settles with royalties and leaves no plaint
   assert.equal(record.inputHash.toHex(), bytesToHex(result.plaintextHash));
   assert.equal(record.assigned[0].provider.toString(), alice.address);
   const sealedInput = (await api.query.inference.sealedInputs(result.job)).unwrap();
+  // Nodes keep both blobs while the job is unpruned (then collect them after a grace period).
+  const sealedOutput = (await api.query.inference.sealedOutputs(result.receipt)).unwrap();
+  for (const blob of [sealedInput.blob, sealedOutput.blob]) {
+    assert.equal((await api.call.inferenceApi.blobInUse(blob.sha256)).isTrue, true);
+  }
+  assert.equal((await api.call.inferenceApi.blobInUse(bytesToHex(new Uint8Array(32).fill(9)))).isTrue, false);
   assert.ok((await api.query.inference.jobInputs(result.job)).isNone, 'a sealed job has no input on chain');
 
   // Settled with pay and royalties, as an inline job is.

@@ -210,10 +210,40 @@ fn deliver_to<T: Config>(
 
 /// Sealed outputs (a blob on the provider's node and its key wrapped to the requester).
 fn sealed_output() -> cairn_inference::seal::SealedOutput {
+	sealed_output_of(6)
+}
+
+/// Sealed outputs in a blob distinct by `seed`.
+fn sealed_output_of(seed: u8) -> cairn_inference::seal::SealedOutput {
 	cairn_inference::seal::SealedOutput {
-		blob: cairn_inference::seal::BlobRef { sha256: [6; 32], size_bytes: 4_096 },
+		blob: cairn_inference::seal::BlobRef { sha256: [seed; 32], size_bytes: 4_096 },
 		envelope: envelope(),
 	}
+}
+
+/// Sealed receipts of `parties` for `job`, the `i`-th with output hash `hash(i)` and an output
+/// blob of its own.
+fn answer_sealed<T: Config>(
+	job: JobId,
+	parties: &[T::AccountId],
+	first_blob: u8,
+	hash: impl Fn(usize) -> TensorSetHash,
+) -> Result<(), BenchmarkError> {
+	for (i, party) in parties.iter().enumerate() {
+		let output_hash = hash(i);
+		Pallet::<T>::do_submit_receipt(
+			party.clone(),
+			job,
+			output_hash,
+			ReceiptOutput::Sealed(sealed_output_of(first_blob.saturating_add(i as u8))),
+			Commitment::of(&[output_hash]),
+			ExecutionProvider::Cpu,
+			Default::default(),
+			1,
+		)
+		.map_err(|_| BenchmarkError::Stop("setup sealed receipt refused"))?;
+	}
+	Ok(())
 }
 
 /// The assigned providers of `job`.
@@ -683,6 +713,37 @@ mod benchmarks {
 		_(RawOrigin::Signed(caller), job);
 
 		assert!(Jobs::<T>::get(job).is_none());
+		Ok(())
+	}
+
+	/// Pruning a sealed job with five provider and three referee sealed receipts: its sealed
+	/// input, eight key grants, eight sealed outputs and nine blob uses removed.
+	#[benchmark]
+	fn prune_sealed_job() -> Result<(), BenchmarkError> {
+		keyed_providers::<T>(0, MAX_REDUNDANCY + MAX_REFEREES)?;
+		let model = T::BenchmarkHelper::model(1, OUTPUT_LEN, MIN_WEIGHED_ANCESTORS, 0);
+		let (job, who) = open_sealed_job::<T>(model, MAX_REDUNDANCY)?;
+		let providers = assigned::<T>(job)?;
+		deliver_to::<T>(&who, job, &providers)?;
+		answer_sealed::<T>(job, &providers, 10, |i| [(i / 2) as u8 + 1; 32])?;
+		Pallet::<T>::settle_due(job);
+		let referees = referees::<T>(job)?;
+		if referees.len() as u32 != MAX_REFEREES {
+			return Err(BenchmarkError::Stop("setup dispute not opened"));
+		}
+		deliver_to::<T>(&who, job, &referees)?;
+		answer_sealed::<T>(job, &referees, 20, |_| [1; 32])?;
+		Pallet::<T>::settle_due(job);
+		let now = frame_system::Pallet::<T>::block_number();
+		frame_system::Pallet::<T>::set_block_number(now.saturating_add(T::RetentionPeriod::get()));
+		let caller: T::AccountId = whitelisted_caller();
+
+		#[extrinsic_call]
+		prune_job(RawOrigin::Signed(caller), job);
+
+		assert!(Jobs::<T>::get(job).is_none());
+		assert_eq!(KeyGrants::<T>::iter_prefix(job).count(), 0);
+		assert!(!Pallet::<T>::blob_in_use(&sealed_input().blob.sha256));
 		Ok(())
 	}
 

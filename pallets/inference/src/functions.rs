@@ -187,6 +187,7 @@ impl<T: Config> Pallet<T> {
 			JobInputs::<T>::insert(id, encoded);
 		}
 		if let Some(sealed) = sealed {
+			BlobUses::<T>::insert(sealed.blob.sha256, id, ());
 			SealedInputs::<T>::insert(id, sealed);
 		}
 		Self::deposit_event(Event::JobRequested {
@@ -483,7 +484,10 @@ impl<T: Config> Pallet<T> {
 		);
 		match output {
 			ReceiptOutput::Inline(outputs) => ReceiptOutputs::<T>::insert(id, outputs),
-			ReceiptOutput::Sealed(output) => SealedOutputs::<T>::insert(id, output),
+			ReceiptOutput::Sealed(output) => {
+				BlobUses::<T>::insert(output.blob.sha256, job_id, ());
+				SealedOutputs::<T>::insert(id, output)
+			},
 		}
 		ReceiptCheckpoints::<T>::insert(id, checkpoints);
 		ReceiptsByModel::<T>::insert(job.model_hash, id, ());
@@ -949,7 +953,9 @@ impl<T: Config> Pallet<T> {
 		let mut receipts = 0u32;
 		for receipt in job.receipts() {
 			ReceiptOutputs::<T>::remove(receipt);
-			SealedOutputs::<T>::remove(receipt);
+			if let Some(output) = SealedOutputs::<T>::take(receipt) {
+				BlobUses::<T>::remove(output.blob.sha256, job_id);
+			}
 			receipts += 1;
 		}
 		Self::forget_sealed(job_id);
@@ -1104,6 +1110,9 @@ impl<T: Config> Pallet<T> {
 				grant.role != cairn_inference::seal::KeyRole::Requester,
 				"a key grant to a requester"
 			);
+		}
+		for (_, job, ()) in BlobUses::<T>::iter() {
+			ensure!(SealedInputs::<T>::contains_key(job), "a blob use of a job that is not sealed");
 		}
 		for (job, _, _) in UnusableReports::<T>::iter() {
 			ensure!(SealedInputs::<T>::contains_key(job), "a report on a job that is not sealed");

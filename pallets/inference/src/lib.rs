@@ -456,6 +456,19 @@ pub mod pallet {
 	pub type SealedOutputs<T: Config> =
 		StorageMap<_, Twox64Concat, ReceiptId, cairn_inference::seal::SealedOutput, OptionQuery>;
 
+	/// The unpruned jobs that name each sealed blob (as input, or as a receipt's outputs): a
+	/// node keeps a blob while any does (removed when the job is pruned).
+	#[pallet::storage]
+	pub type BlobUses<T: Config> = StorageDoubleMap<
+		_,
+		Identity,
+		cairn_inference::seal::BlobHash,
+		Twox64Concat,
+		JobId,
+		(),
+		OptionQuery,
+	>;
+
 	/// Why an assigned party could not run a sealed job, as it reported (removed when the job is
 	/// pruned).
 	#[pallet::storage]
@@ -1002,9 +1015,9 @@ pub mod pallet {
 		///
 		/// Emits `JobPruned`.
 		///
-		/// Weight: O(1), at the most receipts a job can have.
+		/// Weight: O(1), at the most receipts a job can have (inline or sealed).
 		#[pallet::call_index(3)]
-		#[pallet::weight(T::WeightInfo::prune_job())]
+		#[pallet::weight(T::WeightInfo::prune_job().max(T::WeightInfo::prune_sealed_job()))]
 		pub fn prune_job(origin: OriginFor<T>, job: JobId) -> DispatchResult {
 			ensure_signed(origin)?;
 			Self::do_prune_job(job)

@@ -15,7 +15,7 @@ pub const MAX_PAGE_SIZE: u32 = 256;
 sp_api::decl_runtime_apis! {
 	/// Queries of the inference pallet. Version 2 adds checkpoint commitments and audits;
 	/// version 3 blob quotas.
-	#[api_version(3)]
+	#[api_version(4)]
 	pub trait InferenceApi<AccountId, Balance, BlockNumber>
 	where
 		AccountId: Codec,
@@ -54,5 +54,10 @@ sp_api::decl_runtime_apis! {
 		/// How many bytes of sealed job data `account` may keep in a node's blob store (zero
 		/// without a quota): what a node's `blob_put` JSON-RPC checks uploads against.
 		fn blob_quota(account: AccountId) -> u64;
+
+		/// Whether an unpruned job names the sealed blob with this SHA-256 (as input or as a
+		/// receipt's outputs): a node's blob store keeps it while one does.
+		#[api_version(4)]
+		fn blob_in_use(blob: [u8; 32]) -> bool;
 	}
 }

@@ -9,7 +9,7 @@
 
 use super::*;
 use cairn_inference::seal::{
-	is_valid_public_key, KeyEnvelope, KeyRole, SealedInput, SealedOutput, UnusableReason,
+	is_valid_public_key, BlobHash, KeyEnvelope, KeyRole, SealedInput, SealedOutput, UnusableReason,
 	MAX_SEALED_INPUT_BYTES,
 };
 use frame_support::{
@@ -39,13 +39,22 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The most bytes a sealed job with room for `receipts` receipts stores besides its record:
-	/// its sealed input, a key grant per receipt and a sealed output per receipt.
+	/// its sealed input, and per receipt a key grant, a sealed output and a report; each blob
+	/// with its use.
 	pub(crate) fn sealed_storage_bytes(receipts: u32) -> u32 {
+		let blob_use = BlobHash::max_encoded_len() + JobId::max_encoded_len();
 		let per_receipt = KeyGrant::<BlockNumberFor<T>>::max_encoded_len()
 			+ SealedOutput::max_encoded_len()
-			+ UnusableReason::max_encoded_len();
-		(SealedInput::max_encoded_len() as u32)
+			+ UnusableReason::max_encoded_len()
+			+ blob_use;
+		((SealedInput::max_encoded_len() + blob_use) as u32)
 			.saturating_add((per_receipt as u32).saturating_mul(receipts))
+	}
+
+	/// Whether an unpruned job names the sealed blob `blob` (as input or as a receipt's
+	/// outputs): a node keeps it while one does.
+	pub fn blob_in_use(blob: &BlobHash) -> bool {
+		BlobUses::<T>::iter_key_prefix(blob).next().is_some()
 	}
 
 	/// Grants `party` the content key of sealed job `job` as `role`, at its current encryption
@@ -82,7 +91,8 @@ impl<T: Config> Pallet<T> {
 
 	/// Removes what a sealed job keeps besides its record and receipts' outputs (at pruning).
 	pub(crate) fn forget_sealed(job: JobId) {
-		if SealedInputs::<T>::take(job).is_some() {
+		if let Some(input) = SealedInputs::<T>::take(job) {
+			BlobUses::<T>::remove(input.blob.sha256, job);
 			let limit = MAX_KEY_GRANTS.saturating_add(1);
 			let _ = KeyGrants::<T>::clear_prefix(job, limit, None);
 			let _ = UnusableReports::<T>::clear_prefix(job, limit, None);

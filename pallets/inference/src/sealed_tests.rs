@@ -228,6 +228,12 @@ fn a_sealed_receipt_settles_with_royalties_and_keeps_only_hashes_on_chain() {
 		assert_eq!(Receipts::<Test>::get(receipt).unwrap().output_hash, tiny_output().hash());
 		assert!(!ReceiptOutputs::<Test>::contains_key(receipt));
 		assert_eq!(SealedOutputs::<Test>::get(receipt).unwrap().blob.size_bytes, 120);
+		// Nodes keep the input and output blobs while the job is not pruned.
+		let input_blob = SealedInputs::<Test>::get(job).unwrap().blob.sha256;
+		let output_blob = [provider.0[0]; 32];
+		assert!(Inference::blob_in_use(&input_blob) && Inference::blob_in_use(&output_blob));
+		assert!(BlobUses::<Test>::contains_key(input_blob, job));
+		assert!(BlobUses::<Test>::contains_key(output_blob, job));
 		// Paid and royalties as an inline job; no audit fee: sealed jobs are not audited yet.
 		let (tune, base, data) = royalties(PRICE);
 		assert_eq!(free(&provider) - provider_before, PRICE);
@@ -246,6 +252,7 @@ fn a_sealed_receipt_settles_with_royalties_and_keeps_only_hashes_on_chain() {
 		assert!(!SealedOutputs::<Test>::contains_key(receipt));
 		assert_eq!(KeyGrants::<Test>::iter_prefix(job).count(), 0);
 		assert!(Receipts::<Test>::contains_key(receipt));
+		assert!(!Inference::blob_in_use(&input_blob) && !Inference::blob_in_use(&output_blob));
 	});
 }
 

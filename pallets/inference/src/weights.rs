@@ -42,6 +42,8 @@ pub trait WeightInfo {
 	fn resolve_dispute() -> Weight;
 	/// Weight of `prune_job`.
 	fn prune_job() -> Weight;
+	/// Weight of `prune_sealed_job`.
+	fn prune_sealed_job() -> Weight;
 	/// Weight of `draw_audit`.
 	fn draw_audit() -> Weight;
 	/// Weight of `open_audit`.
@@ -99,10 +101,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `i` is `[64, 1048576]`.
 	fn request_job(p: u32, i: u32, ) -> Weight {
 		// Proof size: measured `2453`, estimated `40430` bytes.
-		// Minimum execution time: 3_955_837_000 picoseconds.
-		Weight::from_parts(4_046_893_000, 40430)
-			.saturating_add(Weight::from_parts(2_718_674, 0).saturating_mul(p.into()))
-			.saturating_add(Weight::from_parts(9_800, 0).saturating_mul(i.into()))
+		// Minimum execution time: 4_331_691_000 picoseconds.
+		Weight::from_parts(4_411_020_000, 40430)
+			.saturating_add(Weight::from_parts(8_538_881, 0).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(8_994, 0).saturating_mul(i.into()))
 			.saturating_add(T::DbWeight::get().reads(13_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(16_u64))
@@ -115,9 +117,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `a` is `[0, 128]`.
 	fn check_ancestors(a: u32, ) -> Weight {
 		// Proof size: measured `863`, estimated `19229` bytes.
-		// Minimum execution time: 26_129_000 picoseconds.
-		Weight::from_parts(25_179_743, 19229)
-			.saturating_add(Weight::from_parts(4_688_816, 0).saturating_mul(a.into()))
+		// Minimum execution time: 27_601_000 picoseconds.
+		Weight::from_parts(7_825_066, 19229)
+			.saturating_add(Weight::from_parts(6_851_752, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(Weight::from_parts(0, 9860).saturating_mul(a.into()))
@@ -133,9 +135,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[0, 64]`.
 	fn check_licenses(l: u32, ) -> Weight {
 		// Proof size: measured `1787`, estimated `40430` bytes.
-		// Minimum execution time: 39_569_000 picoseconds.
-		Weight::from_parts(35_037_984, 40430)
-			.saturating_add(Weight::from_parts(13_305_987, 0).saturating_mul(l.into()))
+		// Minimum execution time: 39_009_000 picoseconds.
+		Weight::from_parts(96_772_891, 40430)
+			.saturating_add(Weight::from_parts(13_573_908, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(l.into())))
 			.saturating_add(Weight::from_parts(0, 3667).saturating_mul(l.into()))
@@ -184,15 +186,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `k` is `[1, 5]`.
 	fn submit_receipt(o: u32, k: u32, ) -> Weight {
 		// Proof size: measured `0`, estimated `19229` bytes.
-		// Minimum execution time: 550_366_000 picoseconds.
-		Weight::from_parts(116_302_268, 19229)
-			.saturating_add(Weight::from_parts(24_630, 0).saturating_mul(o.into()))
-			.saturating_add(Weight::from_parts(100_254_234, 0).saturating_mul(k.into()))
+		// Minimum execution time: 508_223_000 picoseconds.
+		Weight::from_parts(185_571_332, 19229)
+			.saturating_add(Weight::from_parts(16_997, 0).saturating_mul(o.into()))
+			.saturating_add(Weight::from_parts(76_387_820, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(14_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(k.into())))
 			.saturating_add(T::DbWeight::get().writes(17_u64))
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(k.into())))
-			.saturating_add(Weight::from_parts(0, 16435).saturating_mul(k.into()))
+			.saturating_add(Weight::from_parts(0, 16404).saturating_mul(k.into()))
 	}
 	/// Storage: `ModelProvenance::Models` (r:1 w:0)
 	/// Proof: `ModelProvenance::Models` (`max_values`: None, `max_size`: Some(7385), added: 9860, mode: `MaxEncodedLen`)
@@ -205,9 +207,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `a` is `[0, 128]`.
 	fn pay_ancestor_royalties(a: u32, ) -> Weight {
 		// Proof size: measured `1928`, estimated `19229` bytes.
-		// Minimum execution time: 57_627_000 picoseconds.
-		Weight::from_parts(52_866_880, 19229)
-			.saturating_add(Weight::from_parts(39_566_896, 0).saturating_mul(a.into()))
+		// Minimum execution time: 56_415_000 picoseconds.
+		Weight::from_parts(58_387_000, 19229)
+			.saturating_add(Weight::from_parts(50_602_719, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -229,9 +231,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[0, 64]`.
 	fn pay_licensor_royalties(l: u32, ) -> Weight {
 		// Proof size: measured `2366`, estimated `19229` bytes.
-		// Minimum execution time: 173_451_000 picoseconds.
-		Weight::from_parts(191_749_391, 19229)
-			.saturating_add(Weight::from_parts(46_490_300, 0).saturating_mul(l.into()))
+		// Minimum execution time: 174_602_000 picoseconds.
+		Weight::from_parts(317_363_293, 19229)
+			.saturating_add(Weight::from_parts(54_697_190, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(l.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
@@ -242,8 +244,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ComputeRegistry::Providers` (`max_values`: None, `max_size`: Some(547), added: 3022, mode: `MaxEncodedLen`)
 	fn heartbeat() -> Weight {
 		// Proof size: measured `308`, estimated `4012` bytes.
-		// Minimum execution time: 10_816_000 picoseconds.
-		Weight::from_parts(11_788_000, 4012)
+		// Minimum execution time: 10_826_000 picoseconds.
+		Weight::from_parts(12_108_000, 4012)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -253,8 +255,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ComputeRegistry::EncryptionKeys` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
 	fn publish_encryption_key() -> Weight {
 		// Proof size: measured `424`, estimated `4012` bytes.
-		// Minimum execution time: 15_173_000 picoseconds.
-		Weight::from_parts(16_265_000, 4012)
+		// Minimum execution time: 15_474_000 picoseconds.
+		Weight::from_parts(16_826_000, 4012)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -266,8 +268,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(247), added: 2722, mode: `MaxEncodedLen`)
 	fn set_blob_quota() -> Weight {
 		// Proof size: measured `473`, estimated `3712` bytes.
-		// Minimum execution time: 49_655_000 picoseconds.
-		Weight::from_parts(52_880_000, 3712)
+		// Minimum execution time: 50_125_000 picoseconds.
+		Weight::from_parts(55_253_000, 3712)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -308,9 +310,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 32]`.
 	fn on_initialize(n: u32, ) -> Weight {
 		// Proof size: measured `117519`, estimated `520000` bytes.
-		// Minimum execution time: 7_522_000 picoseconds.
-		Weight::from_parts(7_992_000, 520000)
-			.saturating_add(Weight::from_parts(7_712_652_037, 0).saturating_mul(n.into()))
+		// Minimum execution time: 13_160_000 picoseconds.
+		Weight::from_parts(3_878_712_310, 520000)
+			.saturating_add(Weight::from_parts(7_499_319_929, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(225_u64))
 			.saturating_add(T::DbWeight::get().reads((20_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(137_u64))
@@ -346,9 +348,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[8, 512]`.
 	fn open_dispute(p: u32, ) -> Weight {
 		// Proof size: measured `97250`, estimated `235678` bytes.
-		// Minimum execution time: 1_226_471_000 picoseconds.
-		Weight::from_parts(1_151_076_246, 235678)
-			.saturating_add(Weight::from_parts(9_082_373, 0).saturating_mul(p.into()))
+		// Minimum execution time: 1_348_564_000 picoseconds.
+		Weight::from_parts(1_394_437_710, 235678)
+			.saturating_add(Weight::from_parts(7_978_032, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(146_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(18_u64))
@@ -382,8 +384,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::JobInputs` (`max_values`: None, `max_size`: Some(1048596), added: 1051071, mode: `MaxEncodedLen`)
 	fn resolve_dispute() -> Weight {
 		// Proof size: measured `137025`, estimated `526796` bytes.
-		// Minimum execution time: 9_098_905_000 picoseconds.
-		Weight::from_parts(9_777_974_000, 526796)
+		// Minimum execution time: 8_725_405_000 picoseconds.
+		Weight::from_parts(9_293_607_000, 526796)
 			.saturating_add(T::DbWeight::get().reads(362_u64))
 			.saturating_add(T::DbWeight::get().writes(224_u64))
 	}
@@ -391,6 +393,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(666), added: 3141, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Audits` (r:1 w:1)
 	/// Proof: `Inference::Audits` (`max_values`: None, `max_size`: Some(213), added: 2688, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::SealedOutputs` (r:8 w:0)
+	/// Proof: `Inference::SealedOutputs` (`max_values`: None, `max_size`: Some(144), added: 2619, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::SealedInputs` (r:1 w:0)
 	/// Proof: `Inference::SealedInputs` (`max_values`: None, `max_size`: Some(116), added: 2591, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
@@ -399,14 +403,37 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(247), added: 2722, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::ReceiptOutputs` (r:0 w:8)
 	/// Proof: `Inference::ReceiptOutputs` (`max_values`: None, `max_size`: Some(16404), added: 18879, mode: `MaxEncodedLen`)
-	/// Storage: `Inference::SealedOutputs` (r:0 w:8)
-	/// Proof: `Inference::SealedOutputs` (`max_values`: None, `max_size`: Some(144), added: 2619, mode: `MaxEncodedLen`)
 	fn prune_job() -> Weight {
-		// Proof size: measured `2094`, estimated `4131` bytes.
-		// Minimum execution time: 139_329_000 picoseconds.
-		Weight::from_parts(166_439_000, 4131)
-			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().writes(20_u64))
+		// Proof size: measured `2094`, estimated `21942` bytes.
+		// Minimum execution time: 131_157_000 picoseconds.
+		Weight::from_parts(155_583_000, 21942)
+			.saturating_add(T::DbWeight::get().reads(13_u64))
+			.saturating_add(T::DbWeight::get().writes(12_u64))
+	}
+	/// Storage: `Inference::Jobs` (r:1 w:1)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(666), added: 3141, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Audits` (r:1 w:1)
+	/// Proof: `Inference::Audits` (`max_values`: None, `max_size`: Some(213), added: 2688, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::SealedOutputs` (r:8 w:8)
+	/// Proof: `Inference::SealedOutputs` (`max_values`: None, `max_size`: Some(144), added: 2619, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::SealedInputs` (r:1 w:1)
+	/// Proof: `Inference::SealedInputs` (`max_values`: None, `max_size`: Some(116), added: 2591, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::KeyGrants` (r:8 w:8)
+	/// Proof: `Inference::KeyGrants` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(247), added: 2722, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::ReceiptOutputs` (r:0 w:8)
+	/// Proof: `Inference::ReceiptOutputs` (`max_values`: None, `max_size`: Some(16404), added: 18879, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::BlobUses` (r:0 w:9)
+	/// Proof: `Inference::BlobUses` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	fn prune_sealed_job() -> Weight {
+		// Proof size: measured `3558`, estimated `22374` bytes.
+		// Minimum execution time: 148_213_000 picoseconds.
+		Weight::from_parts(164_116_000, 22374)
+			.saturating_add(T::DbWeight::get().reads(21_u64))
+			.saturating_add(T::DbWeight::get().writes(38_u64))
 	}
 	/// Storage: UNKNOWN KEY `0x3f3b1db5533609a63ddaa4c2f701a559` (r:1 w:0)
 	/// Proof: UNKNOWN KEY `0x3f3b1db5533609a63ddaa4c2f701a559` (r:1 w:0)
@@ -416,8 +443,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::Audits` (`max_values`: None, `max_size`: Some(213), added: 2688, mode: `MaxEncodedLen`)
 	fn draw_audit() -> Weight {
 		// Proof size: measured `0`, estimated `3465` bytes.
-		// Minimum execution time: 6_469_000 picoseconds.
-		Weight::from_parts(7_711_000, 3465)
+		// Minimum execution time: 6_730_000 picoseconds.
+		Weight::from_parts(9_454_000, 3465)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -440,9 +467,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[3, 512]`.
 	fn open_audit(p: u32, ) -> Weight {
 		// Proof size: measured `1511`, estimated `19860` bytes.
-		// Minimum execution time: 60_821_000 picoseconds.
-		Weight::from_parts(14_810_958, 19860)
-			.saturating_add(Weight::from_parts(7_980_737, 0).saturating_mul(p.into()))
+		// Minimum execution time: 60_771_000 picoseconds.
+		Weight::from_parts(88_599_573, 19860)
+			.saturating_add(Weight::from_parts(7_759_313, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -473,9 +500,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `o` is `[64, 16384]`.
 	fn submit_audit(o: u32, ) -> Weight {
 		// Proof size: measured `1678`, estimated `2100685` bytes.
-		// Minimum execution time: 110_837_000 picoseconds.
-		Weight::from_parts(115_929_368, 2100685)
-			.saturating_add(Weight::from_parts(13_281, 0).saturating_mul(o.into()))
+		// Minimum execution time: 107_281_000 picoseconds.
+		Weight::from_parts(114_281_970, 2100685)
+			.saturating_add(Weight::from_parts(13_176, 0).saturating_mul(o.into()))
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(10_u64))
 	}
@@ -500,9 +527,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[3, 512]`.
 	fn reveal_checkpoints(p: u32, ) -> Weight {
 		// Proof size: measured `2212`, estimated `19860` bytes.
-		// Minimum execution time: 121_743_000 picoseconds.
-		Weight::from_parts(141_710_748, 19860)
-			.saturating_add(Weight::from_parts(7_566_415, 0).saturating_mul(p.into()))
+		// Minimum execution time: 120_842_000 picoseconds.
+		Weight::from_parts(28_341_286, 19860)
+			.saturating_add(Weight::from_parts(9_060_098, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
@@ -523,9 +550,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `b` is `[64, 2097152]`.
 	fn post_segment_input(b: u32, ) -> Weight {
 		// Proof size: measured `1551`, estimated `2100685` bytes.
-		// Minimum execution time: 72_699_000 picoseconds.
-		Weight::from_parts(62_761_962, 2100685)
-			.saturating_add(Weight::from_parts(12_069, 0).saturating_mul(b.into()))
+		// Minimum execution time: 75_703_000 picoseconds.
+		Weight::from_parts(261_973_051, 2100685)
+			.saturating_add(Weight::from_parts(12_123, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -551,8 +578,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::JobInputs` (`max_values`: None, `max_size`: Some(1048596), added: 1051071, mode: `MaxEncodedLen`)
 	fn submit_referee_answer() -> Weight {
 		// Proof size: measured `4058`, estimated `2100685` bytes.
-		// Minimum execution time: 238_057_000 picoseconds.
-		Weight::from_parts(258_408_000, 2100685)
+		// Minimum execution time: 245_248_000 picoseconds.
+		Weight::from_parts(262_995_000, 2100685)
 			.saturating_add(T::DbWeight::get().reads(16_u64))
 			.saturating_add(T::DbWeight::get().writes(19_u64))
 	}
@@ -576,8 +603,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::JobInputs` (`max_values`: None, `max_size`: Some(1048596), added: 1051071, mode: `MaxEncodedLen`)
 	fn close_audit_at_deadline() -> Weight {
 		// Proof size: measured `2259`, estimated `2100685` bytes.
-		// Minimum execution time: 131_277_000 picoseconds.
-		Weight::from_parts(138_989_000, 2100685)
+		// Minimum execution time: 138_328_000 picoseconds.
+		Weight::from_parts(148_883_000, 2100685)
 			.saturating_add(T::DbWeight::get().reads(12_u64))
 			.saturating_add(T::DbWeight::get().writes(13_u64))
 	}
@@ -607,6 +634,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(666), added: 3141, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::AssignedJobs` (r:0 w:5)
 	/// Proof: `Inference::AssignedJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::BlobUses` (r:0 w:1)
+	/// Proof: `Inference::BlobUses` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::SealedInputs` (r:0 w:1)
 	/// Proof: `Inference::SealedInputs` (`max_values`: None, `max_size`: Some(116), added: 2591, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::KeyGrants` (r:0 w:5)
@@ -614,12 +643,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[5, 512]`.
 	fn request_sealed_job(p: u32, ) -> Weight {
 		// Proof size: measured `2477`, estimated `40430` bytes.
-		// Minimum execution time: 252_990_000 picoseconds.
-		Weight::from_parts(149_500_583, 40430)
-			.saturating_add(Weight::from_parts(11_608_691, 0).saturating_mul(p.into()))
+		// Minimum execution time: 269_414_000 picoseconds.
+		Weight::from_parts(353_877_584, 40430)
+			.saturating_add(Weight::from_parts(14_749_118, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(14_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(p.into())))
-			.saturating_add(T::DbWeight::get().writes(21_u64))
+			.saturating_add(T::DbWeight::get().writes(22_u64))
 			.saturating_add(Weight::from_parts(0, 3019).saturating_mul(p.into()))
 	}
 	/// Storage: `Inference::Jobs` (r:1 w:0)
@@ -630,10 +659,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::KeyGrants` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 8]`.
 	fn deliver_keys(n: u32, ) -> Weight {
-		// Proof size: measured `922`, estimated `4131` bytes.
-		// Minimum execution time: 19_970_000 picoseconds.
-		Weight::from_parts(17_047_938, 4131)
-			.saturating_add(Weight::from_parts(4_845_812, 0).saturating_mul(n.into()))
+		// Proof size: measured `928`, estimated `4131` bytes.
+		// Minimum execution time: 19_189_000 picoseconds.
+		Weight::from_parts(16_769_957, 4131)
+			.saturating_add(Weight::from_parts(4_771_634, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
@@ -671,6 +700,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::AssignedJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::JobInputs` (r:0 w:1)
 	/// Proof: `Inference::JobInputs` (`max_values`: None, `max_size`: Some(1048596), added: 1051071, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::BlobUses` (r:0 w:1)
+	/// Proof: `Inference::BlobUses` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::SealedOutputs` (r:0 w:1)
 	/// Proof: `Inference::SealedOutputs` (`max_values`: None, `max_size`: Some(144), added: 2619, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::ReceiptsByProvider` (r:0 w:1)
@@ -679,13 +710,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: UNKNOWN KEY `0x3f3b1db5533609a63ddaa4c2f701a559` (r:1 w:0)
 	/// The range of component `k` is `[1, 5]`.
 	fn submit_sealed_receipt(k: u32, ) -> Weight {
-		// Proof size: measured `2397`, estimated `19229` bytes.
-		// Minimum execution time: 305_108_000 picoseconds.
-		Weight::from_parts(272_430_747, 19229)
-			.saturating_add(Weight::from_parts(53_845_134, 0).saturating_mul(k.into()))
+		// Proof size: measured `2403`, estimated `19229` bytes.
+		// Minimum execution time: 306_570_000 picoseconds.
+		Weight::from_parts(334_335_859, 19229)
+			.saturating_add(Weight::from_parts(66_463_159, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(13_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(k.into())))
-			.saturating_add(T::DbWeight::get().writes(15_u64))
+			.saturating_add(T::DbWeight::get().writes(16_u64))
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(k.into())))
 			.saturating_add(Weight::from_parts(0, 18879).saturating_mul(k.into()))
 	}
@@ -704,9 +735,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Inference::AssignedJobs` (r:0 w:1)
 	/// Proof: `Inference::AssignedJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn report_unusable() -> Weight {
-		// Proof size: measured `1721`, estimated `13690` bytes.
-		// Minimum execution time: 58_228_000 picoseconds.
-		Weight::from_parts(63_795_000, 13690)
+		// Proof size: measured `1727`, estimated `13690` bytes.
+		// Minimum execution time: 58_799_000 picoseconds.
+		Weight::from_parts(94_732_000, 13690)
 			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -715,41 +746,41 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same weights with RocksDB-like database weights, for tests and other runtimes' defaults.
 impl WeightInfo for () {
 	fn request_job(p: u32, i: u32, ) -> Weight {
-		Weight::from_parts(4_046_893_000, 40430)
-			.saturating_add(Weight::from_parts(2_718_674, 0).saturating_mul(p.into()))
-			.saturating_add(Weight::from_parts(9_800, 0).saturating_mul(i.into()))
+		Weight::from_parts(4_411_020_000, 40430)
+			.saturating_add(Weight::from_parts(8_538_881, 0).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(8_994, 0).saturating_mul(i.into()))
 			.saturating_add(RocksDbWeight::get().reads(13_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(RocksDbWeight::get().writes(16_u64))
 			.saturating_add(Weight::from_parts(0, 3016).saturating_mul(p.into()))
 	}
 	fn check_ancestors(a: u32, ) -> Weight {
-		Weight::from_parts(25_179_743, 19229)
-			.saturating_add(Weight::from_parts(4_688_816, 0).saturating_mul(a.into()))
+		Weight::from_parts(7_825_066, 19229)
+			.saturating_add(Weight::from_parts(6_851_752, 0).saturating_mul(a.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(Weight::from_parts(0, 9860).saturating_mul(a.into()))
 	}
 	fn check_licenses(l: u32, ) -> Weight {
-		Weight::from_parts(35_037_984, 40430)
-			.saturating_add(Weight::from_parts(13_305_987, 0).saturating_mul(l.into()))
+		Weight::from_parts(96_772_891, 40430)
+			.saturating_add(Weight::from_parts(13_573_908, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(l.into())))
 			.saturating_add(Weight::from_parts(0, 3667).saturating_mul(l.into()))
 	}
 	fn submit_receipt(o: u32, k: u32, ) -> Weight {
-		Weight::from_parts(116_302_268, 19229)
-			.saturating_add(Weight::from_parts(24_630, 0).saturating_mul(o.into()))
-			.saturating_add(Weight::from_parts(100_254_234, 0).saturating_mul(k.into()))
+		Weight::from_parts(185_571_332, 19229)
+			.saturating_add(Weight::from_parts(16_997, 0).saturating_mul(o.into()))
+			.saturating_add(Weight::from_parts(76_387_820, 0).saturating_mul(k.into()))
 			.saturating_add(RocksDbWeight::get().reads(14_u64))
 			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(k.into())))
 			.saturating_add(RocksDbWeight::get().writes(17_u64))
 			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(k.into())))
-			.saturating_add(Weight::from_parts(0, 16435).saturating_mul(k.into()))
+			.saturating_add(Weight::from_parts(0, 16404).saturating_mul(k.into()))
 	}
 	fn pay_ancestor_royalties(a: u32, ) -> Weight {
-		Weight::from_parts(52_866_880, 19229)
-			.saturating_add(Weight::from_parts(39_566_896, 0).saturating_mul(a.into()))
+		Weight::from_parts(58_387_000, 19229)
+			.saturating_add(Weight::from_parts(50_602_719, 0).saturating_mul(a.into()))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
@@ -757,8 +788,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(a.into()))
 	}
 	fn pay_licensor_royalties(l: u32, ) -> Weight {
-		Weight::from_parts(191_749_391, 19229)
-			.saturating_add(Weight::from_parts(46_490_300, 0).saturating_mul(l.into()))
+		Weight::from_parts(317_363_293, 19229)
+			.saturating_add(Weight::from_parts(54_697_190, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(l.into())))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
@@ -766,23 +797,23 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 3667).saturating_mul(l.into()))
 	}
 	fn heartbeat() -> Weight {
-		Weight::from_parts(11_788_000, 4012)
+		Weight::from_parts(12_108_000, 4012)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn publish_encryption_key() -> Weight {
-		Weight::from_parts(16_265_000, 4012)
+		Weight::from_parts(16_826_000, 4012)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn set_blob_quota() -> Weight {
-		Weight::from_parts(52_880_000, 3712)
+		Weight::from_parts(55_253_000, 3712)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn on_initialize(n: u32, ) -> Weight {
-		Weight::from_parts(7_992_000, 520000)
-			.saturating_add(Weight::from_parts(7_712_652_037, 0).saturating_mul(n.into()))
+		Weight::from_parts(3_878_712_310, 520000)
+			.saturating_add(Weight::from_parts(7_499_319_929, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(225_u64))
 			.saturating_add(RocksDbWeight::get().reads((20_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(137_u64))
@@ -790,93 +821,98 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 75516).saturating_mul(n.into()))
 	}
 	fn open_dispute(p: u32, ) -> Weight {
-		Weight::from_parts(1_151_076_246, 235678)
-			.saturating_add(Weight::from_parts(9_082_373, 0).saturating_mul(p.into()))
+		Weight::from_parts(1_394_437_710, 235678)
+			.saturating_add(Weight::from_parts(7_978_032, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(146_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(RocksDbWeight::get().writes(18_u64))
 			.saturating_add(Weight::from_parts(0, 3019).saturating_mul(p.into()))
 	}
 	fn resolve_dispute() -> Weight {
-		Weight::from_parts(9_777_974_000, 526796)
+		Weight::from_parts(9_293_607_000, 526796)
 			.saturating_add(RocksDbWeight::get().reads(362_u64))
 			.saturating_add(RocksDbWeight::get().writes(224_u64))
 	}
 	fn prune_job() -> Weight {
-		Weight::from_parts(166_439_000, 4131)
-			.saturating_add(RocksDbWeight::get().reads(5_u64))
-			.saturating_add(RocksDbWeight::get().writes(20_u64))
+		Weight::from_parts(155_583_000, 21942)
+			.saturating_add(RocksDbWeight::get().reads(13_u64))
+			.saturating_add(RocksDbWeight::get().writes(12_u64))
+	}
+	fn prune_sealed_job() -> Weight {
+		Weight::from_parts(164_116_000, 22374)
+			.saturating_add(RocksDbWeight::get().reads(21_u64))
+			.saturating_add(RocksDbWeight::get().writes(38_u64))
 	}
 	fn draw_audit() -> Weight {
-		Weight::from_parts(7_711_000, 3465)
+		Weight::from_parts(9_454_000, 3465)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn open_audit(p: u32, ) -> Weight {
-		Weight::from_parts(14_810_958, 19860)
-			.saturating_add(Weight::from_parts(7_980_737, 0).saturating_mul(p.into()))
+		Weight::from_parts(88_599_573, 19860)
+			.saturating_add(Weight::from_parts(7_759_313, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 			.saturating_add(Weight::from_parts(0, 3019).saturating_mul(p.into()))
 	}
 	fn submit_audit(o: u32, ) -> Weight {
-		Weight::from_parts(115_929_368, 2100685)
-			.saturating_add(Weight::from_parts(13_281, 0).saturating_mul(o.into()))
+		Weight::from_parts(114_281_970, 2100685)
+			.saturating_add(Weight::from_parts(13_176, 0).saturating_mul(o.into()))
 			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().writes(10_u64))
 	}
 	fn reveal_checkpoints(p: u32, ) -> Weight {
-		Weight::from_parts(141_710_748, 19860)
-			.saturating_add(Weight::from_parts(7_566_415, 0).saturating_mul(p.into()))
+		Weight::from_parts(28_341_286, 19860)
+			.saturating_add(Weight::from_parts(9_060_098, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(RocksDbWeight::get().writes(8_u64))
 			.saturating_add(Weight::from_parts(0, 2995).saturating_mul(p.into()))
 	}
 	fn post_segment_input(b: u32, ) -> Weight {
-		Weight::from_parts(62_761_962, 2100685)
-			.saturating_add(Weight::from_parts(12_069, 0).saturating_mul(b.into()))
+		Weight::from_parts(261_973_051, 2100685)
+			.saturating_add(Weight::from_parts(12_123, 0).saturating_mul(b.into()))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	fn submit_referee_answer() -> Weight {
-		Weight::from_parts(258_408_000, 2100685)
+		Weight::from_parts(262_995_000, 2100685)
 			.saturating_add(RocksDbWeight::get().reads(16_u64))
 			.saturating_add(RocksDbWeight::get().writes(19_u64))
 	}
 	fn close_audit_at_deadline() -> Weight {
-		Weight::from_parts(138_989_000, 2100685)
+		Weight::from_parts(148_883_000, 2100685)
 			.saturating_add(RocksDbWeight::get().reads(12_u64))
 			.saturating_add(RocksDbWeight::get().writes(13_u64))
 	}
 	fn request_sealed_job(p: u32, ) -> Weight {
-		Weight::from_parts(149_500_583, 40430)
-			.saturating_add(Weight::from_parts(11_608_691, 0).saturating_mul(p.into()))
+		Weight::from_parts(353_877_584, 40430)
+			.saturating_add(Weight::from_parts(14_749_118, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(14_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(p.into())))
-			.saturating_add(RocksDbWeight::get().writes(21_u64))
+			.saturating_add(RocksDbWeight::get().writes(22_u64))
 			.saturating_add(Weight::from_parts(0, 3019).saturating_mul(p.into()))
 	}
 	fn deliver_keys(n: u32, ) -> Weight {
-		Weight::from_parts(17_047_938, 4131)
-			.saturating_add(Weight::from_parts(4_845_812, 0).saturating_mul(n.into()))
+		Weight::from_parts(16_769_957, 4131)
+			.saturating_add(Weight::from_parts(4_771_634, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2673).saturating_mul(n.into()))
 	}
 	fn submit_sealed_receipt(k: u32, ) -> Weight {
-		Weight::from_parts(272_430_747, 19229)
-			.saturating_add(Weight::from_parts(53_845_134, 0).saturating_mul(k.into()))
+		Weight::from_parts(334_335_859, 19229)
+			.saturating_add(Weight::from_parts(66_463_159, 0).saturating_mul(k.into()))
 			.saturating_add(RocksDbWeight::get().reads(13_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(k.into())))
-			.saturating_add(RocksDbWeight::get().writes(15_u64))
+			.saturating_add(RocksDbWeight::get().writes(16_u64))
 			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(k.into())))
 			.saturating_add(Weight::from_parts(0, 18879).saturating_mul(k.into()))
 	}
 	fn report_unusable() -> Weight {
-		Weight::from_parts(63_795_000, 13690)
+		Weight::from_parts(94_732_000, 13690)
 			.saturating_add(RocksDbWeight::get().reads(11_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
