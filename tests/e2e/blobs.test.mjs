@@ -1,8 +1,9 @@
-// The data plane and sealed jobs on two real nodes. A client uploads a blob to a gateway node
-// within its on-chain quota (deposit reconciled to the unit), a second node fetches it from the
-// gateway over the request-response protocol when asked for it, verified by hash; every refusal
+// The data plane and sealed jobs on two real nodes: Alice's (`aliceNode`, the dev chain's provider)
+// and a second node without provider keys (`secondNode`). A client uploads a blob to Alice's node
+// within its on-chain quota (deposit reconciled to the unit), the second node fetches it from
+// Alice's over the request-response protocol when asked for it, verified by hash; every refusal
 // is named and both nodes keep running. No blob byte enters a block. Then sealed jobs through the
-// client library: a requester talks only to the second node (a gateway without provider keys);
+// client library: a requester talks only to the second node (its gateway);
 // Alice's provider node fetches the sealed input from it, runs the model and serves the sealed
 // outputs; the job settles with royalties, and neither the plaintext input nor the outputs appear
 // in any block, event or storage value. A withheld key and a tampered blob end as documented.
@@ -31,18 +32,18 @@ import path from 'node:path';
 import { CairnNode, peerIdOf, runToExit, tempDir, waitFor } from '../lib/node.mjs';
 import { sendAndFinalize } from '../lib/tx.mjs';
 
-// A fixed network key for the gateway, so the second node can name it as its bootnode.
+// A fixed network key for Alice's node, so the second node can name it as its bootnode.
 const NODE_KEY = '2c5e3f8a1b7d9e0f4a6c8b2d1e3f5a7c9b0d2e4f6a8c1b3d5e7f9a0c2b4d6e8f';
 const MAX_KIB = 64;
 const cache = process.env.CAIRN_CACHE ?? path.join(os.homedir(), '.cache/cairn');
 const library = process.env.ORT_DYLIB_PATH ?? path.join(cache, 'onnxruntime/1.31.1-cpu/libonnxruntime.so.1.31.1');
 
-let gateway;
-let peer;
+let aliceNode;
+let secondNode;
 let api;
 // The second node's API: the requester of sealed jobs talks to this node only.
 let peerApi;
-// The builder's own connections to each node, for the node's `blob_*` methods.
+// The builder's own connections to each node (`provider`: Alice's), for the `blob_*` methods.
 let provider;
 let peerProvider;
 const keyring = new Keyring({ type: 'sr25519' });
@@ -65,22 +66,22 @@ before(async () => {
   const store = tempDir('cairn-blobs-store-');
   const imported = await runToExit(['model', 'import', tunedModelPath, '--model-store', store, '--onnxruntime-lib', library]);
   assert.equal(imported.code, 0, imported.output);
-  gateway = new CairnNode({
+  aliceNode = new CairnNode({
     args: [
       '--dev', '--sealing', '200', '--node-key', NODE_KEY, '--blob-max-kib', String(MAX_KIB),
       '--model-store', store, '--onnxruntime-lib', library,
     ],
   });
-  await gateway.start();
-  peer = new CairnNode({
-    args: ['--chain', 'dev', '--sealing', '200', '--bootnodes', `/ip4/127.0.0.1/tcp/${gateway.p2pPort}/p2p/${peerId}`],
+  await aliceNode.start();
+  secondNode = new CairnNode({
+    args: ['--chain', 'dev', '--sealing', '200', '--bootnodes', `/ip4/127.0.0.1/tcp/${aliceNode.p2pPort}/p2p/${peerId}`],
   });
-  await peer.start();
-  api = await gateway.api();
-  provider = new WsProvider(gateway.wsUrl);
-  peerProvider = new WsProvider(peer.wsUrl);
+  await secondNode.start();
+  api = await aliceNode.api();
+  provider = new WsProvider(aliceNode.wsUrl);
+  peerProvider = new WsProvider(secondNode.wsUrl);
   await Promise.all([provider.isReady, peerProvider.isReady]);
-  peerApi = await peer.api();
+  peerApi = await secondNode.api();
   await waitFor(async () => (await peerApi.rpc.system.health()).peers.toNumber() > 0, {
     timeoutMs: 60_000,
     what: 'the two nodes to connect',
@@ -89,7 +90,7 @@ before(async () => {
 
 after(async () => {
   await Promise.all([provider, peerProvider].filter(Boolean).map((p) => p.disconnect()));
-  await Promise.all([gateway, peer].filter(Boolean).map((n) => n.stop()));
+  await Promise.all([aliceNode, secondNode].filter(Boolean).map((n) => n.stop()));
 });
 
 test('a blob is uploaded within the quota and fetched by another node', { timeout: 180_000 }, async () => {
@@ -142,7 +143,7 @@ test('uploads and reads are refused by name, and the nodes keep running', { time
   // Charlie has no quota at all.
   const noQuota = await rpcError(putBlob(provider, genesis, charlie, new Uint8Array(16)));
   assert.equal(noQuota.code, BlobErrorCode.OverQuota, noQuota.message);
-  // Larger than the gateway takes.
+  // Larger than Alice's node takes.
   const tooLarge = await rpcError(putBlob(provider, genesis, bob, new Uint8Array(MAX_KIB * 1024 + 1)));
   assert.equal(tooLarge.code, BlobErrorCode.TooLarge, tooLarge.message);
   // Signed by someone else, or over other bytes, or for another chain.
@@ -167,7 +168,7 @@ test('uploads and reads are refused by name, and the nodes keep running', { time
   // Lowering the quota to zero releases the whole deposit; the nodes still answer.
   await sendAndFinalize(api, api.tx.inference.setBlobQuota(0), bob);
   assert.ok((await api.query.inference.blobQuotas(bob.address)).isNone);
-  assert.ok(gateway.running && peer.running);
+  assert.ok(aliceNode.running && secondNode.running);
   assert.equal((await api.rpc.system.health()).peers.toNumber(), 1);
 });
 
@@ -263,8 +264,8 @@ test('a sealed job through a gateway settles with royalties and leaves no plaint
     for (const needle of needles) assert.ok(!value.includes(needle), 'a storage value holds plaintext job data');
   }
 
-  // The gateway holds only ciphertext, and a party without the key cannot open it: not with
-  // another X25519 key, nor with the provider's envelope unwrapped by anyone else.
+  // The requester's gateway (the second node) holds only ciphertext, and a party without the
+  // key cannot open it: not with another X25519 key, nor the provider's envelope for anyone else.
   const ciphertext = await getBlob(peerProvider, sealedInput.blob.sha256.toHex());
   assert.ok(!Buffer.from(ciphertext).toString('hex').includes(xBytes));
   const grant = (await api.query.inference.keyGrants(result.job, alice.address)).unwrap();
@@ -341,14 +342,14 @@ async function withheldAndTampered(collector) {
   assert.equal(report.event.data.reason.type, 'CannotDecrypt');
   assert.equal(outcome.settled.data.paid.toBigInt(), 0n);
   assert.equal(outcome.settled.data.refunded.toBigInt(), UNIT / 10n);
-  assert.ok(gateway.running && peer.running);
+  assert.ok(aliceNode.running && secondNode.running);
 }
 
 test('the dev demo (scripts/dev.sh) runs a sealed job end to end', { timeout: 120_000 }, async () => {
   const { execFile } = await import('node:child_process');
   const demo = path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'demo', 'job.mjs');
   const output = await new Promise((resolve, reject) => {
-    execFile(process.execPath, [demo, gateway.wsUrl], { timeout: 100_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [demo, aliceNode.wsUrl], { timeout: 100_000 }, (error, stdout, stderr) => {
       if (error) reject(new Error(`the demo failed: ${error.message}\n${stdout}\n${stderr}`));
       else resolve(stdout);
     });
