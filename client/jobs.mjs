@@ -32,7 +32,7 @@ export function decodeTensorSet(api, bytes) {
 export const tensorSetHash = (encoded) => sha256(encoded);
 
 /** The name of a dispatch error: `pallet.Error` for a module error, else its text. */
-function dispatchErrorName(api, error) {
+export function dispatchErrorName(api, error) {
   if (!error.isModule) return error.toString();
   const meta = api.registry.findMetaError(error.asModule);
   return `${meta.section}.${meta.name}`;

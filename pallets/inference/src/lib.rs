@@ -52,6 +52,8 @@ mod benchmarking;
 mod dispute_tests;
 pub mod encryption;
 mod functions;
+#[cfg(any(test, feature = "try-runtime"))]
+mod invariants;
 pub mod sealed;
 #[cfg(test)]
 mod sealed_tests;

@@ -89,6 +89,13 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
+	/// Whether `assignment` of job `job` has answered: a receipt, or for a `sealed` job a report
+	/// that it cannot run it.
+	pub(crate) fn has_answered(job: JobId, assignment: &AssignmentOf<T>, sealed: bool) -> bool {
+		assignment.receipt.is_some()
+			|| (sealed && UnusableReports::<T>::contains_key(job, &assignment.provider))
+	}
+
 	/// Removes what a sealed job keeps besides its record and receipts' outputs (at pruning).
 	pub(crate) fn forget_sealed(job: JobId) {
 		if let Some(input) = SealedInputs::<T>::take(job) {
@@ -154,17 +161,11 @@ impl<T: Config> Pallet<T> {
 		let grant = KeyGrants::<T>::get(job_id, who).ok_or(Error::<T>::NoKeyGrant)?;
 		ensure!(grant.envelope.is_some(), Error::<T>::KeyNotDelivered);
 		UnusableReports::<T>::insert(job_id, who, reason);
+		let complete = assignments.iter().all(|a| Self::has_answered(job_id, a, true));
 		AssignedJobs::<T>::remove(who, job_id);
 		let _ = T::Providers::heartbeat(who);
 		Self::deposit_event(Event::InputUnusable { job: job_id, provider: who.clone(), reason });
-		let answered = |a: &AssignmentOf<T>| {
-			a.receipt.is_some() || UnusableReports::<T>::contains_key(job_id, &a.provider)
-		};
-		let assignments: &[AssignmentOf<T>] = match job.status {
-			JobStatus::Disputed => &job.referees,
-			_ => &job.assigned,
-		};
-		if assignments.iter().all(answered) {
+		if complete {
 			let now = frame_system::Pallet::<T>::block_number();
 			Self::bring_forward(job_id, &mut job, now);
 			Jobs::<T>::insert(job_id, job);

@@ -350,11 +350,7 @@ fn run_sealed_job<T: Config>(
 			return;
 		},
 	};
-	sp_io::offchain::local_storage_set(
-		StorageKind::PERSISTENT,
-		&(LEAVES_PREFIX, job_id, account).encode(),
-		&run.leaves.encode(),
-	);
+	keep_leaves::<T>(job_id, account, &run.leaves);
 	let checkpoints = cairn_inference::Commitment::of(&run.leaves);
 	let result = signer.send_signed_transaction(|_| Call::submit_sealed_receipt {
 		job: job_id,
@@ -445,12 +441,17 @@ fn checkpointed_run<T: Config>(
 		log::warn!(target: LOG_TARGET, "job {job_id}: outputs exceed {MAX_OUTPUT_BYTES} bytes");
 		return None;
 	};
+	keep_leaves::<T>(job_id, account, &run.leaves);
+	Some((run, outputs))
+}
+
+/// Keeps the leaves of this node's run of `job` for `account`, for an audit's dispute.
+fn keep_leaves<T: Config>(job: JobId, account: &T::AccountId, leaves: &Leaves) {
 	sp_io::offchain::local_storage_set(
 		StorageKind::PERSISTENT,
-		&(LEAVES_PREFIX, job_id, account).encode(),
-		&run.leaves.encode(),
+		&(LEAVES_PREFIX, job, account).encode(),
+		&leaves.encode(),
 	);
-	Some((run, outputs))
 }
 
 /// The leaves this node kept of its run of `job` for `account`.
