@@ -5,6 +5,8 @@
 #   1. inference overhead: host-function path against raw `ort` (scripts/bench-inference.sh)
 #   2. job -> receipt latency, interval sealing and Aura    } scripts/bench-jobs.sh
 #   3. receipts against balance transfers per second        }
+#   8. sealed jobs: image jobs per block against inline;    }
+#      fetching and opening a sealed input against the run  }
 #   4. lineage RPC at 100,000 models, depth 64 (scripts/bench-rpc.sh)
 #   5. release build of the node: warm (a node source touched); cold only with --cold-build
 #   6. CUDA against CPU: needs an NVIDIA GPU (reported as such without one)
@@ -72,7 +74,7 @@ fi
 
 say "1. inference overhead"
 "$CAIRN_ROOT/scripts/bench-inference.sh" "${quick[@]}"
-say "2, 3. job latency and throughput"
+say "2, 3, 8. job latency, throughput, sealed jobs"
 "$CAIRN_ROOT/scripts/bench-jobs.sh" "${quick[@]}"
 say "4. lineage RPC"
 "$CAIRN_ROOT/scripts/bench-rpc.sh" "${quick[@]}"

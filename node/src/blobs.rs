@@ -292,9 +292,19 @@ impl WorkerBlobs {
 	fn start(&self, blob: BlobRef, attempt: u32) {
 		let (blobs, fetches) = (self.blobs.clone(), self.fetches.clone());
 		self.spawner.spawn("cairn-blob-fetch", Some("cairn"), async move {
+			let started = std::time::Instant::now();
 			let result = blobs.fetch(blob.sha256, blob.size_bytes.into()).await;
 			let record = match result {
-				Ok(_) => None,
+				Ok(_) => {
+					log::info!(
+						target: "cairn::blobs",
+						"sealed input {}: fetched {} bytes from a peer in {} µs",
+						sp_core::hexdisplay::HexDisplay::from(&blob.sha256),
+						blob.size_bytes,
+						started.elapsed().as_micros()
+					);
+					None
+				},
 				Err(failure) => {
 					log::warn!(
 						target: "cairn::blobs",

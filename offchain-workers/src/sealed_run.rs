@@ -43,10 +43,12 @@ pub fn run_sealed(
 	blobs: &dyn BlobAccess,
 	request: &SealedRunRequest,
 ) -> Result<SealedRunStatus, InferenceError> {
+	let opening = std::time::Instant::now();
 	let input = match open_input(keys, blobs, request) {
 		Ok(input) => input,
 		Err(reason) => return Ok(SealedRunStatus::Unusable(reason)),
 	};
+	let opened = opening.elapsed();
 	let run = match engine.run_checkpointed_on(&request.model, &input, request.execution_provider) {
 		Ok(run) => run,
 		Err(
@@ -58,7 +60,16 @@ pub fn run_sealed(
 		) => return Ok(SealedRunStatus::Unusable(UnusableReason::InputMismatch)),
 		Err(other) => return Err(other),
 	};
+	let sealing = std::time::Instant::now();
 	let sealed = seal_outputs(blobs, request, &run.output.outputs)?;
+	log::info!(
+		target: "cairn::sealed",
+		"job {}: sealed input of {} bytes opened in {} µs, outputs sealed in {} µs",
+		request.job,
+		request.input.blob.size_bytes,
+		opened.as_micros(),
+		sealing.elapsed().as_micros()
+	);
 	Ok(SealedRunStatus::Done(Box::new(SealedRunOutput {
 		output_hash: run.output.output_hash,
 		leaves: run.leaves,

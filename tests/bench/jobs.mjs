@@ -9,14 +9,24 @@
 //     they are all in, the key goes into the keystore and the offchain worker answers them at
 //     once, so receipts fill the pool by themselves.
 //
-//   --mode ocw: the offchain-worker path on a real node: rounds of one job on each light model
-//     (`light_squeezenet`, `light_resnet50`, from CAIRN_TEST_MODELS; registered here, in the
-//     node's store already), one at a time. The worker logs each receipt with the engine's run
-//     time and its own path's (from reading the job's input to submitting the receipt: the chain's
-//     latency left out); they are read from the node's log (CAIRN_BENCH_NODE_LOG), with the
-//     wall-clock seconds from the request's block to the receipt's as this client hears them.
+//   --mode ocw: the offchain-worker path of sealed jobs on two real nodes: rounds of one sealed
+//     job on each light model (`light_squeezenet`, `light_resnet50`, from CAIRN_TEST_MODELS;
+//     registered here, in the provider node's store already), one at a time. The requester seals
+//     a 588 KiB image and uploads it to a gateway node this script starts (peered with the
+//     provider node over loopback: CAIRN_BENCH_P2P_PORT, CAIRN_BENCH_NODE_KEY); the provider node
+//     fetches it from the gateway over the blob protocol. Its log (CAIRN_BENCH_NODE_LOG) gives,
+//     per job, the fetch, the opening (key unwrap, decryption, decoding, hash check), the model
+//     run, the sealing of the outputs and the worker's path (from reading the job to submitting
+//     the receipt); with the wall-clock seconds from the request's block to the receipt's, and
+//     the bytes each job's extrinsics (request, key delivery, sealed receipt) take in blocks.
+//   --mode blockspace: image-sized jobs per block. A burst of sealed requests for
+//     `light_squeezenet` (one 588 KiB sealed input, uploaded once, named by every request) from
+//     many signers; the most any block took, and what filled it (its weight and length against
+//     the runtime's limits for normal extrinsics). Against it, how many inline requests of the
+//     same image the same block length holds (what the runtime took before inline inputs were
+//     limited to 4 KiB; it refuses them now).
 //
-// Usage: node bench/jobs.mjs --mode latency|throughput|ocw [--jobs N] [--transfers N] [--rounds N]
+// Usage: node bench/jobs.mjs --mode latency|throughput|ocw|blockspace [--jobs N] [--transfers N] [--rounds N]
 // (a node must be started by the caller: CAIRN_BENCH_WS / CAIRN_BENCH_HTTP name it).
 
 import { ApiPromise, Keyring, WsProvider } from '@polkadot/api';
@@ -25,8 +35,10 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { u8aToHex } from '@polkadot/util';
+import { deliverKeys, modelHash, sealInput } from '../../client/jobs.mjs';
 import { keepAlivePoster, log, sendAndWait, summary } from '../lib/bench.mjs';
 import { collectInferenceEvents, demoLineage, eventOf, f32Tensors, jobSpec, sha256Hex, UNIT } from '../lib/jobs.mjs';
+import { CairnNode, peerIdOf, waitFor } from '../lib/node.mjs';
 
 const { values: flags } = parseArgs({
   options: {
@@ -41,7 +53,8 @@ const JOBS = Number(flags.jobs);
 const TRANSFERS = Number(flags.transfers);
 const SIGNERS = Number(flags.signers);
 const post = keepAlivePoster(process.env.CAIRN_BENCH_HTTP);
-const api = await ApiPromise.create({ provider: new WsProvider(process.env.CAIRN_BENCH_WS), noInitWarn: true, throwOnConnect: true });
+const wsProvider = new WsProvider(process.env.CAIRN_BENCH_WS);
+const api = await ApiPromise.create({ provider: wsProvider, noInitWarn: true, throwOnConnect: true });
 const keyring = new Keyring({ type: 'sr25519' });
 const alice = keyring.addFromUri('//Alice');
 const { base: model } = await demoLineage(api);
@@ -308,58 +321,197 @@ async function registerLight(light) {
   return eventOf(events, api.events.modelProvenance.ModelRegistered).data.model.toNumber();
 }
 
-/** The engine's run (µs) and the worker's path (ms) of each receipt the node at
- * CAIRN_BENCH_NODE_LOG submitted, by job. */
+/** Lowercase hex without `0x`, as the node logs hashes. */
+const bareHex = (hex) => hex.replace(/^0x/, '').toLowerCase();
+
+/** What the provider node at CAIRN_BENCH_NODE_LOG logged of its sealed jobs: per job, the input's
+ * opening and the outputs' sealing (µs), the engine's run (µs) and the worker's path (ms); per
+ * input blob (bare hex hash), its fetch from a peer (µs). */
 function workerTimes() {
-  const times = new Map();
-  const line = /job (\d+): receipt submitted \((\d+) µs on \w+, (\d+) ms in the worker\)/g;
-  for (const [, job, runMicros, workerMs] of readFileSync(process.env.CAIRN_BENCH_NODE_LOG, 'utf8').matchAll(line)) {
-    times.set(Number(job), { runMs: Number(runMicros) / 1000, workerMs: Number(workerMs) });
+  const text = readFileSync(process.env.CAIRN_BENCH_NODE_LOG, 'utf8');
+  const jobs = new Map();
+  const job = (id) => jobs.get(id) ?? jobs.set(id, {}).get(id);
+  for (const [, id, runMicros, workerMs] of text.matchAll(/job (\d+): sealed receipt submitted \((\d+) µs on \w+, (\d+) ms in the worker\)/g)) {
+    Object.assign(job(Number(id)), { runMs: Number(runMicros) / 1000, workerMs: Number(workerMs) });
   }
-  return times;
+  for (const [, id, openMicros, sealMicros] of text.matchAll(/job (\d+): sealed input of \d+ bytes opened in (\d+) µs, outputs sealed in (\d+) µs/g)) {
+    Object.assign(job(Number(id)), { openMs: Number(openMicros) / 1000, sealMs: Number(sealMicros) / 1000 });
+  }
+  const fetches = new Map();
+  for (const [, hash, micros] of text.matchAll(/sealed input ([0-9a-f]{64}): fetched \d+ bytes from a peer in (\d+) µs/g)) {
+    fetches.set(hash, Number(micros) / 1000);
+  }
+  return { jobs, fetches };
+}
+
+/** The gateway node the requester of sealed jobs talks to, peered with the provider node. */
+async function startGateway() {
+  const peerId = await peerIdOf(process.env.CAIRN_BENCH_NODE_KEY);
+  const gateway = new CairnNode({
+    args: ['--chain', 'dev', '--sealing', '200', '--bootnodes', `/ip4/127.0.0.1/tcp/${process.env.CAIRN_BENCH_P2P_PORT}/p2p/${peerId}`],
+  });
+  await gateway.start();
+  const gatewayProvider = new WsProvider(gateway.wsUrl);
+  const gatewayApi = await ApiPromise.create({ provider: gatewayProvider, noInitWarn: true, throwOnConnect: true });
+  await waitFor(async () => (await gatewayApi.rpc.system.health()).peers.toNumber() > 0, { timeoutMs: 60_000, what: 'the gateway to reach the provider node' });
+  return { gateway, gatewayApi, gatewayProvider };
+}
+
+/** The encoded bytes of the extrinsics of sealed job `job` (its request, key deliveries and
+ * receipts) in blocks `from` to `to` of the provider node. */
+async function jobExtrinsicBytes(job, from, to) {
+  let bytes = 0;
+  for (let number = from; number <= to; number++) {
+    const hash = await api.rpc.chain.getBlockHash(number);
+    const [block, events] = await Promise.all([api.rpc.chain.getBlock(hash), (await api.at(hash)).query.system.events()]);
+    block.block.extrinsics.forEach((xt, index) => {
+      const { section, method, args } = xt.method;
+      if (section !== 'inference') return;
+      const requested = method === 'requestJob' && events.some(({ event, phase }) =>
+        phase.isApplyExtrinsic && phase.asApplyExtrinsic.toNumber() === index
+        && api.events.inference.JobRequested.is(event) && event.data.job.toNumber() === job);
+      const names = ['deliverKeys', 'submitSealedReceipt', 'reportUnusable'].includes(method) && args[0].toNumber() === job;
+      if (requested || names) bytes += xt.encodedLength;
+    });
+  }
+  return bytes;
+}
+
+/** Posts one sealed job on `light` through the gateway and waits for its receipt: the job, its
+ * input blob, the blocks and seconds from the request's block to the receipt's (as the provider
+ * node's client hears them) and its extrinsics' bytes. */
+async function timeSealedJob(light, { gatewayApi, gatewayProvider }) {
+  const collector = await collectInferenceEvents(api);
+  try {
+    const { sealed, contentKey } = await sealInput(gatewayApi, gatewayProvider, requester, { model: light.file, input: light.input });
+    const spec = jobSpec({ maxFee: UNIT / 10n, deadline: 50 });
+    const { blockHash, events } = await sendAndWait(gatewayApi, gatewayApi.tx.inference.requestJob(light.model, { Sealed: sealed }, spec), requester);
+    const job = eventOf(events, gatewayApi.events.inference.JobRequested).data.job.toNumber();
+    await deliverKeys(gatewayApi, requester, job, light.file, contentKey);
+    const requested = await blockAt(blockHash);
+    const { events: jobEvents } = await collector.settled(job, { timeoutMs: 120_000 });
+    const receipt = jobEvents.find(({ event }) => event.method === 'ReceiptSubmitted');
+    if (!receipt) throw new Error(`job ${job} settled without a receipt: ${jobEvents.map(({ event }) => event.method).join(', ')}`);
+    const included = await blockAt(await api.rpc.chain.getBlockHash(receipt.block));
+    const chainBytes = await jobExtrinsicBytes(job, requested.number, included.number);
+    return { job, blob: bareHex(sealed.blob.sha256), blocks: included.number - requested.number, seconds: (included.ms - requested.ms) / 1000, chainBytes };
+  } finally {
+    collector.stop();
+  }
+}
+
+/** The input the host-path benchmark (offchain-workers/benches/host_path.rs) runs: i / count. */
+function lightInput(light) {
+  const count = LIGHT_SHAPE.reduce((a, b) => a * b, 1);
+  const values = Float32Array.from({ length: count }, (_, i) => i / count);
+  return f32Tensors(light.input, LIGHT_SHAPE, values);
 }
 
 async function ocwPath() {
   const ROUNDS = Number(flags.rounds);
-  const count = LIGHT_SHAPE.reduce((a, b) => a * b, 1);
-  // The input the host-path benchmark (offchain-workers/benches/host_path.rs) runs: i / count.
-  const values = Float32Array.from({ length: count }, (_, i) => i / count);
-  const cases = [];
-  for (const light of LIGHT_MODELS) {
-    cases.push({ ...light, model: await registerLight(light), input: f32Tensors(light.input, LIGHT_SHAPE, values), jobs: [] });
-  }
-  // Round 0 warms the sessions up (each model's first run loads it) and is not counted.
-  for (let round = 0; round <= ROUNDS; round++) {
-    const line = [`round ${round}:`];
-    for (const light of cases) {
-      const sample = await timeJob(light.model, light.input);
-      line.push(`${light.name} job ${sample.job} ${(sample.seconds * 1000).toFixed(1)} ms`);
-      if (round > 0) light.jobs.push(sample);
+  const gateway = await startGateway();
+  try {
+    // Ferdie's blob quota: every round's input, kept until its job is pruned.
+    await sendAndWait(api, api.tx.inference.setBlobQuota(64 * 1024 * 1024), requester);
+    const cases = [];
+    for (const light of LIGHT_MODELS) {
+      const model = await registerLight(light);
+      cases.push({ ...light, model, file: await modelHash(api, model), input: lightInput(light), jobs: [] });
     }
-    log(line.join(' '));
+    // Round 0 warms the sessions up (each model's first run loads it) and is not counted.
+    for (let round = 0; round <= ROUNDS; round++) {
+      const line = [`round ${round}:`];
+      for (const light of cases) {
+        const sample = await timeSealedJob(light, gateway);
+        line.push(`${light.name} job ${sample.job} ${(sample.seconds * 1000).toFixed(1)} ms`);
+        if (round > 0) light.jobs.push(sample);
+      }
+      log(line.join(' '));
+    }
+    const { jobs, fetches } = workerTimes();
+    return {
+      mode: 'ocw',
+      sealed: true,
+      rounds: ROUNDS,
+      inputBytes: LIGHT_SHAPE.reduce((a, b) => a * b, 1) * 4,
+      models: cases.map((light) => {
+        const logged = light.jobs.map(({ job, blob }) => {
+          const times = jobs.get(job);
+          if (!times?.runMs || times.openMs === undefined) throw new Error(`the node's log lacks the sealed run or receipt of job ${job}`);
+          if (!fetches.has(blob)) throw new Error(`the node's log has no fetch of job ${job}'s input ${blob}`);
+          return { ...times, fetchMs: fetches.get(blob) };
+        });
+        return {
+          model: light.name,
+          run: summary(logged.map((t) => t.runMs)),
+          fetch: summary(logged.map((t) => t.fetchMs)),
+          open: summary(logged.map((t) => t.openMs)),
+          fetchAndOpen: summary(logged.map((t) => t.fetchMs + t.openMs)),
+          sealOutputs: summary(logged.map((t) => t.sealMs)),
+          workerPath: summary(logged.map((t) => t.workerMs)),
+          jobToReceipt: summary(light.jobs.map((s) => s.seconds * 1000)),
+          blocks: { min: Math.min(...light.jobs.map((s) => s.blocks)), max: Math.max(...light.jobs.map((s) => s.blocks)) },
+          chainBytesPerJob: Math.max(...light.jobs.map((s) => s.chainBytes)),
+        };
+      }),
+    };
+  } finally {
+    await gateway.gatewayApi.disconnect();
+    await gateway.gateway.stop();
   }
-  const times = workerTimes();
+}
+
+async function blockSpace() {
+  const light = LIGHT_MODELS[0];
+  const lightModel = await registerLight(light);
+  const file = await modelHash(api, lightModel);
+  const image = lightInput(light);
+  // Alice takes every job at once; her node has published her encryption key.
+  const profile = (await api.query.computeRegistry.providers(alice.address)).unwrap().profile.toJSON();
+  await sendAndWait(api, api.tx.computeRegistry.updateProfile({ ...profile, maxConcurrentJobs: 65_535 }), alice);
+  await waitFor(async () => (await api.query.computeRegistry.encryptionKeys(alice.address)).isSome, { timeoutMs: 60_000, what: "Alice's encryption key" });
+  await sendAndWait(api, api.tx.inference.setBlobQuota(1024 * 1024), requester);
+  const { sealed } = await sealInput(api, wsProvider, requester, { model: file, input: image });
+  const signers = await fundedSigners(SIGNERS);
+  const addresses = new Set(signers.map((s) => s.address));
+  const perSigner = Math.ceil(JOBS / SIGNERS);
+  log(`blockspace: ${perSigner * SIGNERS} sealed requests of a ${sealed.blob.sizeBytes}-byte input from ${SIGNERS} signers`);
+  // Deadlines spread over 40..100 blocks, as requesters' would be.
+  let made = 0;
+  const sealedSpec = () => jobSpec({ maxFee: UNIT / 10n, deadline: 40 + (made++ % 61) });
+  const requests = (events) => events.filter(({ event }) => api.events.inference.JobRequested.is(event)).length;
+  const burstResult = await burst(signers, perSigner, () => api.tx.inference.requestJob(lightModel, { Sealed: sealed }, sealedSpec()), requests, perSigner * SIGNERS);
+  // The fullest block: what its requests took of the limits for normal extrinsics.
+  const fullest = burstResult.timeline.reduce((a, b) => (b.count > a.count ? b : a));
+  const hash = await api.rpc.chain.getBlockHash(fullest.block);
+  const [block, weight] = await Promise.all([api.rpc.chain.getBlock(hash), (await api.at(hash)).query.system.blockWeight()]);
+  const ours = block.block.extrinsics.filter((xt) => xt.isSigned && addresses.has(xt.signer.toString()));
+  const requestBytes = ours.reduce((sum, xt) => sum + xt.encodedLength, 0);
+  const maxLength = api.consts.system.blockLength.max.normal.toNumber();
+  const maxWeight = api.consts.system.blockWeights.perClass.normal.maxTotal.unwrap();
+  // The same image inline, signed as a requester would: how many the normal block length holds.
+  const inline = await api.tx.inference.requestJob(lightModel, { Inline: image }, jobSpec({ maxFee: UNIT / 10n })).signAsync(requester, { era: 0 });
+  const sealedRequest = ours[0].encodedLength;
   return {
-    mode: 'ocw',
-    rounds: ROUNDS,
-    inputBytes: count * 4,
-    models: cases.map((light) => {
-      const logged = light.jobs.map(({ job }) => {
-        if (!times.has(job)) throw new Error(`the node's log has no receipt line for job ${job}`);
-        return times.get(job);
-      });
-      return {
-        model: light.name,
-        run: summary(logged.map((t) => t.runMs)),
-        workerPath: summary(logged.map((t) => t.workerMs)),
-        jobToReceipt: summary(light.jobs.map((s) => s.seconds * 1000)),
-        blocks: { min: Math.min(...light.jobs.map((s) => s.blocks)), max: Math.max(...light.jobs.map((s) => s.blocks)) },
-      };
-    }),
+    mode: 'blockspace',
+    inputBytes: LIGHT_SHAPE.reduce((a, b) => a * b, 1) * 4,
+    blobBytes: sealed.blob.sizeBytes,
+    requests: burstResult.count,
+    sealed: {
+      maxPerBlock: fullest.count,
+      block: fullest.block,
+      requestBytes: sealedRequest,
+      blockLengthShare: requestBytes / maxLength,
+      // A solo chain bounds no proof size (u64::MAX): the bytes the block's requests read.
+      blockWeightShare: { refTime: weight.normal.refTime.toNumber() / maxWeight.refTime.toNumber() },
+      proofSizeBytes: weight.normal.proofSize.toNumber(),
+      perBlockTimeline: burstResult.timeline.map(({ block: number, count }) => ({ block: number, count })),
+    },
+    inline: { requestBytes: inline.encodedLength, perBlock: Math.floor(maxLength / inline.encodedLength), maxNormalLength: maxLength },
   };
 }
 
-const modes = { latency, throughput, ocw: ocwPath };
+const modes = { latency, throughput, ocw: ocwPath, blockspace: blockSpace };
 try {
   if (!modes[flags.mode]) throw new Error(`unknown mode ${flags.mode} (expected ${Object.keys(modes).join(', ')})`);
   const result = await modes[flags.mode]();

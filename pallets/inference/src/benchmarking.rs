@@ -30,8 +30,8 @@ use sp_runtime::traits::{Bounded, One, Saturating, Zero};
 /// Each benchmark provider's price: large enough that every royalty share is paid.
 const PRICE: u32 = 1_000_000_000;
 
-/// Elements of the largest f32 input that fits [`MAX_INPUT_BYTES`] encoded.
-const INPUT_LEN: u32 = (MAX_INPUT_BYTES - 512) / 4;
+/// Elements of the largest f32 input that fits [`MAX_INLINE_INPUT_BYTES`] encoded.
+const INPUT_LEN: u32 = (MAX_INLINE_INPUT_BYTES - 512) / 4;
 /// Elements of the largest f32 output that fits [`MAX_OUTPUT_BYTES`] encoded.
 const OUTPUT_LEN: u32 = (MAX_OUTPUT_BYTES - 512) / 4;
 
@@ -173,6 +173,31 @@ fn sealed_input() -> cairn_inference::seal::SealedInput {
 		blob: cairn_inference::seal::BlobRef { sha256: [2; 32], size_bytes: 602_160 },
 		output_key: encryption_key(u32::MAX),
 	}
+}
+
+/// How many CPU providers the genesis state already registers (the dev chain has some).
+fn registered_cpu_providers<T: Config>() -> u32 {
+	<T::Providers as pallet_compute_registry::ProviderInspect<_>>::providers_offering(
+		ExecutionProvider::Cpu,
+	)
+	.len() as u32
+}
+
+/// One provider chosen for a CPU job on a one-mebibyte model among every registered one (with
+/// an encryption key when `sealed`): whether one was, and how many were scanned.
+fn scan<T: Config>(sealed: bool) -> (bool, u32) {
+	let (chosen, scanned) = Pallet::<T>::choose(
+		b"cairn/assign",
+		0,
+		ExecutionProvider::Cpu,
+		1,
+		13,
+		PRICE.into(),
+		1,
+		&[],
+		sealed,
+	);
+	(chosen.is_some(), scanned)
 }
 
 /// Requests a sealed `k`-provider job on `model`; returns it and its requester.
@@ -468,15 +493,15 @@ fn verdict_of<T: Config>(job: JobId) -> Option<AuditVerdict> {
 mod benchmarks {
 	use super::*;
 
-	/// `p` registered providers scanned, an input of `i` bytes (encoded) checked, hashed and
-	/// stored, five providers assigned; the smallest lineage weighed (its cost is
-	/// [`check_lineage`]'s).
+	/// An input of `i` bytes (encoded) checked, hashed and stored, `k` of five registered
+	/// providers assigned; the smallest lineage weighed (its cost is [`check_ancestors`]'s and
+	/// [`check_licenses`]'s), five providers scanned (more cost [`scan_providers`]'s).
 	#[benchmark]
 	fn request_job(
-		p: Linear<5, { T::MaxCandidates::get() }>,
-		i: Linear<64, MAX_INPUT_BYTES>,
+		i: Linear<64, MAX_INLINE_INPUT_BYTES>,
+		k: Linear<1, MAX_REDUNDANCY>,
 	) -> Result<(), BenchmarkError> {
-		for seed in 0..p {
+		for seed in 0..MAX_REDUNDANCY {
 			T::BenchmarkHelper::provider(seed, PRICE.into());
 		}
 		let input_len = elements_within("x", i);
@@ -485,14 +510,48 @@ mod benchmarks {
 		let id = NextJobId::<T>::get();
 
 		#[extrinsic_call]
-		_(
-			RawOrigin::Signed(who),
-			model,
-			tensors("x", input_len, 1.0, 0.5).into(),
-			spec::<T>(MAX_REDUNDANCY),
-		);
+		_(RawOrigin::Signed(who), model, tensors("x", input_len, 1.0, 0.5).into(), spec::<T>(k));
 
-		assert!(Jobs::<T>::get(id).is_some_and(|j| j.assigned.len() as u32 == MAX_REDUNDANCY));
+		assert!(Jobs::<T>::get(id).is_some_and(|j| j.assigned.len() as u32 == k));
+		Ok(())
+	}
+
+	/// An assignment scanning `p` registered providers (without encryption keys): each read,
+	/// checked and scored, the scores sorted, one chosen.
+	#[benchmark]
+	fn scan_providers(p: Linear<5, { T::MaxCandidates::get() }>) -> Result<(), BenchmarkError> {
+		for seed in 0..p {
+			T::BenchmarkHelper::provider(seed, PRICE.into());
+		}
+		let chosen;
+
+		#[block]
+		{
+			chosen = scan::<T>(false);
+		}
+
+		// Every registered provider (the genesis state's too; the registry's bound may keep
+		// out the last of `p`).
+		assert_eq!(chosen, (true, registered_cpu_providers::<T>()));
+		Ok(())
+	}
+
+	/// [`scan_providers`] for a sealed job: `p` providers with encryption keys, each key read.
+	#[benchmark]
+	fn scan_keyed_providers(
+		p: Linear<5, { T::MaxCandidates::get() }>,
+	) -> Result<(), BenchmarkError> {
+		keyed_providers::<T>(0, p)?;
+		let chosen;
+
+		#[block]
+		{
+			chosen = scan::<T>(true);
+		}
+
+		// Every registered provider (the genesis state's too; the registry's bound may keep
+		// out the last of `p`).
+		assert_eq!(chosen, (true, registered_cpu_providers::<T>()));
 		Ok(())
 	}
 
@@ -890,24 +949,44 @@ mod benchmarks {
 		Ok(())
 	}
 
-	/// `p` registered providers (with encryption keys) scanned, five assigned and granted the
-	/// content key; the smallest lineage weighed.
+	/// `k` of five registered providers with encryption keys assigned and granted the content
+	/// key; the smallest lineage weighed, five providers scanned (more cost
+	/// [`scan_keyed_providers`]'s).
 	#[benchmark]
-	fn request_sealed_job(p: Linear<5, { T::MaxCandidates::get() }>) -> Result<(), BenchmarkError> {
-		keyed_providers::<T>(0, p)?;
+	fn request_sealed_job(k: Linear<1, MAX_REDUNDANCY>) -> Result<(), BenchmarkError> {
+		keyed_providers::<T>(0, MAX_REDUNDANCY)?;
 		let model = T::BenchmarkHelper::model(1, OUTPUT_LEN, MIN_WEIGHED_ANCESTORS, 0);
 		let who = requester::<T>();
 		let id = NextJobId::<T>::get();
 
 		#[extrinsic_call]
-		request_job(
-			RawOrigin::Signed(who),
-			model,
-			JobInput::Sealed(sealed_input()),
-			spec::<T>(MAX_REDUNDANCY),
-		);
+		request_job(RawOrigin::Signed(who), model, JobInput::Sealed(sealed_input()), spec::<T>(k));
 
-		assert_eq!(KeyGrants::<T>::iter_prefix(id).count() as u32, MAX_REDUNDANCY);
+		assert_eq!(KeyGrants::<T>::iter_prefix(id).count() as u32, k);
+		Ok(())
+	}
+
+	/// A request's deadline passing over `d` full blocks before one with room.
+	#[benchmark]
+	fn skip_full_deadlines(d: Linear<0, MAX_DEADLINE_SPILL>) -> Result<(), BenchmarkError> {
+		let first = frame_system::Pallet::<T>::block_number().saturating_add(One::one());
+		let full: Vec<JobId> =
+			(0..u64::from(MAX_JOBS_PER_DEADLINE)).map(|j| j + 1_000_000).collect();
+		let full: frame_support::BoundedVec<_, _> =
+			full.try_into().map_err(|_| BenchmarkError::Stop("too many deadlines"))?;
+		let mut at = first;
+		for _ in 0..d {
+			Deadlines::<T>::insert(at, full.clone());
+			at = at.saturating_add(One::one());
+		}
+		let scheduled;
+
+		#[block]
+		{
+			scheduled = Pallet::<T>::schedule_deadline(0, first, MAX_DEADLINE_SPILL + 1);
+		}
+
+		assert_eq!(scheduled, Some((at, d)));
 		Ok(())
 	}
 

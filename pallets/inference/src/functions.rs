@@ -73,6 +73,16 @@ pub(crate) enum SettleStep {
 	Nothing,
 }
 
+/// What a request read and wrote beyond its fixed work, for its weight.
+pub(crate) struct RequestWork {
+	/// Providers scanned for the assignment.
+	pub scanned: u32,
+	/// Providers assigned (the redundancy `k`).
+	pub redundancy: u32,
+	/// Full deadline blocks passed over before one with room.
+	pub deadlines_skipped: u32,
+}
+
 /// How a job ends for one provider or referee.
 struct Verdict {
 	/// The result.
@@ -89,8 +99,8 @@ impl Verdict {
 }
 
 impl<T: Config> Pallet<T> {
-	/// Checks, assigns and records a job of `requester`; returns its id and the number of
-	/// providers scanned.
+	/// Checks, assigns and records a job of `requester`; returns its id and what the request
+	/// read.
 	///
 	/// # Errors
 	/// The model errors of [`Self::check_model`], [`Error::InputNotCanonical`],
@@ -102,11 +112,15 @@ impl<T: Config> Pallet<T> {
 		model: ModelId,
 		input: JobInput,
 		spec: JobSpecOf<T>,
-	) -> Result<(JobId, u32), DispatchError> {
+	) -> Result<(JobId, RequestWork), DispatchError> {
 		let now = frame_system::Pallet::<T>::block_number();
 		let interface = Self::check_model(&requester, model, &spec, now)?;
 		let (input_hash, inline, sealed) = match input {
 			JobInput::Inline(input) => {
+				ensure!(
+					input.encoded_size() <= MAX_INLINE_INPUT_BYTES as usize,
+					Error::<T>::InputTooLarge
+				);
 				input.validate().map_err(|_| Error::<T>::InputNotCanonical)?;
 				let encoded: EncodedInput =
 					input.encode().try_into().map_err(|_| Error::<T>::InputTooLarge)?;
@@ -119,11 +133,12 @@ impl<T: Config> Pallet<T> {
 			},
 		};
 		ensure!((1..=MAX_REDUNDANCY).contains(&spec.redundancy), Error::<T>::InvalidRedundancy);
+		let redundancy = spec.redundancy;
 		ensure!(
 			!spec.deadline.is_zero() && spec.deadline <= T::MaxDeadline::get(),
 			Error::<T>::InvalidDeadline
 		);
-		let deadline_at = now.saturating_add(spec.deadline);
+		let wanted = now.saturating_add(spec.deadline);
 
 		let id = NextJobId::<T>::get();
 		// A single provider is audited: it pays the audit fee and is priced under the cap that
@@ -169,8 +184,8 @@ impl<T: Config> Pallet<T> {
 		T::Currency::hold(&HoldReason::JobDeposit.into(), &requester, deposit)
 			.map_err(|_| Error::<T>::CannotHoldFee)?;
 		NextJobId::<T>::put(id.checked_add(1).ok_or(Error::<T>::IdsExhausted)?);
-		Deadlines::<T>::try_mutate(deadline_at, |jobs| jobs.try_push(id))
-			.map_err(|_| Error::<T>::DeadlineFull)?;
+		let (deadline_at, skipped) = Self::schedule_deadline(id, wanted, MAX_DEADLINE_SPILL + 1)
+			.ok_or(Error::<T>::DeadlineFull)?;
 		let mut assigned = BoundedVec::new();
 		let mut providers = BoundedVec::new();
 		for (provider, price) in chosen {
@@ -198,6 +213,7 @@ impl<T: Config> Pallet<T> {
 			providers,
 			fee_held: spec.max_fee,
 			deposit,
+			deadline_at,
 		});
 		Jobs::<T>::insert(
 			id,
@@ -217,7 +233,25 @@ impl<T: Config> Pallet<T> {
 				settled_at: None,
 			},
 		);
-		Ok((id, scanned))
+		Ok((id, RequestWork { scanned, redundancy, deadlines_skipped: skipped }))
+	}
+
+	/// Puts `job_id` among the deadlines of the first of `tries` blocks from `first` on with
+	/// room; returns that block and how many full blocks were passed over, or `None` when all
+	/// were full.
+	pub(crate) fn schedule_deadline(
+		job_id: JobId,
+		first: BlockNumberFor<T>,
+		tries: u32,
+	) -> Option<(BlockNumberFor<T>, u32)> {
+		let mut candidate = first;
+		for skipped in 0..tries {
+			if Deadlines::<T>::try_mutate(candidate, |jobs| jobs.try_push(job_id)).is_ok() {
+				return Some((candidate, skipped));
+			}
+			candidate = candidate.saturating_add(One::one());
+		}
+		None
 	}
 
 	/// The largest lineage a model has: (ancestors, upstream licenses).
@@ -228,23 +262,40 @@ impl<T: Config> Pallet<T> {
 		)
 	}
 
-	/// The weight of a request that scanned `scanned` providers for a model with `lineage`
-	/// (ancestors, upstream licenses) and an input of `input_bytes` encoded bytes: the request at
-	/// the smallest lineage plus checking and quoting its ancestors and its licenses. Each count
-	/// is taken within the range it was benchmarked over.
+	/// The weight of a request that did `work` for a model with `lineage` (ancestors, upstream
+	/// licenses) and an inline input of `inline_bytes` encoded bytes (`None`: sealed): the
+	/// request at the smallest lineage plus the providers scanned, the full deadline blocks
+	/// passed over, and checking and quoting its ancestors and its licenses. Each count is taken
+	/// within the range it was benchmarked over.
 	pub(crate) fn request_weight(
-		scanned: u32,
+		work: &RequestWork,
 		lineage: (u32, u32),
 		inline_bytes: Option<u32>,
 	) -> Weight {
 		let (ancestors, licenses) = Self::weighed_lineage(lineage);
-		let scanned = scanned.clamp(MAX_REDUNDANCY, T::MaxCandidates::get().max(MAX_REDUNDANCY));
-		match inline_bytes {
-			Some(bytes) => T::WeightInfo::request_job(scanned, bytes.clamp(64, MAX_INPUT_BYTES)),
-			None => T::WeightInfo::request_sealed_job(scanned),
-		}
-		.saturating_add(T::WeightInfo::check_ancestors(ancestors))
-		.saturating_add(T::WeightInfo::check_licenses(licenses))
+		let scanned =
+			work.scanned.clamp(MAX_REDUNDANCY, T::MaxCandidates::get().max(MAX_REDUNDANCY));
+		let k = work.redundancy.clamp(1, MAX_REDUNDANCY);
+		// The request benchmarks scan `MAX_REDUNDANCY` providers and find room in the first
+		// deadline block: only what goes beyond is added.
+		let beyond =
+			|cost: fn(u32) -> Weight, n: u32, base: u32| cost(n).saturating_sub(cost(base));
+		let (request, scan) = match inline_bytes {
+			Some(bytes) => (
+				T::WeightInfo::request_job(bytes.clamp(64, MAX_INLINE_INPUT_BYTES), k),
+				beyond(T::WeightInfo::scan_providers, scanned, MAX_REDUNDANCY),
+			),
+			None => (
+				T::WeightInfo::request_sealed_job(k),
+				beyond(T::WeightInfo::scan_keyed_providers, scanned, MAX_REDUNDANCY),
+			),
+		};
+		let skipped = work.deadlines_skipped.min(MAX_DEADLINE_SPILL);
+		request
+			.saturating_add(scan)
+			.saturating_add(beyond(T::WeightInfo::skip_full_deadlines, skipped, 0))
+			.saturating_add(T::WeightInfo::check_ancestors(ancestors))
+			.saturating_add(T::WeightInfo::check_licenses(licenses))
 	}
 
 	/// The weight of a receipt of `outputs_bytes` that does not complete its job or, with
@@ -715,16 +766,9 @@ impl<T: Config> Pallet<T> {
 		}
 		let now = frame_system::Pallet::<T>::block_number();
 		let first = now.saturating_add(T::DisputePeriod::get().max(One::one()));
-		let mut deadline = None;
-		let mut candidate = first;
-		for _ in 0..DEADLINE_TRIES {
-			if Deadlines::<T>::try_mutate(candidate, |jobs| jobs.try_push(job_id)).is_ok() {
-				deadline = Some(candidate);
-				break;
-			}
-			candidate = candidate.saturating_add(One::one());
-		}
-		let Some(deadline) = deadline else { return Err(scanned) };
+		let Some((deadline, _)) = Self::schedule_deadline(job_id, first, DEADLINE_TRIES) else {
+			return Err(scanned);
+		};
 		for (index, (referee, _)) in chosen.iter().enumerate() {
 			if T::Providers::reserve_job_slot(referee).is_err() {
 				for (reserved, _) in chosen.iter().take(index) {

@@ -107,8 +107,9 @@ fn requests_are_refused_by_name() {
 			.unwrap(),
 		};
 		assert_noop!(call(model, unsorted, job_spec(10_000, 1)), err(Error::InputNotCanonical));
-		// One element more than fits MAX_INPUT_BYTES, however small the encoding's overhead.
-		let over = MAX_INPUT_BYTES as usize / 4 + 1;
+		// One element more than fits MAX_INLINE_INPUT_BYTES, however small the encoding's
+		// overhead: an inline input is refused by its size before anything else is checked.
+		let over = MAX_INLINE_INPUT_BYTES as usize / 4 + 1;
 		let big = TensorSet::new(vec![cairn_inference::Tensor::from_f32(
 			"x",
 			&[1, over as u64],
@@ -388,11 +389,51 @@ fn deadlines_settle_partial_answers_and_expire_unanswered_jobs() {
 }
 
 #[test]
-fn deadlines_are_bounded_per_block() {
+fn a_full_deadline_moves_to_the_next_block_with_room() {
+	use frame_support::dispatch::GetDispatchInfo;
 	new_test_ext().execute_with(|| {
 		let (model, _) = lineage();
 		let full: Vec<JobId> = (1_000..1_000 + u64::from(MAX_JOBS_PER_DEADLINE)).collect();
-		Deadlines::<Test>::insert(11, frame_support::BoundedVec::try_from(full).unwrap());
+		let full = frame_support::BoundedVec::try_from(full).unwrap();
+		// The spec's deadline is block 11 (requested at block 1); 11 and 12 are full.
+		Deadlines::<Test>::insert(11, full.clone());
+		Deadlines::<Test>::insert(12, full.clone());
+		let declared = Call::<Test>::request_job {
+			model,
+			input: input([1.0, 2.0, 3.0, 4.0]).into(),
+			spec: job_spec(10_000, 1),
+		}
+		.get_dispatch_info()
+		.call_weight;
+		let job = NextJobId::<Test>::get();
+		let post = Inference::request_job(
+			RuntimeOrigin::signed(requester()),
+			model,
+			input([1.0, 2.0, 3.0, 4.0]).into(),
+			job_spec(10_000, 1),
+		)
+		.unwrap();
+		assert_eq!(Jobs::<Test>::get(job).unwrap().deadline_at, 13);
+		assert_eq!(Deadlines::<Test>::get(13).into_inner(), vec![job]);
+		assert!(System::events().iter().any(|r| matches!(
+			r.event,
+			RuntimeEvent::Inference(Event::JobRequested { job: j, deadline_at: 13, .. }) if j == job
+		)));
+		// Charged for the two full blocks passed over, not for the whole spill.
+		let work = functions::RequestWork { scanned: 5, redundancy: 1, deadlines_skipped: 2 };
+		let input_bytes = input([1.0, 2.0, 3.0, 4.0]).encoded_size() as u32;
+		let charged = Pallet::<Test>::request_weight(&work, (1, 1), Some(input_bytes));
+		assert_eq!(post.actual_weight, Some(charged));
+		assert!(charged.ref_time() < declared.ref_time());
+
+		// With the asked-for block and every block of the spill full, the request is refused.
+		for at in 11..=11 + u64::from(MAX_DEADLINE_SPILL) {
+			Deadlines::<Test>::mutate(at, |jobs| {
+				for fake in full.iter() {
+					let _ = jobs.try_push(*fake);
+				}
+			});
+		}
 		assert_noop!(
 			Inference::request_job(
 				RuntimeOrigin::signed(requester()),
@@ -402,7 +443,9 @@ fn deadlines_are_bounded_per_block() {
 			),
 			err(Error::DeadlineFull)
 		);
-		Deadlines::<Test>::remove(11);
+		for at in 11..=11 + u64::from(MAX_DEADLINE_SPILL) {
+			Deadlines::<Test>::mutate(at, |jobs| jobs.retain(|j| *j < 1_000));
+		}
 	});
 }
 
@@ -721,7 +764,8 @@ fn requests_and_receipts_are_charged_for_what_they_read_not_the_worst_case() {
 			job_spec(10_000, 2),
 		)
 		.unwrap();
-		let charged = Pallet::<Test>::request_weight(5, (1, 1), Some(x.encoded_size() as u32));
+		let work = functions::RequestWork { scanned: 5, redundancy: 2, deadlines_skipped: 0 };
+		let charged = Pallet::<Test>::request_weight(&work, (1, 1), Some(x.encoded_size() as u32));
 		assert_eq!(post.actual_weight, Some(charged));
 		assert!(charged.all_lte(declared) && charged.ref_time() < declared.ref_time());
 

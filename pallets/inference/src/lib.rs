@@ -510,6 +510,9 @@ pub mod pallet {
 			fee_held: BalanceOf<T>,
 			/// The storage deposit held.
 			deposit: BalanceOf<T>,
+			/// The block the job settles after at the latest: the one asked for, or one of the
+			/// next [`MAX_DEADLINE_SPILL`] when its deadlines were full.
+			deadline_at: BlockNumberFor<T>,
 		},
 		/// A provider's signed receipt was accepted.
 		ReceiptSubmitted {
@@ -752,7 +755,7 @@ pub mod pallet {
 		UsageLicenseRequired,
 		/// The input is not a canonical tensor set (sorted, unique names, data matching shapes).
 		InputNotCanonical,
-		/// The encoded input is longer than 1 MiB.
+		/// The encoded inline input is longer than 4 KiB: send it sealed.
 		InputTooLarge,
 		/// The input does not fit the model's registered inputs.
 		InputMismatch,
@@ -760,7 +763,8 @@ pub mod pallet {
 		InvalidRedundancy,
 		/// A deadline of zero blocks or beyond `MaxDeadline`.
 		InvalidDeadline,
-		/// Too many jobs have their deadline in that block; choose another deadline.
+		/// The deadlines of that block and of the [`MAX_DEADLINE_SPILL`] after it are full;
+		/// choose another deadline.
 		DeadlineFull,
 		/// Fewer live eligible providers than the redundancy asks for.
 		NotEnoughProviders,
@@ -914,22 +918,28 @@ pub mod pallet {
 		///
 		/// - `model`: an active model whose lineage is clean and whose upstream licenses allow
 		///   inference; with `spec.usage_license` where its terms require one.
-		/// - `input`: `Inline`, a canonical tensor set fitting the model's inputs, at most 1 MiB
+		/// - `input`: `Inline`, a canonical tensor set fitting the model's inputs, at most 4 KiB
 		///   encoded; or `Sealed`, the hashes and size of a sealed input blob and the requester's
 		///   key for the outputs: only providers with an encryption key are assigned, each
 		///   granted the content key, which the requester then delivers with
 		///   [`Pallet::deliver_keys`].
-		/// - `spec`: fee ceiling, redundancy (1 to 5), deadline (blocks), execution provider,
-		///   tolerance.
+		/// - `spec`: fee ceiling, redundancy (1 to 5), deadline (blocks; when that block's
+		///   deadlines are full, the first of the next [`MAX_DEADLINE_SPILL`] with room),
+		///   execution provider, tolerance.
 		///
 		/// Emits `JobRequested`.
 		///
-		/// Weight: O(p + a + l + i) in the providers registered for the execution provider, the
-		/// model's ancestors and upstream licenses, and an inline input's size; charged for
-		/// `MaxCandidates` and the largest lineage, refunded to what the request read.
+		/// Weight: O(p + k + d + a + l + i) in the providers registered for the execution
+		/// provider, the redundancy, the full deadline blocks passed over, the model's ancestors
+		/// and upstream licenses, and an inline input's size; charged for `MaxCandidates`,
+		/// [`MAX_DEADLINE_SPILL`] and the largest lineage, refunded to what the request read.
 		#[pallet::call_index(0)]
 		#[pallet::weight(Pallet::<T>::request_weight(
-			T::MaxCandidates::get(),
+			&functions::RequestWork {
+				scanned: T::MaxCandidates::get(),
+				redundancy: spec.redundancy,
+				deadlines_skipped: MAX_DEADLINE_SPILL,
+			},
 			Pallet::<T>::largest_lineage(),
 			input.inline_bytes(),
 		))]
@@ -941,9 +951,9 @@ pub mod pallet {
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			let input_bytes = input.inline_bytes();
-			let (_, scanned) = Self::do_request_job(who, model, input, spec)?;
+			let (_, work) = Self::do_request_job(who, model, input, spec)?;
 			let lineage = T::Models::lineage_size(model);
-			Ok(Some(Self::request_weight(scanned, lineage, input_bytes)).into())
+			Ok(Some(Self::request_weight(&work, lineage, input_bytes)).into())
 		}
 
 		/// Submit a signed receipt for a job the caller is assigned to (or a referee of); settles

@@ -20,9 +20,14 @@ pub type ModelId = u64;
 /// The most providers one job is assigned to (its redundancy `k`).
 pub const MAX_REDUNDANCY: u32 = 5;
 
-/// The longest encoded input a job carries inline, in bytes (1 MiB): room for an image model's
-/// input, such as a 224 × 224 RGB image in f32 (588 KiB).
+/// The longest encoded inline input a job may be stored with, in bytes (1 MiB): the limit of
+/// requests before sealed jobs, kept so that such jobs still decode. New requests are held to
+/// [`MAX_INLINE_INPUT_BYTES`].
 pub const MAX_INPUT_BYTES: u32 = 1024 * 1024;
+
+/// The longest encoded input a new request may carry inline, in bytes (4 KiB): demos and tiny
+/// tests. Anything larger, an image for one, goes sealed and off chain.
+pub const MAX_INLINE_INPUT_BYTES: u32 = 4 * 1024;
 
 /// The longest encoded output a receipt carries, in bytes (16 KiB).
 pub const MAX_OUTPUT_BYTES: u32 = 16 * 1024;
@@ -37,6 +42,12 @@ pub const MAX_REFEREES: u32 = 3;
 
 /// The most jobs whose deadline falls in one block.
 pub const MAX_JOBS_PER_DEADLINE: u32 = 32;
+
+/// The most blocks past the one a request asks for that its deadline may move to when that
+/// block's deadlines are full: requests with one deadline share
+/// `MAX_JOBS_PER_DEADLINE × (1 + MAX_DEADLINE_SPILL)` places, so a block can take hundreds of
+/// requests while the hook still settles at most [`MAX_JOBS_PER_DEADLINE`] jobs a block.
+pub const MAX_DEADLINE_SPILL: u32 = 63;
 
 /// The most parties of one sealed job a content key is granted to at once: its providers and a
 /// dispute's referees.

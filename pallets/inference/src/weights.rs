@@ -17,7 +17,11 @@ use core::marker::PhantomData;
 /// Weight functions needed by `pallet_inference`.
 pub trait WeightInfo {
 	/// Weight of `request_job`.
-	fn request_job(p: u32, i: u32, ) -> Weight;
+	fn request_job(i: u32, k: u32, ) -> Weight;
+	/// Weight of `scan_providers`.
+	fn scan_providers(p: u32, ) -> Weight;
+	/// Weight of `scan_keyed_providers`.
+	fn scan_keyed_providers(p: u32, ) -> Weight;
 	/// Weight of `check_ancestors`.
 	fn check_ancestors(a: u32, ) -> Weight;
 	/// Weight of `check_licenses`.
@@ -59,7 +63,9 @@ pub trait WeightInfo {
 	/// Weight of `close_audit_at_deadline`.
 	fn close_audit_at_deadline() -> Weight;
 	/// Weight of `request_sealed_job`.
-	fn request_sealed_job(p: u32, ) -> Weight;
+	fn request_sealed_job(k: u32, ) -> Weight;
+	/// Weight of `skip_full_deadlines`.
+	fn skip_full_deadlines(d: u32, ) -> Weight;
 	/// Weight of `deliver_keys`.
 	fn deliver_keys(n: u32, ) -> Weight;
 	/// Weight of `submit_sealed_receipt`.
@@ -83,7 +89,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// Storage: `ComputeRegistry::ProvidersByExecutionProvider` (r:1 w:0)
 	/// Proof: `ComputeRegistry::ProvidersByExecutionProvider` (`max_values`: None, `max_size`: Some(16395), added: 18870, mode: `MaxEncodedLen`)
-	/// Storage: `ComputeRegistry::Providers` (r:512 w:5)
+	/// Storage: `ComputeRegistry::Providers` (r:6 w:5)
 	/// Proof: `ComputeRegistry::Providers` (`max_values`: None, `max_size`: Some(547), added: 3022, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
@@ -97,18 +103,51 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::AssignedJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::JobInputs` (r:0 w:1)
 	/// Proof: `Inference::JobInputs` (`max_values`: None, `max_size`: Some(1048596), added: 1051071, mode: `MaxEncodedLen`)
+	/// The range of component `i` is `[64, 4096]`.
+	/// The range of component `k` is `[1, 5]`.
+	fn request_job(i: u32, k: u32, ) -> Weight {
+		// Proof size: measured `2901`, estimated `40430` bytes.
+		// Minimum execution time: 219_750_000 picoseconds.
+		Weight::from_parts(202_621_764, 40430)
+			.saturating_add(Weight::from_parts(12_522, 0).saturating_mul(i.into()))
+			.saturating_add(Weight::from_parts(5_209_587, 0).saturating_mul(k.into()))
+			.saturating_add(T::DbWeight::get().reads(18_u64))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
+			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(k.into())))
+	}
+	/// Storage: `System::ParentHash` (r:1 w:0)
+	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `ComputeRegistry::ProvidersByExecutionProvider` (r:1 w:0)
+	/// Proof: `ComputeRegistry::ProvidersByExecutionProvider` (`max_values`: None, `max_size`: Some(16395), added: 18870, mode: `MaxEncodedLen`)
+	/// Storage: `ComputeRegistry::Providers` (r:512 w:0)
+	/// Proof: `ComputeRegistry::Providers` (`max_values`: None, `max_size`: Some(547), added: 3022, mode: `MaxEncodedLen`)
 	/// The range of component `p` is `[5, 512]`.
-	/// The range of component `i` is `[64, 1048576]`.
-	fn request_job(p: u32, i: u32, ) -> Weight {
-		// Proof size: measured `2453`, estimated `40430` bytes.
-		// Minimum execution time: 4_331_691_000 picoseconds.
-		Weight::from_parts(4_411_020_000, 40430)
-			.saturating_add(Weight::from_parts(8_538_881, 0).saturating_mul(p.into()))
-			.saturating_add(Weight::from_parts(8_994, 0).saturating_mul(i.into()))
-			.saturating_add(T::DbWeight::get().reads(13_u64))
+	fn scan_providers(p: u32, ) -> Weight {
+		// Proof size: measured `345`, estimated `19860` bytes.
+		// Minimum execution time: 46_830_000 picoseconds.
+		Weight::from_parts(6_631_022, 19860)
+			.saturating_add(Weight::from_parts(7_939_224, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
-			.saturating_add(T::DbWeight::get().writes(16_u64))
-			.saturating_add(Weight::from_parts(0, 3016).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(0, 3019).saturating_mul(p.into()))
+	}
+	/// Storage: `System::ParentHash` (r:1 w:0)
+	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `ComputeRegistry::ProvidersByExecutionProvider` (r:1 w:0)
+	/// Proof: `ComputeRegistry::ProvidersByExecutionProvider` (`max_values`: None, `max_size`: Some(16395), added: 18870, mode: `MaxEncodedLen`)
+	/// Storage: `ComputeRegistry::Providers` (r:512 w:0)
+	/// Proof: `ComputeRegistry::Providers` (`max_values`: None, `max_size`: Some(547), added: 3022, mode: `MaxEncodedLen`)
+	/// Storage: `ComputeRegistry::EncryptionKeys` (r:512 w:0)
+	/// Proof: `ComputeRegistry::EncryptionKeys` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// The range of component `p` is `[5, 512]`.
+	fn scan_keyed_providers(p: u32, ) -> Weight {
+		// Proof size: measured `395`, estimated `19860` bytes.
+		// Minimum execution time: 71_477_000 picoseconds.
+		Weight::from_parts(73_250_000, 19860)
+			.saturating_add(Weight::from_parts(13_307_815, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(p.into())))
+			.saturating_add(Weight::from_parts(0, 3019).saturating_mul(p.into()))
 	}
 	/// Storage: `ModelProvenance::Models` (r:129 w:0)
 	/// Proof: `ModelProvenance::Models` (`max_values`: None, `max_size`: Some(7385), added: 9860, mode: `MaxEncodedLen`)
@@ -117,9 +156,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `a` is `[0, 128]`.
 	fn check_ancestors(a: u32, ) -> Weight {
 		// Proof size: measured `863`, estimated `19229` bytes.
-		// Minimum execution time: 27_601_000 picoseconds.
-		Weight::from_parts(7_825_066, 19229)
-			.saturating_add(Weight::from_parts(6_851_752, 0).saturating_mul(a.into()))
+		// Minimum execution time: 26_880_000 picoseconds.
+		Weight::from_parts(12_145_098, 19229)
+			.saturating_add(Weight::from_parts(5_524_817, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(Weight::from_parts(0, 9860).saturating_mul(a.into()))
@@ -135,9 +174,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[0, 64]`.
 	fn check_licenses(l: u32, ) -> Weight {
 		// Proof size: measured `1787`, estimated `40430` bytes.
-		// Minimum execution time: 39_009_000 picoseconds.
-		Weight::from_parts(96_772_891, 40430)
-			.saturating_add(Weight::from_parts(13_573_908, 0).saturating_mul(l.into()))
+		// Minimum execution time: 40_240_000 picoseconds.
+		Weight::from_parts(30_111_653, 40430)
+			.saturating_add(Weight::from_parts(13_677_990, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(l.into())))
 			.saturating_add(Weight::from_parts(0, 3667).saturating_mul(l.into()))
@@ -186,15 +225,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `k` is `[1, 5]`.
 	fn submit_receipt(o: u32, k: u32, ) -> Weight {
 		// Proof size: measured `0`, estimated `19229` bytes.
-		// Minimum execution time: 508_223_000 picoseconds.
-		Weight::from_parts(185_571_332, 19229)
-			.saturating_add(Weight::from_parts(16_997, 0).saturating_mul(o.into()))
-			.saturating_add(Weight::from_parts(76_387_820, 0).saturating_mul(k.into()))
+		// Minimum execution time: 525_279_000 picoseconds.
+		Weight::from_parts(166_951_644, 19229)
+			.saturating_add(Weight::from_parts(19_261, 0).saturating_mul(o.into()))
+			.saturating_add(Weight::from_parts(78_129_404, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(14_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(k.into())))
 			.saturating_add(T::DbWeight::get().writes(17_u64))
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(k.into())))
-			.saturating_add(Weight::from_parts(0, 16404).saturating_mul(k.into()))
+			.saturating_add(Weight::from_parts(0, 16525).saturating_mul(k.into()))
 	}
 	/// Storage: `ModelProvenance::Models` (r:1 w:0)
 	/// Proof: `ModelProvenance::Models` (`max_values`: None, `max_size`: Some(7385), added: 9860, mode: `MaxEncodedLen`)
@@ -207,9 +246,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `a` is `[0, 128]`.
 	fn pay_ancestor_royalties(a: u32, ) -> Weight {
 		// Proof size: measured `1928`, estimated `19229` bytes.
-		// Minimum execution time: 56_415_000 picoseconds.
-		Weight::from_parts(58_387_000, 19229)
-			.saturating_add(Weight::from_parts(50_602_719, 0).saturating_mul(a.into()))
+		// Minimum execution time: 56_845_000 picoseconds.
+		Weight::from_parts(58_308_000, 19229)
+			.saturating_add(Weight::from_parts(39_439_743, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -231,9 +270,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[0, 64]`.
 	fn pay_licensor_royalties(l: u32, ) -> Weight {
 		// Proof size: measured `2366`, estimated `19229` bytes.
-		// Minimum execution time: 174_602_000 picoseconds.
-		Weight::from_parts(317_363_293, 19229)
-			.saturating_add(Weight::from_parts(54_697_190, 0).saturating_mul(l.into()))
+		// Minimum execution time: 173_330_000 picoseconds.
+		Weight::from_parts(174_580_622, 19229)
+			.saturating_add(Weight::from_parts(50_442_574, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(l.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
@@ -244,8 +283,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ComputeRegistry::Providers` (`max_values`: None, `max_size`: Some(547), added: 3022, mode: `MaxEncodedLen`)
 	fn heartbeat() -> Weight {
 		// Proof size: measured `308`, estimated `4012` bytes.
-		// Minimum execution time: 10_826_000 picoseconds.
-		Weight::from_parts(12_108_000, 4012)
+		// Minimum execution time: 11_006_000 picoseconds.
+		Weight::from_parts(12_299_000, 4012)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -255,8 +294,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ComputeRegistry::EncryptionKeys` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
 	fn publish_encryption_key() -> Weight {
 		// Proof size: measured `424`, estimated `4012` bytes.
-		// Minimum execution time: 15_474_000 picoseconds.
-		Weight::from_parts(16_826_000, 4012)
+		// Minimum execution time: 16_014_000 picoseconds.
+		Weight::from_parts(17_716_000, 4012)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -268,8 +307,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(247), added: 2722, mode: `MaxEncodedLen`)
 	fn set_blob_quota() -> Weight {
 		// Proof size: measured `473`, estimated `3712` bytes.
-		// Minimum execution time: 50_125_000 picoseconds.
-		Weight::from_parts(55_253_000, 3712)
+		// Minimum execution time: 50_896_000 picoseconds.
+		Weight::from_parts(54_442_000, 3712)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -310,9 +349,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 32]`.
 	fn on_initialize(n: u32, ) -> Weight {
 		// Proof size: measured `117519`, estimated `520000` bytes.
-		// Minimum execution time: 13_160_000 picoseconds.
-		Weight::from_parts(3_878_712_310, 520000)
-			.saturating_add(Weight::from_parts(7_499_319_929, 0).saturating_mul(n.into()))
+		// Minimum execution time: 10_136_000 picoseconds.
+		Weight::from_parts(11_257_000, 520000)
+			.saturating_add(Weight::from_parts(7_231_582_016, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(225_u64))
 			.saturating_add(T::DbWeight::get().reads((20_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(137_u64))
@@ -348,9 +387,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[8, 512]`.
 	fn open_dispute(p: u32, ) -> Weight {
 		// Proof size: measured `97250`, estimated `235678` bytes.
-		// Minimum execution time: 1_348_564_000 picoseconds.
-		Weight::from_parts(1_394_437_710, 235678)
-			.saturating_add(Weight::from_parts(7_978_032, 0).saturating_mul(p.into()))
+		// Minimum execution time: 1_134_803_000 picoseconds.
+		Weight::from_parts(1_134_506_801, 235678)
+			.saturating_add(Weight::from_parts(8_273_889, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(146_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(18_u64))
@@ -384,8 +423,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::JobInputs` (`max_values`: None, `max_size`: Some(1048596), added: 1051071, mode: `MaxEncodedLen`)
 	fn resolve_dispute() -> Weight {
 		// Proof size: measured `137025`, estimated `526796` bytes.
-		// Minimum execution time: 8_725_405_000 picoseconds.
-		Weight::from_parts(9_293_607_000, 526796)
+		// Minimum execution time: 8_201_859_000 picoseconds.
+		Weight::from_parts(8_517_973_000, 526796)
 			.saturating_add(T::DbWeight::get().reads(362_u64))
 			.saturating_add(T::DbWeight::get().writes(224_u64))
 	}
@@ -405,8 +444,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::ReceiptOutputs` (`max_values`: None, `max_size`: Some(16404), added: 18879, mode: `MaxEncodedLen`)
 	fn prune_job() -> Weight {
 		// Proof size: measured `2094`, estimated `21942` bytes.
-		// Minimum execution time: 131_157_000 picoseconds.
-		Weight::from_parts(155_583_000, 21942)
+		// Minimum execution time: 123_035_000 picoseconds.
+		Weight::from_parts(135_093_000, 21942)
 			.saturating_add(T::DbWeight::get().reads(13_u64))
 			.saturating_add(T::DbWeight::get().writes(12_u64))
 	}
@@ -430,8 +469,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::BlobUses` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	fn prune_sealed_job() -> Weight {
 		// Proof size: measured `3558`, estimated `22374` bytes.
-		// Minimum execution time: 148_213_000 picoseconds.
-		Weight::from_parts(164_116_000, 22374)
+		// Minimum execution time: 139_769_000 picoseconds.
+		Weight::from_parts(151_187_000, 22374)
 			.saturating_add(T::DbWeight::get().reads(21_u64))
 			.saturating_add(T::DbWeight::get().writes(38_u64))
 	}
@@ -443,8 +482,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::Audits` (`max_values`: None, `max_size`: Some(213), added: 2688, mode: `MaxEncodedLen`)
 	fn draw_audit() -> Weight {
 		// Proof size: measured `0`, estimated `3465` bytes.
-		// Minimum execution time: 6_730_000 picoseconds.
-		Weight::from_parts(9_454_000, 3465)
+		// Minimum execution time: 6_369_000 picoseconds.
+		Weight::from_parts(7_361_000, 3465)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -467,9 +506,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[3, 512]`.
 	fn open_audit(p: u32, ) -> Weight {
 		// Proof size: measured `1511`, estimated `19860` bytes.
-		// Minimum execution time: 60_771_000 picoseconds.
-		Weight::from_parts(88_599_573, 19860)
-			.saturating_add(Weight::from_parts(7_759_313, 0).saturating_mul(p.into()))
+		// Minimum execution time: 59_870_000 picoseconds.
+		Weight::from_parts(2_477_823, 19860)
+			.saturating_add(Weight::from_parts(7_931_827, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -500,9 +539,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `o` is `[64, 16384]`.
 	fn submit_audit(o: u32, ) -> Weight {
 		// Proof size: measured `1678`, estimated `2100685` bytes.
-		// Minimum execution time: 107_281_000 picoseconds.
-		Weight::from_parts(114_281_970, 2100685)
-			.saturating_add(Weight::from_parts(13_176, 0).saturating_mul(o.into()))
+		// Minimum execution time: 109_975_000 picoseconds.
+		Weight::from_parts(115_719_449, 2100685)
+			.saturating_add(Weight::from_parts(13_632, 0).saturating_mul(o.into()))
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(10_u64))
 	}
@@ -527,9 +566,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[3, 512]`.
 	fn reveal_checkpoints(p: u32, ) -> Weight {
 		// Proof size: measured `2212`, estimated `19860` bytes.
-		// Minimum execution time: 120_842_000 picoseconds.
-		Weight::from_parts(28_341_286, 19860)
-			.saturating_add(Weight::from_parts(9_060_098, 0).saturating_mul(p.into()))
+		// Minimum execution time: 129_314_000 picoseconds.
+		Weight::from_parts(67_335_708, 19860)
+			.saturating_add(Weight::from_parts(8_367_852, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
@@ -550,9 +589,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `b` is `[64, 2097152]`.
 	fn post_segment_input(b: u32, ) -> Weight {
 		// Proof size: measured `1551`, estimated `2100685` bytes.
-		// Minimum execution time: 75_703_000 picoseconds.
-		Weight::from_parts(261_973_051, 2100685)
-			.saturating_add(Weight::from_parts(12_123, 0).saturating_mul(b.into()))
+		// Minimum execution time: 74_572_000 picoseconds.
+		Weight::from_parts(18_209_562, 2100685)
+			.saturating_add(Weight::from_parts(12_533, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -578,8 +617,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::JobInputs` (`max_values`: None, `max_size`: Some(1048596), added: 1051071, mode: `MaxEncodedLen`)
 	fn submit_referee_answer() -> Weight {
 		// Proof size: measured `4058`, estimated `2100685` bytes.
-		// Minimum execution time: 245_248_000 picoseconds.
-		Weight::from_parts(262_995_000, 2100685)
+		// Minimum execution time: 242_223_000 picoseconds.
+		Weight::from_parts(265_309_000, 2100685)
 			.saturating_add(T::DbWeight::get().reads(16_u64))
 			.saturating_add(T::DbWeight::get().writes(19_u64))
 	}
@@ -603,8 +642,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::JobInputs` (`max_values`: None, `max_size`: Some(1048596), added: 1051071, mode: `MaxEncodedLen`)
 	fn close_audit_at_deadline() -> Weight {
 		// Proof size: measured `2259`, estimated `2100685` bytes.
-		// Minimum execution time: 138_328_000 picoseconds.
-		Weight::from_parts(148_883_000, 2100685)
+		// Minimum execution time: 139_089_000 picoseconds.
+		Weight::from_parts(149_244_000, 2100685)
 			.saturating_add(T::DbWeight::get().reads(12_u64))
 			.saturating_add(T::DbWeight::get().writes(13_u64))
 	}
@@ -620,9 +659,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// Storage: `ComputeRegistry::ProvidersByExecutionProvider` (r:1 w:0)
 	/// Proof: `ComputeRegistry::ProvidersByExecutionProvider` (`max_values`: None, `max_size`: Some(16395), added: 18870, mode: `MaxEncodedLen`)
-	/// Storage: `ComputeRegistry::Providers` (r:512 w:5)
+	/// Storage: `ComputeRegistry::Providers` (r:6 w:5)
 	/// Proof: `ComputeRegistry::Providers` (`max_values`: None, `max_size`: Some(547), added: 3022, mode: `MaxEncodedLen`)
-	/// Storage: `ComputeRegistry::EncryptionKeys` (r:512 w:0)
+	/// Storage: `ComputeRegistry::EncryptionKeys` (r:6 w:0)
 	/// Proof: `ComputeRegistry::EncryptionKeys` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
@@ -640,16 +679,28 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::SealedInputs` (`max_values`: None, `max_size`: Some(116), added: 2591, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::KeyGrants` (r:0 w:5)
 	/// Proof: `Inference::KeyGrants` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
-	/// The range of component `p` is `[5, 512]`.
-	fn request_sealed_job(p: u32, ) -> Weight {
-		// Proof size: measured `2477`, estimated `40430` bytes.
-		// Minimum execution time: 269_414_000 picoseconds.
-		Weight::from_parts(353_877_584, 40430)
-			.saturating_add(Weight::from_parts(14_749_118, 0).saturating_mul(p.into()))
-			.saturating_add(T::DbWeight::get().reads(14_u64))
-			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(p.into())))
-			.saturating_add(T::DbWeight::get().writes(22_u64))
-			.saturating_add(Weight::from_parts(0, 3019).saturating_mul(p.into()))
+	/// The range of component `k` is `[1, 5]`.
+	fn request_sealed_job(k: u32, ) -> Weight {
+		// Proof size: measured `3459`, estimated `40430` bytes.
+		// Minimum execution time: 219_860_000 picoseconds.
+		Weight::from_parts(228_561_303, 40430)
+			.saturating_add(Weight::from_parts(8_567_756, 0).saturating_mul(k.into()))
+			.saturating_add(T::DbWeight::get().reads(24_u64))
+			.saturating_add(T::DbWeight::get().writes(7_u64))
+			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(k.into())))
+	}
+	/// Storage: `Inference::Deadlines` (r:64 w:1)
+	/// Proof: `Inference::Deadlines` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
+	/// The range of component `d` is `[0, 63]`.
+	fn skip_full_deadlines(d: u32, ) -> Weight {
+		// Proof size: measured `293`, estimated `3734` bytes.
+		// Minimum execution time: 3_976_000 picoseconds.
+		Weight::from_parts(4_161_516, 3734)
+			.saturating_add(Weight::from_parts(2_757_686, 0).saturating_mul(d.into()))
+			.saturating_add(T::DbWeight::get().reads(1_u64))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(d.into())))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+			.saturating_add(Weight::from_parts(0, 2744).saturating_mul(d.into()))
 	}
 	/// Storage: `Inference::Jobs` (r:1 w:0)
 	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(666), added: 3141, mode: `MaxEncodedLen`)
@@ -660,9 +711,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 8]`.
 	fn deliver_keys(n: u32, ) -> Weight {
 		// Proof size: measured `928`, estimated `4131` bytes.
-		// Minimum execution time: 19_189_000 picoseconds.
-		Weight::from_parts(16_769_957, 4131)
-			.saturating_add(Weight::from_parts(4_771_634, 0).saturating_mul(n.into()))
+		// Minimum execution time: 19_149_000 picoseconds.
+		Weight::from_parts(16_110_641, 4131)
+			.saturating_add(Weight::from_parts(4_661_948, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
@@ -711,9 +762,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `k` is `[1, 5]`.
 	fn submit_sealed_receipt(k: u32, ) -> Weight {
 		// Proof size: measured `2403`, estimated `19229` bytes.
-		// Minimum execution time: 306_570_000 picoseconds.
-		Weight::from_parts(334_335_859, 19229)
-			.saturating_add(Weight::from_parts(66_463_159, 0).saturating_mul(k.into()))
+		// Minimum execution time: 308_563_000 picoseconds.
+		Weight::from_parts(267_712_089, 19229)
+			.saturating_add(Weight::from_parts(54_153_262, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(13_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(k.into())))
 			.saturating_add(T::DbWeight::get().writes(16_u64))
@@ -736,8 +787,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::AssignedJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn report_unusable() -> Weight {
 		// Proof size: measured `1727`, estimated `13690` bytes.
-		// Minimum execution time: 58_799_000 picoseconds.
-		Weight::from_parts(94_732_000, 13690)
+		// Minimum execution time: 57_256_000 picoseconds.
+		Weight::from_parts(62_003_000, 13690)
 			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -745,42 +796,55 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 
 /// The same weights with RocksDB-like database weights, for tests and other runtimes' defaults.
 impl WeightInfo for () {
-	fn request_job(p: u32, i: u32, ) -> Weight {
-		Weight::from_parts(4_411_020_000, 40430)
-			.saturating_add(Weight::from_parts(8_538_881, 0).saturating_mul(p.into()))
-			.saturating_add(Weight::from_parts(8_994, 0).saturating_mul(i.into()))
-			.saturating_add(RocksDbWeight::get().reads(13_u64))
+	fn request_job(i: u32, k: u32, ) -> Weight {
+		Weight::from_parts(202_621_764, 40430)
+			.saturating_add(Weight::from_parts(12_522, 0).saturating_mul(i.into()))
+			.saturating_add(Weight::from_parts(5_209_587, 0).saturating_mul(k.into()))
+			.saturating_add(RocksDbWeight::get().reads(18_u64))
+			.saturating_add(RocksDbWeight::get().writes(6_u64))
+			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(k.into())))
+	}
+	fn scan_providers(p: u32, ) -> Weight {
+		Weight::from_parts(6_631_022, 19860)
+			.saturating_add(Weight::from_parts(7_939_224, 0).saturating_mul(p.into()))
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(p.into())))
-			.saturating_add(RocksDbWeight::get().writes(16_u64))
-			.saturating_add(Weight::from_parts(0, 3016).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(0, 3019).saturating_mul(p.into()))
+	}
+	fn scan_keyed_providers(p: u32, ) -> Weight {
+		Weight::from_parts(73_250_000, 19860)
+			.saturating_add(Weight::from_parts(13_307_815, 0).saturating_mul(p.into()))
+			.saturating_add(RocksDbWeight::get().reads(4_u64))
+			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(p.into())))
+			.saturating_add(Weight::from_parts(0, 3019).saturating_mul(p.into()))
 	}
 	fn check_ancestors(a: u32, ) -> Weight {
-		Weight::from_parts(7_825_066, 19229)
-			.saturating_add(Weight::from_parts(6_851_752, 0).saturating_mul(a.into()))
+		Weight::from_parts(12_145_098, 19229)
+			.saturating_add(Weight::from_parts(5_524_817, 0).saturating_mul(a.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(Weight::from_parts(0, 9860).saturating_mul(a.into()))
 	}
 	fn check_licenses(l: u32, ) -> Weight {
-		Weight::from_parts(96_772_891, 40430)
-			.saturating_add(Weight::from_parts(13_573_908, 0).saturating_mul(l.into()))
+		Weight::from_parts(30_111_653, 40430)
+			.saturating_add(Weight::from_parts(13_677_990, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(l.into())))
 			.saturating_add(Weight::from_parts(0, 3667).saturating_mul(l.into()))
 	}
 	fn submit_receipt(o: u32, k: u32, ) -> Weight {
-		Weight::from_parts(185_571_332, 19229)
-			.saturating_add(Weight::from_parts(16_997, 0).saturating_mul(o.into()))
-			.saturating_add(Weight::from_parts(76_387_820, 0).saturating_mul(k.into()))
+		Weight::from_parts(166_951_644, 19229)
+			.saturating_add(Weight::from_parts(19_261, 0).saturating_mul(o.into()))
+			.saturating_add(Weight::from_parts(78_129_404, 0).saturating_mul(k.into()))
 			.saturating_add(RocksDbWeight::get().reads(14_u64))
 			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(k.into())))
 			.saturating_add(RocksDbWeight::get().writes(17_u64))
 			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(k.into())))
-			.saturating_add(Weight::from_parts(0, 16404).saturating_mul(k.into()))
+			.saturating_add(Weight::from_parts(0, 16525).saturating_mul(k.into()))
 	}
 	fn pay_ancestor_royalties(a: u32, ) -> Weight {
-		Weight::from_parts(58_387_000, 19229)
-			.saturating_add(Weight::from_parts(50_602_719, 0).saturating_mul(a.into()))
+		Weight::from_parts(58_308_000, 19229)
+			.saturating_add(Weight::from_parts(39_439_743, 0).saturating_mul(a.into()))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
@@ -788,8 +852,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(a.into()))
 	}
 	fn pay_licensor_royalties(l: u32, ) -> Weight {
-		Weight::from_parts(317_363_293, 19229)
-			.saturating_add(Weight::from_parts(54_697_190, 0).saturating_mul(l.into()))
+		Weight::from_parts(174_580_622, 19229)
+			.saturating_add(Weight::from_parts(50_442_574, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(l.into())))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
@@ -797,23 +861,23 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 3667).saturating_mul(l.into()))
 	}
 	fn heartbeat() -> Weight {
-		Weight::from_parts(12_108_000, 4012)
+		Weight::from_parts(12_299_000, 4012)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn publish_encryption_key() -> Weight {
-		Weight::from_parts(16_826_000, 4012)
+		Weight::from_parts(17_716_000, 4012)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn set_blob_quota() -> Weight {
-		Weight::from_parts(55_253_000, 3712)
+		Weight::from_parts(54_442_000, 3712)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn on_initialize(n: u32, ) -> Weight {
-		Weight::from_parts(3_878_712_310, 520000)
-			.saturating_add(Weight::from_parts(7_499_319_929, 0).saturating_mul(n.into()))
+		Weight::from_parts(11_257_000, 520000)
+			.saturating_add(Weight::from_parts(7_231_582_016, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(225_u64))
 			.saturating_add(RocksDbWeight::get().reads((20_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(137_u64))
@@ -821,90 +885,97 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 75516).saturating_mul(n.into()))
 	}
 	fn open_dispute(p: u32, ) -> Weight {
-		Weight::from_parts(1_394_437_710, 235678)
-			.saturating_add(Weight::from_parts(7_978_032, 0).saturating_mul(p.into()))
+		Weight::from_parts(1_134_506_801, 235678)
+			.saturating_add(Weight::from_parts(8_273_889, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(146_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(RocksDbWeight::get().writes(18_u64))
 			.saturating_add(Weight::from_parts(0, 3019).saturating_mul(p.into()))
 	}
 	fn resolve_dispute() -> Weight {
-		Weight::from_parts(9_293_607_000, 526796)
+		Weight::from_parts(8_517_973_000, 526796)
 			.saturating_add(RocksDbWeight::get().reads(362_u64))
 			.saturating_add(RocksDbWeight::get().writes(224_u64))
 	}
 	fn prune_job() -> Weight {
-		Weight::from_parts(155_583_000, 21942)
+		Weight::from_parts(135_093_000, 21942)
 			.saturating_add(RocksDbWeight::get().reads(13_u64))
 			.saturating_add(RocksDbWeight::get().writes(12_u64))
 	}
 	fn prune_sealed_job() -> Weight {
-		Weight::from_parts(164_116_000, 22374)
+		Weight::from_parts(151_187_000, 22374)
 			.saturating_add(RocksDbWeight::get().reads(21_u64))
 			.saturating_add(RocksDbWeight::get().writes(38_u64))
 	}
 	fn draw_audit() -> Weight {
-		Weight::from_parts(9_454_000, 3465)
+		Weight::from_parts(7_361_000, 3465)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn open_audit(p: u32, ) -> Weight {
-		Weight::from_parts(88_599_573, 19860)
-			.saturating_add(Weight::from_parts(7_759_313, 0).saturating_mul(p.into()))
+		Weight::from_parts(2_477_823, 19860)
+			.saturating_add(Weight::from_parts(7_931_827, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 			.saturating_add(Weight::from_parts(0, 3019).saturating_mul(p.into()))
 	}
 	fn submit_audit(o: u32, ) -> Weight {
-		Weight::from_parts(114_281_970, 2100685)
-			.saturating_add(Weight::from_parts(13_176, 0).saturating_mul(o.into()))
+		Weight::from_parts(115_719_449, 2100685)
+			.saturating_add(Weight::from_parts(13_632, 0).saturating_mul(o.into()))
 			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().writes(10_u64))
 	}
 	fn reveal_checkpoints(p: u32, ) -> Weight {
-		Weight::from_parts(28_341_286, 19860)
-			.saturating_add(Weight::from_parts(9_060_098, 0).saturating_mul(p.into()))
+		Weight::from_parts(67_335_708, 19860)
+			.saturating_add(Weight::from_parts(8_367_852, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(RocksDbWeight::get().writes(8_u64))
 			.saturating_add(Weight::from_parts(0, 2995).saturating_mul(p.into()))
 	}
 	fn post_segment_input(b: u32, ) -> Weight {
-		Weight::from_parts(261_973_051, 2100685)
-			.saturating_add(Weight::from_parts(12_123, 0).saturating_mul(b.into()))
+		Weight::from_parts(18_209_562, 2100685)
+			.saturating_add(Weight::from_parts(12_533, 0).saturating_mul(b.into()))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	fn submit_referee_answer() -> Weight {
-		Weight::from_parts(262_995_000, 2100685)
+		Weight::from_parts(265_309_000, 2100685)
 			.saturating_add(RocksDbWeight::get().reads(16_u64))
 			.saturating_add(RocksDbWeight::get().writes(19_u64))
 	}
 	fn close_audit_at_deadline() -> Weight {
-		Weight::from_parts(148_883_000, 2100685)
+		Weight::from_parts(149_244_000, 2100685)
 			.saturating_add(RocksDbWeight::get().reads(12_u64))
 			.saturating_add(RocksDbWeight::get().writes(13_u64))
 	}
-	fn request_sealed_job(p: u32, ) -> Weight {
-		Weight::from_parts(353_877_584, 40430)
-			.saturating_add(Weight::from_parts(14_749_118, 0).saturating_mul(p.into()))
-			.saturating_add(RocksDbWeight::get().reads(14_u64))
-			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(p.into())))
-			.saturating_add(RocksDbWeight::get().writes(22_u64))
-			.saturating_add(Weight::from_parts(0, 3019).saturating_mul(p.into()))
+	fn request_sealed_job(k: u32, ) -> Weight {
+		Weight::from_parts(228_561_303, 40430)
+			.saturating_add(Weight::from_parts(8_567_756, 0).saturating_mul(k.into()))
+			.saturating_add(RocksDbWeight::get().reads(24_u64))
+			.saturating_add(RocksDbWeight::get().writes(7_u64))
+			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(k.into())))
+	}
+	fn skip_full_deadlines(d: u32, ) -> Weight {
+		Weight::from_parts(4_161_516, 3734)
+			.saturating_add(Weight::from_parts(2_757_686, 0).saturating_mul(d.into()))
+			.saturating_add(RocksDbWeight::get().reads(1_u64))
+			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(d.into())))
+			.saturating_add(RocksDbWeight::get().writes(1_u64))
+			.saturating_add(Weight::from_parts(0, 2744).saturating_mul(d.into()))
 	}
 	fn deliver_keys(n: u32, ) -> Weight {
-		Weight::from_parts(16_769_957, 4131)
-			.saturating_add(Weight::from_parts(4_771_634, 0).saturating_mul(n.into()))
+		Weight::from_parts(16_110_641, 4131)
+			.saturating_add(Weight::from_parts(4_661_948, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2673).saturating_mul(n.into()))
 	}
 	fn submit_sealed_receipt(k: u32, ) -> Weight {
-		Weight::from_parts(334_335_859, 19229)
-			.saturating_add(Weight::from_parts(66_463_159, 0).saturating_mul(k.into()))
+		Weight::from_parts(267_712_089, 19229)
+			.saturating_add(Weight::from_parts(54_153_262, 0).saturating_mul(k.into()))
 			.saturating_add(RocksDbWeight::get().reads(13_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(k.into())))
 			.saturating_add(RocksDbWeight::get().writes(16_u64))
@@ -912,7 +983,7 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 18879).saturating_mul(k.into()))
 	}
 	fn report_unusable() -> Weight {
-		Weight::from_parts(94_732_000, 13690)
+		Weight::from_parts(62_003_000, 13690)
 			.saturating_add(RocksDbWeight::get().reads(11_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}

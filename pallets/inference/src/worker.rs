@@ -259,17 +259,18 @@ fn sealed_input_ready<T: Config>(
 	now: BlockNumberFor<T>,
 ) -> bool {
 	let Some(sealed) = SealedInputs::<T>::get(job_id) else { return true };
-	if KeyGrants::<T>::get(job_id, account).is_none_or(|grant| grant.envelope.is_none()) {
-		return false;
-	}
+	// The ciphertext is public-safe: its fetch starts at assignment, while the key is on its way.
+	let delivered =
+		KeyGrants::<T>::get(job_id, account).is_some_and(|grant| grant.envelope.is_some());
 	match cairn_inference::inference::request_blob(sealed.blob) {
-		Ok(cairn_inference::seal::BlobState::Stored) => true,
+		Ok(cairn_inference::seal::BlobState::Stored) => delivered,
 		Ok(cairn_inference::seal::BlobState::Fetching) => {
 			log::info!(target: LOG_TARGET, "job {job_id}: fetching its sealed input");
 			false
 		},
+		// Reported once the key is delivered: a report needs it.
 		Ok(cairn_inference::seal::BlobState::Failed(reason)) => {
-			if take_slot::<T>(&claim_key(job_id, account), now) {
+			if delivered && take_slot::<T>(&claim_key(job_id, account), now) {
 				report_unusable::<T>(job_id, reason, signer);
 			}
 			false
