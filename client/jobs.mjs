@@ -152,20 +152,20 @@ export async function openOutputs(api, provider, { job, receipt, model, requeste
   return { outputs: decodeTensorSet(api, plaintext), outputHash, bytes: plaintext };
 }
 
-/** Resolves with the job record once `job` is no longer open or disputed, calling `onBlock`
- * at each new block meanwhile; rejects after `timeoutMs`. */
-function settled(api, job, { onBlock, timeoutMs }) {
+/** Resolves with the first non-null value `check()` returns at a new block, calling `onBlock`
+ * at each block before that; rejects after `timeoutMs` (naming `what`). */
+function atBlock(api, check, { onBlock, timeoutMs, what }) {
   return new Promise((resolve, reject) => {
     let unsubscribe = () => {};
     let busy = false;
-    const timer = setTimeout(() => { unsubscribe(); reject(new Error(`job ${job} did not settle in ${timeoutMs} ms`)); }, timeoutMs);
+    const timer = setTimeout(() => { unsubscribe(); reject(new Error(`${what} not within ${timeoutMs} ms`)); }, timeoutMs);
     const finish = (error, value) => { clearTimeout(timer); unsubscribe(); if (error) reject(error); else resolve(value); };
     api.rpc.chain.subscribeNewHeads(async () => {
       if (busy) return;
       busy = true;
       try {
-        const record = (await api.query.inference.jobs(job)).unwrap();
-        if (!record.status.isOpen && !record.status.isDisputed) finish(null, record);
+        const value = await check();
+        if (value !== null) finish(null, value);
         else await onBlock();
       } catch (error) {
         finish(error);
@@ -176,12 +176,41 @@ function settled(api, job, { onBlock, timeoutMs }) {
   });
 }
 
+/** Resolves with the job record once `job` is no longer open or disputed, calling `onBlock`
+ * at each new block meanwhile; rejects after `timeoutMs`. */
+function settled(api, job, { onBlock, timeoutMs }) {
+  return atBlock(api, async () => {
+    const record = (await api.query.inference.jobs(job)).unwrap();
+    return record.status.isOpen || record.status.isDisputed ? null : record;
+  }, { onBlock, timeoutMs, what: `job ${job} settled` });
+}
+
+/**
+ * Serves the audit of settled sealed job `job`: delivers its content key to the auditor (and
+ * the referee of a dispute) the chain grants it to, until the audit closes. Resolves with the
+ * verdict (`'Passed'`, `'ProviderCaught'`, ...), or null when the job was not drawn for audit.
+ * A requester that does not serve its audit leaves it closed `KeyWithheld`.
+ */
+export function serveAudit(api, pair, job, model, contentKey, { timeoutMs = 300_000 } = {}) {
+  return atBlock(api, async () => {
+    const audit = await api.query.inference.audits(job);
+    if (audit.isNone) return 'none';
+    const { stage } = audit.unwrap();
+    return stage.isClosed ? stage.asClosed.type : null;
+  }, {
+    onBlock: () => deliverKeys(api, pair, job, model, contentKey),
+    timeoutMs,
+    what: `the audit of job ${job} closed`,
+  }).then((verdict) => (verdict === 'none' ? null : verdict));
+}
+
 /**
  * Runs a sealed job end to end for `pair`: seals and uploads `input` through the node behind
  * `provider`, requests the job on `model` with `spec`, delivers the content key to every party
  * granted it (again when a dispute grants referees), waits for settlement and opens the
  * accepted outputs. Resolves with `{ job, status, outputs, outputHash, plaintextHash, receipt,
- * events }` (`outputs` null unless the job completed).
+ * events, audit }` (`outputs` null unless the job completed); `audit()` serves the job's audit
+ * (see `serveAudit`) and resolves with its verdict.
  */
 export async function runSealedJob(api, provider, pair, { model, input, spec, timeoutMs = 120_000 }) {
   const modelFile = await modelHash(api, model);
@@ -196,7 +225,9 @@ export async function runSealedJob(api, provider, pair, { model, input, spec, ti
     onBlock: () => deliverKeys(api, pair, job, modelFile, contentKey),
   });
   const status = record.status.type;
-  if (status !== 'Completed') return { job, status, outputs: null, outputHash: null, plaintextHash, receipt: null, events };
+  // A completed single-provider job may be drawn for audit: its auditor needs the key.
+  const audit = () => serveAudit(api, pair, job, modelFile, contentKey, { timeoutMs });
+  if (status !== 'Completed') return { job, status, outputs: null, outputHash: null, plaintextHash, receipt: null, events, audit };
   // The accepted outputs: sealed receipts agree by hash, so the hash most receipts carry (the
   // referees' when a dispute decided).
   const ids = (assignments) => assignments.map((a) => a.receipt).filter((r) => r.isSome).map((r) => r.unwrap().toNumber());
@@ -209,7 +240,7 @@ export async function runSealedJob(api, provider, pair, { model, input, spec, ti
   for (const receipt of receipts) {
     try {
       const opened = await openOutputs(api, provider, { job, receipt, model: modelFile, requester: pair.publicKey, outputSecret: outputKeys.secretKey });
-      return { job, status, ...opened, plaintextHash, receipt, events };
+      return { job, status, ...opened, plaintextHash, receipt, events, audit };
     } catch (error) {
       lastError = error;
     }

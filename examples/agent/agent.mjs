@@ -7,10 +7,17 @@
 //       The owner registers the agent key under a policy and sends it money for transaction
 //       fees (the owner pays for licenses and jobs; the agent pays only its own fees).
 //   node agent.mjs run --key SURI --owner ADDRESS --model SHA256 [--input 1,2,3,4] [--max-fee CAIRN]
+//                      [--inline]
 //       The agent finds the model through the researcher RPC (`provenance_*`), buys the license
 //       its terms require when the owner holds none, then requests inference jobs one after the
 //       other, checks every receipt's output hash against the outputs it gets, and stops
 //       cleanly when the chain refuses the next call (its budget, expiry, pause or revocation).
+//       Jobs are sealed (docs/privacy.md): the agent seals each input with the client library,
+//       uploads it to the node within its own blob quota (set from its own funds), requests the
+//       job for its owner, delivers the content key to the assigned provider (and to an
+//       auditor, should the job be drawn) through `agents.act` (call kind `DeliverJobKeys`), and
+//       opens the sealed outputs; nothing of the data is on chain. `--inline` sends the input
+//       in the request instead (at most 4 KiB, public).
 //   node agent.mjs status --owner ADDRESS
 //       The owner's agents, their policies and what they spent (runtime API `agentsApi`).
 //
@@ -20,7 +27,8 @@
 import { parseArgs } from 'node:util';
 import { ApiPromise, Keyring, WsProvider } from '@polkadot/api';
 import { u8aToHex } from '@polkadot/util';
-import { cryptoWaitReady, sha256AsU8a } from '@polkadot/util-crypto';
+import { cryptoWaitReady, decodeAddress, sha256AsU8a } from '@polkadot/util-crypto';
+import { modelHash, openOutputs, pendingEnvelopes, sealInput } from '../../client/jobs.mjs';
 import { decodeTensorSet, dispatchErrorName, f32Tensors, f32Values } from './codec.mjs';
 
 const DECIMALS = 12n;
@@ -42,7 +50,7 @@ const options = {
   // register
   owner: { type: 'string' },
   agent: { type: 'string' },
-  calls: { type: 'string', default: 'RequestInference,PurchaseLicense' },
+  calls: { type: 'string', default: 'RequestInference,PurchaseLicense,DeliverJobKeys' },
   period: { type: 'string', default: '600' },
   'period-budget': { type: 'string', default: '10' },
   'total-budget': { type: 'string', default: '10' },
@@ -58,6 +66,8 @@ const options = {
   'max-jobs': { type: 'string', default: '1000' },
   deadline: { type: 'string', default: '20' },
   'settle-timeout': { type: 'string', default: '120' },
+  inline: { type: 'boolean', default: false },
+  'blob-quota': { type: 'string', default: '65536' },
 };
 
 /** A CAIRN amount ("1.5") in units. */
@@ -269,6 +279,36 @@ async function usageLicense(api, owner, model, say, act) {
   return { license, bought: { license, dataset, price: purchased.data.price.toString() } };
 }
 
+/** Sets the agent's own blob quota (a deposit from its funds) to at least `bytes`, for the
+ * sealed inputs it uploads. */
+async function ensureBlobQuota(api, agent, bytes, say) {
+  const quota = await api.query.inference.blobQuotas(agent.address);
+  if (quota.isSome && quota.unwrap().bytes.toNumber() >= bytes) return;
+  const result = await submit(api, api.tx.inference.setBlobQuota(bytes), agent);
+  if (!result.ok) throw new Error(`blob quota refused: ${result.error}`);
+  say(`blob quota of ${bytes} bytes set for sealed inputs`);
+}
+
+/**
+ * Waits for the audit of settled job `job` to close, calling `deliver` at each finalized block
+ * meanwhile (an auditor or referee granted the key gets it); the verdict, or null when the job
+ * was not drawn.
+ */
+async function serveAudit(api, job, deliver, say) {
+  for (let waited = 0; waited < 600; waited += 1) {
+    const audit = await api.query.inference.audits(job);
+    if (audit.isNone) return null;
+    const { stage } = audit.unwrap();
+    if (stage.isClosed) {
+      say(`  job ${job}'s audit closed: ${stage.asClosed.type}`);
+      return stage.asClosed.type;
+    }
+    await deliver();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  throw new Error(`the audit of job ${job} did not close`);
+}
+
 /** The f32 values of every tensor of SCALE-encoded tensor-set `bytes`, by name. */
 function outputValues(api, bytes) {
   const set = decodeTensorSet(api, bytes);
@@ -326,14 +366,31 @@ async function run(api, args, say) {
     tolerance: { absoluteNano: 0, relativeNano: 0 },
     usageLicense: license.license,
   };
+  const input = f32Tensors('x', [1, values.length], values);
+  const sealed = !args.inline;
+  const modelFile = await modelHash(api, model.id);
+  if (sealed) await ensureBlobQuota(api, agent, Number(args['blob-quota']), say);
+  // Delivers the content key of sealed `job` to every party granted it that lacks it, acting
+  // for the owner (the job's requester); the act's result, or null when nobody waits for one.
+  const deliver = async (job, contentKey) => {
+    const pending = await pendingEnvelopes(api, job, modelFile, contentKey);
+    if (pending.length === 0) return null;
+    say(`  delivering job ${job}'s content key to ${pending.map(([party]) => party).join(', ')}`);
+    const result = await act(api.tx.inference.deliverKeys(job, pending));
+    if (!result.ok) throw new Error(`job ${job}: key delivery refused: ${result.error}`);
+    return result;
+  };
   for (let n = 0; n < Number(args['max-jobs']); n += 1) {
-    say(`job ${n + 1}: x = [${values.join(', ')}], fee ceiling ${formatCairn(spec.maxFee)}`);
-    const result = await act(api.tx.inference.requestJob(model.id, { Inline: f32Tensors('x', [1, values.length], values) }, spec));
+    say(`job ${n + 1}: x = [${values.join(', ')}], fee ceiling ${formatCairn(spec.maxFee)}${sealed ? ', sealed' : ''}`);
+    // A sealed input: the blob goes to the node, the request carries its hashes.
+    const seal = sealed ? await sealInput(api, provider, agent, { model: modelFile, input }) : null;
+    const result = await act(api.tx.inference.requestJob(model.id, sealed ? { Sealed: seal.sealed } : { Inline: input }, spec));
     if (!result.ok) {
       if (STOPPING_ERRORS.has(result.error)) return finish(result.error);
       throw new Error(`job refused: ${result.error}`);
     }
     const job = findEvent(result.events, api.events.inference.JobRequested).data.job.toNumber();
+    if (sealed) await deliver(job, seal.contentKey);
     const { settled, receipts, budgetRefund } = await settlement(api, job, Number(args['settle-timeout']) * 1000);
     const refund = settled.data.refunded.toBigInt();
     // The unspent fee returns to the owner and, in full, to the agent's budget.
@@ -343,11 +400,22 @@ async function run(api, args, say) {
     // Every receipt's output hash is the SHA-256 of the outputs it carries, and the settled
     // hash is one of them.
     for (const id of receipts) {
+      if (sealed) {
+        // Fetched from the provider's node through this one, opened with the output key,
+        // checked against the receipt's output hash (openOutputs throws otherwise).
+        const receipt = (await api.query.inference.receipts(id)).unwrap();
+        const opened = await openOutputs(api, provider, { job, receipt: id, model: modelFile, requester: decodeAddress(args.owner), outputSecret: seal.outputKeys.secretKey });
+        const hash = u8aToHex(opened.outputHash);
+        entry.receipts.push({ receipt: id, outputHash: hash, outputs: outputValues(api, opened.bytes), provider: receipt.provider.toString() });
+        continue;
+      }
       const [receipt, outputs] = (await api.call.inferenceApi.receipt(id)).unwrap();
       const hash = u8aToHex(sha256AsU8a(outputs.toU8a(true)));
       if (hash !== receipt.outputHash.toHex()) throw new Error(`receipt ${id}: outputs hash to ${hash}, the receipt says ${receipt.outputHash.toHex()}`);
       entry.receipts.push({ receipt: id, outputHash: hash, outputs: outputValues(api, outputs), provider: receipt.provider.toString() });
     }
+    // A completed single-provider job may be drawn for audit: its auditor needs the key too.
+    if (sealed && entry.status === 'Completed') entry.audit = await serveAudit(api, job, () => deliver(job, seal.contentKey), say);
     if (settled.data.outputHash.isSome && !entry.receipts.some((r) => r.outputHash === settled.data.outputHash.unwrap().toHex())) {
       throw new Error(`job ${job}: no receipt carries the settled output hash`);
     }

@@ -217,6 +217,17 @@ fn agents_buy_licenses_for_their_owner_within_the_policy() {
 			value: 1,
 		});
 		assert!(crate::configs::AgentCalls::classify(&transfer).is_none());
+		// Delivering a sealed job's keys is free; its target is the job's model (none for a job
+		// that does not exist, which the call itself then refuses).
+		let deliver = RuntimeCall::Inference(pallet_inference::Call::deliver_keys {
+			job: 99,
+			envelopes: Default::default(),
+		});
+		let classified = crate::configs::AgentCalls::classify(&deliver).unwrap();
+		assert_eq!(
+			(classified.kind, classified.max_cost, classified.target),
+			(CallKind::DeliverJobKeys, 0, None)
+		);
 
 		let policy = Policy {
 			allowed_calls: vec![CallKind::PurchaseLicense].try_into().unwrap(),

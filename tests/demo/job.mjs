@@ -10,7 +10,7 @@
 //   node tests/demo/job.mjs [ws://127.0.0.1:9944]
 
 import { ApiPromise, Keyring, WsProvider } from '@polkadot/api';
-import { deliverKeys, modelHash, openOutputs, sealInput, send } from '../../client/jobs.mjs';
+import { deliverKeys, modelHash, openOutputs, sealInput, send, serveAudit } from '../../client/jobs.mjs';
 import { collectInferenceEvents, demoLineage, eventOf, f32Tensors, f32Values, jobSpec, UNIT } from '../lib/jobs.mjs';
 
 const url = process.argv[2] ?? 'ws://127.0.0.1:9944';
@@ -86,6 +86,9 @@ try {
   }
   const s = settled.data;
   say(`job ${job} ${s.status.type}: paid ${cairn(s.paid.toBigInt())}, royalties ${cairn(s.royalties.toBigInt())}, refunded ${cairn(s.refunded.toBigInt())}`);
+  // A drawn audit's auditor needs the content key too (docs/privacy.md, step 7).
+  const verdict = await serveAudit(api, ferdie, job, modelFile, contentKey, { timeoutMs: 60_000 });
+  say(verdict ? `audit closed: ${verdict}` : 'not audited (drawn at the audit rate, and an auditor needs a second provider)');
 } finally {
   await api.disconnect();
 }

@@ -1,8 +1,9 @@
 // Agent accounts on a real node, through the example agent (examples/agent/agent.mjs): Ferdie
 // registers an agent key under a policy (inference and license purchases, the distilled demo
 // model and its dataset only, a total budget); the agent finds the model through the researcher
-// RPC, buys the inference license its terms require, runs jobs that Alice's offchain worker
-// answers with ONNX Runtime, checks every receipt's output hash, and stops when the total budget
+// RPC, buys the inference license its terms require, runs sealed jobs (inputs and outputs off
+// chain, the content key delivered through `agents.act`) that Alice's offchain worker answers
+// with ONNX Runtime, opens every receipt's outputs against its hash, and stops when the total budget
 // refuses the next job. Ferdie's balance moved by exactly what the agent's events say was spent.
 // A model outside the allow-list and a paused agent are refused by name.
 
@@ -80,7 +81,7 @@ test('the example agent buys a license and inference within its budget, and the 
   const totalBudget = UNIT + maxFee + (4n * UNIT) / 100n; // the license, a job's ceiling and a margin
   const registered = await example([
     'register', '--owner', '//Ferdie', '--agent', agent.address,
-    '--calls', 'RequestInference,PurchaseLicense', '--period', '1000', '--period-budget', '5', '--total-budget', '1.14',
+    '--calls', 'RequestInference,PurchaseLicense,DeliverJobKeys', '--period', '1000', '--period-budget', '5', '--total-budget', '1.14',
     '--models', '2', '--datasets', '0', '--fund', '1',
   ]);
   assert.equal(registered.code, 0, registered.log);
@@ -100,6 +101,8 @@ test('the example agent buys a license and inference within its budget, and the 
     assert.equal(job.receipts.length, 1);
     assert.deepEqual(job.receipts[0].outputs.y, [27.5, -6, 11.5]);
   }
+  // Nothing of the data in the requests: they carry the sealed input's hashes only.
+  for (const job of summary.jobs) assert.ok((await api.query.inference.sealedInputs(job.job)).isSome);
   const end = await ownerSnapshot();
 
   // What the events say: Acted charges less BudgetRefunded returns, for this agent.
@@ -108,7 +111,13 @@ test('the example agent buys a license and inference within its budget, and the 
   const charged = mine(api.events.agents.Acted).reduce((sum, e) => sum + e.data.charged.toBigInt(), 0n);
   const returned = mine(api.events.agents.BudgetRefunded).reduce((sum, e) => sum + e.data.amount.toBigInt(), 0n);
   const spent = charged - returned;
-  assert.equal(mine(api.events.agents.Acted).length, summary.jobs.length + 1, 'one act per job and the purchase');
+  const acts = (kind) => mine(api.events.agents.Acted).filter((e) => e.data.kind.type === kind);
+  assert.equal(acts('PurchaseLicense').length, 1, 'one purchase');
+  assert.equal(acts('RequestInference').length, summary.jobs.length, 'one request per job');
+  // Sealed jobs: each job's key delivered to its provider (and to an auditor, if drawn), free.
+  const audited = summary.jobs.filter((job) => Boolean(job.audit)).length;
+  assert.equal(acts('DeliverJobKeys').length, summary.jobs.length + audited);
+  assert.ok(acts('DeliverJobKeys').every((e) => e.data.charged.isZero()));
   assert.equal(spent.toString(), summary.spent);
   // The owner's balance (free and held: job and license deposits stay the owner's) moved by
   // exactly that, to the unit: the license price and each job's pay, royalties and audit fee.

@@ -8,15 +8,19 @@
 // Alice or Charlie; the outputs disagree; both sides reveal their checkpoints; the chain finds the
 // first diverging one (1); the agreed checkpoint 0 is posted; the referee (the other honest key)
 // re-runs segment 1 alone and sides with the auditor; Bob's bond is slashed to the requester.
+// The same cheat on a sealed job is caught without a tensor on chain: the requester's client
+// delivers the content key to the auditor and then to the referee, who runs the model from the
+// opened input.
 
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { Keyring } from '@polkadot/api';
+import { Keyring, WsProvider } from '@polkadot/api';
 import { u8aToHex } from '@polkadot/util';
 import { xxhashAsHex } from '@polkadot/util-crypto';
+import { runSealedJob } from '../../client/jobs.mjs';
 import { CairnNode, peerIdOf, runToExit, tempDir, waitFor } from '../lib/node.mjs';
 import { eventOf, f32Tensors, jobSpec, tinyInterface, tinyMlpHash, tinyMlpPath, UNIT } from '../lib/jobs.mjs';
 import { eventsOfBlocks, sendAndFinalize } from '../lib/tx.mjs';
@@ -167,4 +171,64 @@ test('a provider corrupting one operator is caught by bisection and slashed; onl
   assert.equal(bondBefore - bondAfter, slashed.toBigInt());
   assert.match(honest.output, new RegExp(`job ${job}: referee ran segment 1 alone`));
   assert.doesNotMatch(honest.output, new RegExp(`job ${job}: referee ran the model`));
+});
+
+test('a sealed job\'s cheat is caught with keys delivered to the auditor and referee; no tensor goes on chain', { timeout: 240_000 }, async () => {
+  // Bob's and Charlie's nodes publish their encryption keys (Alice's is in the genesis state).
+  await waitFor(async () => {
+    const keys = await Promise.all([bob, charlie].map((p) => api.query.computeRegistry.encryptionKeys(p.address)));
+    return keys.every((key) => key.isSome);
+  }, { timeoutMs: 60_000, what: "Bob's and Charlie's encryption keys" });
+  await sendAndFinalize(api, api.tx.inference.setBlobQuota(64 * 1024), eve);
+  const start = (await api.rpc.chain.getHeader()).number.toNumber();
+  const bondBefore = (await api.query.computeRegistry.providers(bob.address)).unwrap().bond.toBigInt();
+  const provider = new WsProvider(honest.wsUrl);
+  try {
+    // The requester's client: seal, upload to the honest node, request (only Bob's price fits),
+    // deliver Bob's key, open his (corrupted) outputs; then serve the audit's keys.
+    const result = await runSealedJob(api, provider, eve, {
+      model,
+      input: f32Tensors('x', [1, 4], [1, 2, 3, 4]),
+      spec: jobSpec({ maxFee: UNIT / 250n }),
+      timeoutMs: 120_000,
+    });
+    assert.equal(result.status, 'Completed');
+    const { job } = result;
+    assert.equal((await api.query.inference.jobs(job)).unwrap().assigned[0].provider.toString(), bob.address);
+    assert.equal(await result.audit(), 'ProviderCaught');
+
+    const end = (await api.rpc.chain.getHeader()).number.toNumber();
+    const events = (await eventsOfBlocks(api, start, end))
+      .map(({ event }) => event)
+      .filter((event) => event.section === 'inference' && event.data.job?.toNumber() === job);
+    const named = (method) => events.filter((event) => event.method === method);
+    const auditor = named('AuditOpened')[0].data.auditor.toString();
+    const [diverged] = named('CheckpointDiverged');
+    assert.equal(diverged.data.task.asSegment.toNumber(), 1, 'the corrupted segment is named');
+    const referee = diverged.data.referee.toString();
+    assert.deepEqual([auditor, referee].sort(), [alice.address, charlie.address].sort());
+    // The key reached Bob, then the auditor, then the referee, each granted in its role.
+    const delivered = named('KeysDelivered').map((e) => e.data.recipients.map(String));
+    assert.deepEqual(delivered, [[bob.address], [auditor], [referee]]);
+    for (const [who, role] of [[auditor, 'Auditor'], [referee, 'Referee']]) {
+      assert.equal((await api.query.inference.keyGrants(job, who)).unwrap().role.type, role);
+    }
+    // Hashes only: the auditor answered with a hash, nothing was posted for the referee.
+    assert.equal(named('AuditAnswered')[0].data.agrees.isTrue, false);
+    assert.equal(named('SegmentInputPosted').length, 0);
+    const [closed] = named('AuditClosed');
+    const [slashedWho, slashed] = closed.data.slashed.unwrap();
+    assert.equal(slashedWho.toString(), bob.address);
+    const bondAfter = (await api.query.computeRegistry.providers(bob.address)).unwrap().bond.toBigInt();
+    assert.equal(bondBefore - bondAfter, slashed.toBigInt());
+    assert.match(honest.output, new RegExp(`job ${job}: audited sealed`));
+    assert.match(honest.output, new RegExp(`job ${job}: referee ran the sealed job`));
+    for (let n = start; n <= end; n += 1) {
+      const block = await api.rpc.chain.getBlock(await api.rpc.chain.getBlockHash(n));
+      const calls = block.block.extrinsics.map((xt) => `${xt.method.section}.${xt.method.method}`);
+      assert.ok(!calls.includes('inference.postSegmentInput') && !calls.includes('inference.submitAudit'), `block ${n}: ${calls}`);
+    }
+  } finally {
+    await provider.disconnect();
+  }
 });

@@ -34,6 +34,11 @@ pub enum CallKind {
 	/// Publish a model evaluation (`model_provenance.attest_evaluation`); charged nothing.
 	#[codec(index = 2)]
 	AttestEvaluation,
+	/// Deliver a sealed job's content key to the parties the chain granted it
+	/// (`inference.deliver_keys`): what a sealed job needs after its request, and its audit
+	/// after settlement; charged nothing.
+	#[codec(index = 3)]
+	DeliverJobKeys,
 }
 
 /// What a call acts on, checked against a policy's allow-lists.

@@ -16,7 +16,9 @@ use super::*;
 use alloc::vec::Vec;
 use cairn_inference::{
 	checkpoints::{first_divergence, Leaves, MAX_LEAVES},
-	outputs_agree, Commitment, ExecutionProvider, TensorSet, TensorSetHash,
+	outputs_agree,
+	seal::KeyRole,
+	Commitment, ExecutionProvider, TensorSet, TensorSetHash,
 };
 use codec::Encode;
 use frame_support::{
@@ -105,13 +107,6 @@ impl<T: Config> Pallet<T> {
 		if !Self::audits_on() {
 			return (Zero::zero(), false);
 		}
-		if SealedInputs::<T>::contains_key(job_id) {
-			Self::deposit_event(Event::AuditSkipped {
-				job: job_id,
-				reason: AuditSkipReason::Sealed,
-			});
-			return (Zero::zero(), false);
-		}
 		let now = frame_system::Pallet::<T>::block_number();
 		let Some(at) = Self::schedule_audit_step(job_id, now) else {
 			Self::deposit_event(Event::AuditSkipped {
@@ -175,7 +170,13 @@ impl<T: Config> Pallet<T> {
 				AuditStep::AuditorSought { scanned: Self::open_audit(job_id, audit) }
 			},
 			AuditStage::Auditing => {
-				Self::close_audit(job_id, audit, AuditVerdict::AuditorMissed);
+				let verdict = match &audit.auditor {
+					Some(auditor) if Self::key_withheld(job_id, auditor) => {
+						AuditVerdict::KeyWithheld
+					},
+					_ => AuditVerdict::AuditorMissed,
+				};
+				Self::close_audit(job_id, audit, verdict);
 				AuditStep::TimedOut
 			},
 			AuditStage::Revealing => {
@@ -239,6 +240,10 @@ impl<T: Config> Pallet<T> {
 			skip(AuditSkipReason::QueueFull);
 			return scanned;
 		};
+		if SealedInputs::<T>::contains_key(job_id) {
+			// Chosen for its key: the grant cannot fail.
+			let _ = Self::grant_key(job_id, &auditor, KeyRole::Auditor, now);
+		}
 		AuditTasks::<T>::insert(&auditor, job_id, ());
 		audit.auditor = Some(auditor.clone());
 		audit.stage = AuditStage::Auditing;
@@ -253,13 +258,19 @@ impl<T: Config> Pallet<T> {
 		scanned
 	}
 
+	/// Whether `party` was granted the content key of sealed job `job_id` and never got it.
+	fn key_withheld(job_id: JobId, party: &T::AccountId) -> bool {
+		KeyGrants::<T>::get(job_id, party).is_some_and(|grant| grant.envelope.is_none())
+	}
+
 	/// At least one block.
 	fn period(blocks: BlockNumberFor<T>) -> BlockNumberFor<T> {
 		blocks.max(One::one())
 	}
 
-	/// One provider for `job` other than `exclude`, priced at most `price_cap`, chosen by the
-	/// assignment rule salted `salt`, with a job slot reserved; and the providers scanned.
+	/// One provider for `job` other than `exclude`, priced at most `price_cap` (with an
+	/// encryption key when the job is sealed), chosen by the assignment rule salted `salt`, with
+	/// a job slot reserved; and the providers scanned.
 	fn choose_one(
 		salt: &[u8],
 		job_id: JobId,
@@ -277,7 +288,7 @@ impl<T: Config> Pallet<T> {
 			price_cap,
 			1,
 			exclude,
-			false,
+			SealedInputs::<T>::contains_key(job_id),
 		);
 		let chosen = chosen
 			.and_then(|chosen| chosen.into_iter().next())
@@ -286,18 +297,21 @@ impl<T: Config> Pallet<T> {
 		(chosen, scanned)
 	}
 
-	/// Records the auditor's result for `job_id`: agreement with the receipt under the job's
-	/// tolerance passes the audit; disagreement opens the reveal stage.
+	/// Records the auditor's result for `job_id`: its `outputs` for a plain job, agreeing with
+	/// the receipt's under the job's tolerance; only their hash for a sealed job (`outputs` is
+	/// `None`), agreeing when equal to the receipt's. Agreement passes the audit; disagreement
+	/// opens the reveal stage.
 	///
 	/// # Errors
 	/// [`Error::NoAudit`], [`Error::NotAuditing`], [`Error::NotAuditor`],
 	/// [`Error::UnknownJob`], [`Error::WrongExecutionProvider`], [`Error::InvalidCommitment`],
-	/// [`Error::OutputsNotCanonical`] and [`Error::OutputHashMismatch`].
+	/// [`Error::JobIsSealed`], [`Error::NotSealed`], [`Error::OutputsNotCanonical`] and
+	/// [`Error::OutputHashMismatch`].
 	pub(crate) fn do_submit_audit(
 		auditor: T::AccountId,
 		job_id: JobId,
 		output_hash: TensorSetHash,
-		outputs: EncodedOutputs,
+		outputs: Option<EncodedOutputs>,
 		checkpoints: Commitment,
 		execution_provider: ExecutionProvider,
 		elapsed_micros: u64,
@@ -311,16 +325,26 @@ impl<T: Config> Pallet<T> {
 			Error::<T>::WrongExecutionProvider
 		);
 		Self::check_commitment(&checkpoints)?;
-		let decoded =
-			TensorSet::decode_canonical(&outputs).map_err(|_| Error::<T>::OutputsNotCanonical)?;
-		ensure!(decoded.hash() == output_hash, Error::<T>::OutputHashMismatch);
+		let sealed = SealedInputs::<T>::contains_key(job_id);
 		let receipt = Receipts::<T>::get(audit.receipt).ok_or(Error::<T>::UnknownJob)?;
-		let agrees = receipt.output_hash == output_hash
-			|| ReceiptOutputs::<T>::get(audit.receipt)
-				.and_then(|bytes| TensorSet::decode_canonical(&bytes).ok())
-				.is_some_and(|theirs| {
-					outputs_agree(&theirs, &decoded, &job.spec.tolerance).is_ok()
-				});
+		let agrees = match outputs {
+			Some(outputs) => {
+				ensure!(!sealed, Error::<T>::JobIsSealed);
+				let decoded = TensorSet::decode_canonical(&outputs)
+					.map_err(|_| Error::<T>::OutputsNotCanonical)?;
+				ensure!(decoded.hash() == output_hash, Error::<T>::OutputHashMismatch);
+				receipt.output_hash == output_hash
+					|| ReceiptOutputs::<T>::get(audit.receipt)
+						.and_then(|bytes| TensorSet::decode_canonical(&bytes).ok())
+						.is_some_and(|theirs| {
+							outputs_agree(&theirs, &decoded, &job.spec.tolerance).is_ok()
+						})
+			},
+			None => {
+				ensure!(sealed, Error::<T>::NotSealed);
+				receipt.output_hash == output_hash
+			},
+		};
 		let _ = T::Providers::heartbeat(&auditor);
 		AuditTasks::<T>::remove(&auditor, job_id);
 		Self::unschedule_audit_step(job_id, audit.deadline);
@@ -468,7 +492,10 @@ impl<T: Config> Pallet<T> {
 		};
 		audit.deadline = deadline;
 		AuditTasks::<T>::insert(&referee, job_id, ());
-		if matches!(task, RefereeTask::Segment(at) if at > 0) {
+		if SealedInputs::<T>::contains_key(job_id) {
+			// Chosen for its key: the grant cannot fail. It runs from the job's input.
+			let _ = Self::grant_key(job_id, &referee, KeyRole::Referee, now);
+		} else if matches!(task, RefereeTask::Segment(at) if at > 0) {
 			// Either party may post the agreed checkpoint the segment starts from.
 			AuditTasks::<T>::insert(&audit.provider, job_id, ());
 			AuditTasks::<T>::insert(&auditor, job_id, ());
@@ -492,6 +519,8 @@ impl<T: Config> Pallet<T> {
 		tensors: TensorSet,
 	) -> DispatchResult {
 		let audit = Audits::<T>::get(job_id).ok_or(Error::<T>::NoAudit)?;
+		// A sealed job's referee runs from the input: no plaintext tensor goes on chain.
+		ensure!(!SealedInputs::<T>::contains_key(job_id), Error::<T>::JobIsSealed);
 		let start = match audit.stage {
 			AuditStage::Refereeing { task: RefereeTask::Segment(at), .. } if at > 0 => at - 1,
 			_ => Err(Error::<T>::NoSegmentInputNeeded)?,
@@ -591,15 +620,19 @@ impl<T: Config> Pallet<T> {
 		}
 		if let Some(referee) = &referee {
 			let _ = T::Providers::release_job_slot(referee);
+			// A referee whose content key was never delivered could not answer: no outcome.
 			let outcome = match verdict {
-				_ if !referee_answered => JobOutcome::Missed,
+				_ if !referee_answered && Self::key_withheld(job_id, referee) => None,
+				_ if !referee_answered => Some(JobOutcome::Missed),
 				AuditVerdict::ProviderCaught | AuditVerdict::AuditorCaught => {
 					Self::reward(job_id, referee, T::RefereeReward::get());
-					JobOutcome::Completed
+					Some(JobOutcome::Completed)
 				},
-				_ => JobOutcome::Failed,
+				_ => Some(JobOutcome::Failed),
 			};
-			let _ = T::Providers::record_outcome(referee, outcome);
+			if let Some(outcome) = outcome {
+				let _ = T::Providers::record_outcome(referee, outcome);
+			}
 		}
 		let mut slashed = None;
 		let mut slash = |who: &T::AccountId, to: Option<&T::AccountId>| {

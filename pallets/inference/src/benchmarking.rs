@@ -420,6 +420,23 @@ fn audited_job<T: Config>(
 		.and_then(|j| j.assigned.first().and_then(|a| a.receipt))
 		.ok_or(BenchmarkError::Stop("no receipt"))?;
 	JobInputs::<T>::insert(job, input);
+	let auditor = draw_auditor::<T>(job, &provider, receipt)?;
+	let auditor_outputs = if agreeing {
+		tensors("y", output_len, 1.0 + 1e-7, 0.25)
+	} else {
+		tensors("y", output_len, 9.0, 0.25)
+	};
+	let auditor_leaves = leaves(0x40, shared, auditor_outputs.hash());
+	Ok(AuditSetup { job, provider, auditor, auditor_outputs, auditor_leaves, provider_leaves })
+}
+
+/// Opens the audit of `job`, answered by `provider`'s `receipt`, as a draw auditing it would;
+/// returns the auditor.
+fn draw_auditor<T: Config>(
+	job: JobId,
+	provider: &T::AccountId,
+	receipt: ReceiptId,
+) -> Result<T::AccountId, BenchmarkError> {
 	let audit = Audit {
 		provider: provider.clone(),
 		receipt,
@@ -430,16 +447,36 @@ fn audited_job<T: Config>(
 		deadline: frame_system::Pallet::<T>::block_number(),
 	};
 	Pallet::<T>::open_audit(job, audit);
-	let auditor = Audits::<T>::get(job)
-		.and_then(|a| a.auditor)
-		.ok_or(BenchmarkError::Stop("no auditor drawn"))?;
-	let auditor_outputs = if agreeing {
-		tensors("y", output_len, 1.0 + 1e-7, 0.25)
-	} else {
-		tensors("y", output_len, 9.0, 0.25)
-	};
-	let auditor_leaves = leaves(0x40, shared, auditor_outputs.hash());
-	Ok(AuditSetup { job, provider, auditor, auditor_outputs, auditor_leaves, provider_leaves })
+	Audits::<T>::get(job).and_then(|a| a.auditor).ok_or(BenchmarkError::Stop("no auditor drawn"))
+}
+
+/// A sealed single-provider job answered by a sealed receipt with output hash `output`, drawn
+/// for audit among `p` providers with encryption keys (all priced at [`audit_price`]), the
+/// auditor granted the content key; a funded audit pot. Returns the job, its requester and the
+/// auditor.
+fn sealed_audited_job<T: Config>(
+	p: u32,
+	output: TensorSetHash,
+) -> Result<(JobId, T::AccountId, T::AccountId), BenchmarkError> {
+	for seed in 0..p {
+		let who = T::BenchmarkHelper::provider(seed, audit_price::<T>());
+		// A chain's genesis providers may leave the registry no room for the last.
+		let _ = T::Providers::set_encryption_key(&who, encryption_key(seed));
+	}
+	let _ = T::Currency::set_balance(
+		&Pallet::<T>::audit_pot(),
+		BalanceOf::<T>::max_value() / 1_000u32.into(),
+	);
+	let model = T::BenchmarkHelper::model(1, OUTPUT_LEN, MIN_WEIGHED_ANCESTORS, 0);
+	let (job, who) = open_sealed_job::<T>(model, 1)?;
+	let provider = assigned::<T>(job)?.pop().ok_or(BenchmarkError::Stop("no provider"))?;
+	deliver_to::<T>(&who, job, core::slice::from_ref(&provider))?;
+	answer_sealed::<T>(job, core::slice::from_ref(&provider), 6, |_| output)?;
+	let receipt = Jobs::<T>::get(job)
+		.and_then(|j| j.assigned.first().and_then(|a| a.receipt))
+		.ok_or(BenchmarkError::Stop("no receipt"))?;
+	let auditor = draw_auditor::<T>(job, &provider, receipt)?;
+	Ok((job, who, auditor))
 }
 
 /// Submits the auditor's result of `setup`.
@@ -448,7 +485,7 @@ fn answer_audit<T: Config>(setup: &AuditSetup<T>) -> Result<(), BenchmarkError> 
 		setup.auditor.clone(),
 		setup.job,
 		setup.auditor_outputs.hash(),
-		setup.auditor_outputs.encode().try_into().unwrap_or_default(),
+		Some(setup.auditor_outputs.encode().try_into().unwrap_or_default()),
 		Commitment::of(&setup.auditor_leaves),
 		ExecutionProvider::Cpu,
 		1,
@@ -831,22 +868,66 @@ mod benchmarks {
 		Ok(())
 	}
 
-	/// An auditor drawn among `p` registered providers for a drawn job.
+	/// An auditor drawn among `p` registered providers with encryption keys for a drawn sealed
+	/// job (each key read), and granted the content key; an inline job's draw reads no keys.
 	#[benchmark]
 	fn open_audit(p: Linear<3, { T::MaxCandidates::get() }>) -> Result<(), BenchmarkError> {
-		let setup = audited_job::<T>(p, 1, None, true)?;
-		let _ = T::Providers::release_job_slot(&setup.auditor);
-		AuditTasks::<T>::remove(&setup.auditor, setup.job);
-		let mut audit = Audits::<T>::get(setup.job).ok_or(BenchmarkError::Stop("no audit"))?;
+		let (job, _, auditor) = sealed_audited_job::<T>(p, [7; 32])?;
+		let _ = T::Providers::release_job_slot(&auditor);
+		AuditTasks::<T>::remove(&auditor, job);
+		KeyGrants::<T>::remove(job, &auditor);
+		let mut audit = Audits::<T>::get(job).ok_or(BenchmarkError::Stop("no audit"))?;
 		audit.stage = AuditStage::AwaitingDraw;
 		audit.auditor = None;
 
 		#[block]
 		{
-			Pallet::<T>::open_audit(setup.job, audit);
+			Pallet::<T>::open_audit(job, audit);
 		}
 
-		assert!(Audits::<T>::get(setup.job).is_some_and(|a| a.stage == AuditStage::Auditing));
+		assert!(Audits::<T>::get(job).is_some_and(|a| a.stage == AuditStage::Auditing));
+		assert!(Audits::<T>::get(job)
+			.and_then(|a| a.auditor)
+			.is_some_and(|auditor| KeyGrants::<T>::contains_key(job, auditor)));
+		Ok(())
+	}
+
+	/// A sealed job's auditor answers with the receipt's output hash: the audit passes and the
+	/// auditor is paid from the pot.
+	#[benchmark]
+	fn submit_sealed_audit() -> Result<(), BenchmarkError> {
+		let output = [7; 32];
+		let (job, who, auditor) = sealed_audited_job::<T>(3, output)?;
+		deliver_to::<T>(&who, job, core::slice::from_ref(&auditor))?;
+
+		#[extrinsic_call]
+		_(
+			RawOrigin::Signed(auditor),
+			job,
+			output,
+			Commitment::of(&[output]),
+			ExecutionProvider::Cpu,
+			Default::default(),
+			1,
+		);
+
+		assert_eq!(verdict_of::<T>(job), Some(AuditVerdict::Passed));
+		Ok(())
+	}
+
+	/// The requester delivers the content key of a completed sealed job to its auditor: the
+	/// job's and its audit's records read.
+	#[benchmark]
+	fn deliver_audit_key() -> Result<(), BenchmarkError> {
+		let (job, who, auditor) = sealed_audited_job::<T>(3, [7; 32])?;
+		let envelopes: frame_support::BoundedVec<_, _> = alloc::vec![(auditor.clone(), envelope())]
+			.try_into()
+			.map_err(|_| BenchmarkError::Stop("too many envelopes"))?;
+
+		#[extrinsic_call]
+		deliver_keys(RawOrigin::Signed(who), job, envelopes);
+
+		assert!(KeyGrants::<T>::get(job, auditor).is_some_and(|g| g.envelope.is_some()));
 		Ok(())
 	}
 

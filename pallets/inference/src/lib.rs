@@ -1066,7 +1066,7 @@ pub mod pallet {
 				who,
 				job,
 				output_hash,
-				outputs,
+				Some(outputs),
 				checkpoints,
 				execution_provider,
 				elapsed_micros,
@@ -1188,15 +1188,17 @@ pub mod pallet {
 		/// cannot open envelopes; a party whose envelope does not open reports
 		/// `CannotDecrypt` with [`Pallet::report_unusable`].
 		///
-		/// Origin must be signed by the job's requester, while the job is live.
+		/// Origin must be signed by the job's requester, while the job is live or, for its
+		/// auditor and the audit's referee, while its audit is.
 		///
 		/// - `envelopes`: (party, envelope) for parties holding a grant not yet delivered.
 		///
 		/// Emits `KeysDelivered`.
 		///
-		/// Weight: O(n) in the envelopes.
+		/// Weight: O(n) in the envelopes (and an audit's record read after the job completed).
 		#[pallet::call_index(10)]
-		#[pallet::weight(T::WeightInfo::deliver_keys(envelopes.len() as u32))]
+		#[pallet::weight(T::WeightInfo::deliver_keys(envelopes.len() as u32)
+			.max(T::WeightInfo::deliver_audit_key()))]
 		pub fn deliver_keys(
 			origin: OriginFor<T>,
 			job: JobId,
@@ -1277,6 +1279,43 @@ pub mod pallet {
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_report_unusable(&who, job, reason)
+		}
+
+		/// Submit the auditor's result for a sealed job: as [`Pallet::submit_audit`], but the
+		/// outputs stay off chain; the result agrees with the receipt when the output hashes
+		/// are equal. The auditor runs the job from its input, opened with the content key the
+		/// requester delivered to it (`KeyRole::Auditor`). Counts as the auditor's heartbeat.
+		///
+		/// Origin must be signed by the audit's auditor while it waits for the result.
+		///
+		/// - `output_hash`, `checkpoints`, `execution_provider` (the job's), `runtime_version`,
+		///   `elapsed_micros`: as for a receipt.
+		///
+		/// Emits `AuditAnswered`, then `AuditClosed` or `AuditDisputed`.
+		///
+		/// Weight: O(1).
+		#[pallet::call_index(13)]
+		#[pallet::weight(T::WeightInfo::submit_sealed_audit())]
+		pub fn submit_sealed_audit(
+			origin: OriginFor<T>,
+			job: JobId,
+			output_hash: TensorSetHash,
+			checkpoints: Commitment,
+			execution_provider: ExecutionProvider,
+			runtime_version: RuntimeVersion,
+			elapsed_micros: u64,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let _ = runtime_version;
+			Self::do_submit_audit(
+				who,
+				job,
+				output_hash,
+				None,
+				checkpoints,
+				execution_provider,
+				elapsed_micros,
+			)
 		}
 	}
 

@@ -106,7 +106,8 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Delivers `envelopes` of sealed job `job` from `who`, its requester.
+	/// Delivers `envelopes` of sealed job `job` from `who`, its requester, while the job or its
+	/// audit is live.
 	///
 	/// # Errors
 	/// [`Error::UnknownJob`], [`Error::JobClosed`], [`Error::NotRequester`],
@@ -117,7 +118,11 @@ impl<T: Config> Pallet<T> {
 		envelopes: BoundedVec<(T::AccountId, KeyEnvelope), ConstU32<MAX_KEY_GRANTS>>,
 	) -> DispatchResult {
 		let record = Jobs::<T>::get(job).ok_or(Error::<T>::UnknownJob)?;
-		ensure!(record.status.is_live(), Error::<T>::JobClosed);
+		// An audit's auditor and referee are granted the key after the job completed.
+		ensure!(
+			record.status.is_live() || Audits::<T>::get(job).is_some_and(|audit| audit.is_live()),
+			Error::<T>::JobClosed
+		);
 		ensure!(record.requester == *who, Error::<T>::NotRequester);
 		ensure!(SealedInputs::<T>::contains_key(job), Error::<T>::NotSealed);
 		let mut recipients = BoundedVec::new();

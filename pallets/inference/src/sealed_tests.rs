@@ -7,6 +7,7 @@ use crate::{
 	*,
 };
 use cairn_inference::{
+	checkpoints::Leaves,
 	host::{BlobAccessExt, SealKeys, SealKeysExt},
 	seal::{
 		self, BlobContext, BlobHash, BlobKind, BlobRef, BlobState, EncryptionPublicKey, KeyContext,
@@ -234,13 +235,14 @@ fn a_sealed_receipt_settles_with_royalties_and_keeps_only_hashes_on_chain() {
 		assert!(Inference::blob_in_use(&input_blob) && Inference::blob_in_use(&output_blob));
 		assert!(BlobUses::<Test>::contains_key(input_blob, job));
 		assert!(BlobUses::<Test>::contains_key(output_blob, job));
-		// Paid and royalties as an inline job; no audit fee: sealed jobs are not audited yet.
+		// Paid and royalties as an inline job, and the audit fee: sealed jobs are audited too.
 		let (tune, base, data) = royalties(PRICE);
 		assert_eq!(free(&provider) - provider_before, PRICE);
-		assert_eq!(free(&requester()) - before, 10_000 - PRICE - tune - base - data);
-		System::assert_has_event(
-			Event::AuditSkipped { job, reason: AuditSkipReason::Sealed }.into(),
-		);
+		assert_eq!(free(&requester()) - before, 10_000 - PRICE - tune - base - data - AUDIT_FEE);
+		System::assert_has_event(Event::AuditFeeCharged { job, amount: AUDIT_FEE }.into());
+		// Not drawn this time (the rate set to zero before the draw): the job prunes as usual.
+		AuditRate::set(sp_runtime::Perbill::zero());
+		run_to_block(2);
 		assert!(!Audits::<Test>::contains_key(job));
 
 		// Pruning removes the sealed records and returns the deposit less the receipt fee.
@@ -517,5 +519,335 @@ fn the_offchain_worker_reports_a_blob_it_cannot_get_and_a_key_it_cannot_open() {
 				reason: UnusableReason::CannotDecrypt
 			})]
 		);
+	});
+}
+
+/// Four leaves of a sealed run: two shared, `third`, and `output_hash`.
+fn sealed_leaves(third: u8, output_hash: [u8; 32]) -> Leaves {
+	vec![[0xa0; 32], [0xa1; 32], [third; 32], output_hash].try_into().unwrap()
+}
+
+/// A sealed receipt of `provider` for `job` committing to `leaves` (the last its output hash).
+fn submit_sealed_committed(provider: AccountId, job: JobId, leaves: &Leaves) -> DispatchResult {
+	Inference::submit_sealed_receipt(
+		RuntimeOrigin::signed(provider),
+		job,
+		*leaves.last().unwrap(),
+		SealedOutput {
+			blob: BlobRef { sha256: [provider.0[0]; 32], size_bytes: 120 },
+			envelope: KeyEnvelope { ephemeral: [9; 32], nonce: [0; 12], sealed_key: [0; 48] },
+		},
+		cairn_inference::Commitment::of(leaves),
+		ExecutionProvider::Cpu,
+		b"1.31.1".to_vec().try_into().unwrap(),
+		42,
+	)
+	.map(|_| ())
+	.map_err(|e| e.error)
+}
+
+/// The sealed audit result of `auditor` for `job` committing to `leaves`.
+fn sealed_audit(auditor: AccountId, job: JobId, leaves: &Leaves) -> DispatchResult {
+	Inference::submit_sealed_audit(
+		RuntimeOrigin::signed(auditor),
+		job,
+		*leaves.last().unwrap(),
+		cairn_inference::Commitment::of(leaves),
+		ExecutionProvider::Cpu,
+		b"1.31.1".to_vec().try_into().unwrap(),
+		40,
+	)
+}
+
+/// Every job audited, the pot funded, every provider keyed; a sealed single-provider job on
+/// `model` whose provider committed to `leaves`, drawn for audit in the next block: (job,
+/// provider, auditor).
+fn sealed_audited_job(model: ModelId, leaves: &Leaves) -> (JobId, AccountId, AccountId) {
+	AuditRate::set(sp_runtime::Perbill::one());
+	<Balances as frame_support::traits::fungible::Mutate<_>>::set_balance(
+		&Inference::audit_pot(),
+		100_000,
+	);
+	publish_keys(&providers());
+	let job = request_sealed(model, 1);
+	let provider = assigned(job)[0];
+	deliver(job, &[provider]);
+	assert_ok!(submit_sealed_committed(provider, job, leaves));
+	run_to_block(System::block_number() + 1);
+	let audit = Audits::<Test>::get(job).expect("drawn");
+	assert_eq!(audit.stage, AuditStage::Auditing);
+	(job, provider, audit.auditor.expect("an auditor"))
+}
+
+/// The stage of the audit of `job`.
+fn audit_stage(job: JobId) -> AuditStage<AccountId> {
+	Audits::<Test>::get(job).expect("an audit").stage
+}
+
+/// The reputation record of provider `who`.
+fn reputation(who: &AccountId) -> pallet_compute_registry::Reputation {
+	pallet_compute_registry::Providers::<Test>::get(who).unwrap().reputation
+}
+
+#[test]
+fn a_sealed_job_is_audited_by_hash_with_the_key_delivered_to_its_auditor() {
+	new_test_ext().execute_with(|| {
+		let honest = sealed_leaves(0xcc, tiny_output().hash());
+		let (model, _) = lineage();
+		let (job, provider, auditor) = sealed_audited_job(model, &honest);
+		assert_ne!(auditor, provider);
+		// The auditor is granted the content key at its key's epoch, as its auditor.
+		let grant = KeyGrants::<Test>::get(job, auditor).expect("a grant");
+		assert_eq!((grant.role, grant.envelope), (KeyRole::Auditor, None));
+		assert_eq!(Inference::audit_tasks_of(&auditor), vec![job]);
+		// The job completed; its requester still delivers the auditor's key, once.
+		assert_eq!(Jobs::<Test>::get(job).unwrap().status, JobStatus::Completed);
+		assert_noop!(
+			Inference::deliver_keys(
+				RuntimeOrigin::signed(acc(4)),
+				job,
+				vec![(auditor, envelope_for(job, auditor))].try_into().unwrap()
+			),
+			err(Error::NotRequester)
+		);
+		deliver(job, &[auditor]);
+		assert!(KeyGrants::<Test>::get(job, auditor).unwrap().envelope.is_some());
+
+		// A sealed job's auditor answers with hashes only; an inline job's with its outputs.
+		assert_noop!(
+			Inference::submit_audit(
+				RuntimeOrigin::signed(auditor),
+				job,
+				tiny_output().hash(),
+				tiny_output().encode().try_into().unwrap(),
+				cairn_inference::Commitment::of(&honest),
+				ExecutionProvider::Cpu,
+				b"1.31.1".to_vec().try_into().unwrap(),
+				40,
+			),
+			Error::<Test>::JobIsSealed
+		);
+		assert_noop!(sealed_audit(provider, job, &honest), Error::<Test>::NotAuditor);
+		let before = free(&auditor);
+		assert_ok!(sealed_audit(auditor, job, &honest));
+		assert_eq!(audit_stage(job), AuditStage::Closed(AuditVerdict::Passed));
+		assert_eq!(free(&auditor) - before, AUDIT_REWARD);
+		// Closed: no more deliveries.
+		assert_noop!(
+			Inference::deliver_keys(
+				RuntimeOrigin::signed(requester()),
+				job,
+				vec![(auditor, envelope_for(job, auditor))].try_into().unwrap()
+			),
+			err(Error::JobClosed)
+		);
+
+		// An inline job's auditor cannot answer with hashes alone.
+		let inline = request(model, 10_000, 1);
+		let inline_provider = assigned(inline)[0];
+		assert_ok!(submit(inline_provider, inline, &tiny_output()));
+		run_to_block(System::block_number() + 1);
+		let inline_auditor = Audits::<Test>::get(inline).unwrap().auditor.unwrap();
+		assert_noop!(sealed_audit(inline_auditor, inline, &honest), Error::<Test>::NotSealed);
+	});
+}
+
+#[test]
+fn a_cheating_sealed_provider_is_caught_by_a_referee_granted_the_key_and_nothing_is_posted() {
+	new_test_ext().execute_with(|| {
+		let cheat = sealed_leaves(0xbb, output([0.0, 0.0, 0.0]).hash());
+		let honest = sealed_leaves(0xcc, tiny_output().hash());
+		let (job, provider, auditor) = sealed_audited_job(lineage().0, &cheat);
+		deliver(job, &[auditor]);
+		assert_ok!(sealed_audit(auditor, job, &honest));
+		assert_eq!(audit_stage(job), AuditStage::Revealing);
+		assert_ok!(Inference::reveal_checkpoints(RuntimeOrigin::signed(provider), job, cheat));
+		assert_ok!(Inference::reveal_checkpoints(
+			RuntimeOrigin::signed(auditor),
+			job,
+			honest.clone()
+		));
+		let AuditStage::Refereeing { task: RefereeTask::Segment(2), referee } = audit_stage(job)
+		else {
+			panic!("expected a referee for segment 2, got {:?}", audit_stage(job));
+		};
+		// The referee is granted the key and runs from the input: no checkpoint is posted.
+		assert_eq!(KeyGrants::<Test>::get(job, referee).unwrap().role, KeyRole::Referee);
+		assert!(Inference::audit_tasks_of(&provider).is_empty());
+		assert!(Inference::audit_tasks_of(&auditor).is_empty());
+		let checkpoint = output([0.5, 1.5, 2.5]);
+		assert_noop!(
+			Inference::post_segment_input(RuntimeOrigin::signed(auditor), job, checkpoint),
+			Error::<Test>::JobIsSealed
+		);
+		deliver(job, &[referee]);
+
+		let (requester_before, referee_before, auditor_before) =
+			(free(&requester()), free(&referee), free(&auditor));
+		let issuance = Balances::total_issuance();
+		assert_ok!(Inference::submit_referee_answer(
+			RuntimeOrigin::signed(referee),
+			job,
+			RefereeAnswer::Leaf(honest[2])
+		));
+		assert_eq!(audit_stage(job), AuditStage::Closed(AuditVerdict::ProviderCaught));
+		// The provider's slash goes to the requester; the auditor and referee are paid from the
+		// pot: nothing minted or burned.
+		assert_eq!(free(&requester()) - requester_before, AUDIT_SLASH);
+		assert_eq!(free(&referee) - referee_before, REFEREE_REWARD);
+		assert_eq!(free(&auditor) - auditor_before, AUDIT_REWARD);
+		assert_eq!(Balances::total_issuance(), issuance);
+		assert_eq!(reputation(&provider).disputes_lost, 1);
+	});
+}
+
+#[test]
+fn keys_withheld_from_an_auditor_or_referee_close_the_audit_without_blame() {
+	new_test_ext().execute_with(|| {
+		let honest = sealed_leaves(0xcc, tiny_output().hash());
+		let (job, provider, auditor) = sealed_audited_job(lineage().0, &honest);
+		let pot = free(&Inference::audit_pot());
+		let (provider_bond, auditor_bond) = (
+			pallet_compute_registry::Providers::<Test>::get(provider).unwrap().bond,
+			pallet_compute_registry::Providers::<Test>::get(auditor).unwrap().bond,
+		);
+		let deadline = Audits::<Test>::get(job).unwrap().deadline;
+		run_to_block(deadline + 1);
+		assert_eq!(audit_stage(job), AuditStage::Closed(AuditVerdict::KeyWithheld));
+		// Nobody slashed or paid, the auditor not counted as missing, the fee kept in the pot.
+		assert_eq!(reputation(&auditor).missed, 0);
+		assert_eq!(free(&Inference::audit_pot()), pot);
+		assert_eq!(
+			pallet_compute_registry::Providers::<Test>::get(provider).unwrap().bond,
+			provider_bond
+		);
+		assert_eq!(
+			pallet_compute_registry::Providers::<Test>::get(auditor).unwrap().bond,
+			auditor_bond
+		);
+	});
+
+	new_test_ext().execute_with(|| {
+		let cheat = sealed_leaves(0xbb, output([0.0, 0.0, 0.0]).hash());
+		let honest = sealed_leaves(0xcc, tiny_output().hash());
+		let (job, provider, auditor) = sealed_audited_job(lineage().0, &cheat);
+		deliver(job, &[auditor]);
+		assert_ok!(sealed_audit(auditor, job, &honest));
+		assert_ok!(Inference::reveal_checkpoints(RuntimeOrigin::signed(provider), job, cheat));
+		assert_ok!(Inference::reveal_checkpoints(RuntimeOrigin::signed(auditor), job, honest));
+		let AuditStage::Refereeing { referee, .. } = audit_stage(job) else { panic!("no referee") };
+		let deadline = Audits::<Test>::get(job).unwrap().deadline;
+		run_to_block(deadline + 1);
+		assert_eq!(audit_stage(job), AuditStage::Closed(AuditVerdict::Unresolved));
+		assert_eq!(reputation(&referee).missed, 0);
+	});
+}
+
+#[test]
+fn the_offchain_worker_audits_a_sealed_job_with_its_auditor_key() {
+	let (mut ext, pool, local) = ocw_ext(Arc::new(TinyEngine));
+	let node_key = secret(77);
+	ext.0.register_extension(SealKeysExt::new(Arc::new(OneKey(node_key.clone()))));
+	let blobs = Arc::new(TestBlobs::default());
+	ext.0.register_extension(BlobAccessExt::new(blobs.clone()));
+	ext.execute_with(|| {
+		AuditRate::set(sp_runtime::Perbill::one());
+		<Balances as frame_support::traits::fungible::Mutate<_>>::set_balance(
+			&Inference::audit_pot(),
+			100_000,
+		);
+		let (model, _) = lineage();
+		// Another provider, the only one with a key when the job is requested, runs it.
+		let other = acc(10);
+		assert_ok!(ComputeRegistry::register(RuntimeOrigin::signed(other), profile(), BOND));
+		publish_keys(&[other]);
+		let job = request_sealed(model, 1);
+		assert_eq!(assigned(job), vec![other]);
+		deliver(job, &[other]);
+		let honest = sealed_leaves(0xcc, tiny_output().hash());
+		assert_ok!(submit_sealed_committed(other, job, &honest));
+		// This node's provider publishes its key and is drawn as the auditor.
+		let key = seal::public_key(&node_key);
+		assert_ok!(ComputeRegistry::set_encryption_key(RuntimeOrigin::signed(local), key));
+		run_to_block(System::block_number() + 1);
+		assert_eq!(Audits::<Test>::get(job).unwrap().auditor, Some(local));
+
+		// Nothing to do before its key is delivered and the blob is here.
+		assert!(run_worker(3, &pool).is_empty());
+		deliver(job, &[local]);
+		let (blob, _) = sealed_input(&[42; 32]);
+		blobs.put(&blob).unwrap();
+		let calls = run_worker(4, &pool);
+		let [RuntimeCall::Inference(Call::submit_sealed_audit { output_hash, .. })] = calls[..]
+		else {
+			panic!("expected a sealed audit, got {calls:?}");
+		};
+		assert_eq!(output_hash, tiny_output().hash());
+		// Hashes only: no plaintext tensor in the call.
+		let needle = tiny_output().encode();
+		assert!(!calls[0].encode().windows(needle.len()).any(|w| w == needle.as_slice()));
+		land_receipt(calls, local);
+		assert_eq!(audit_stage(job), AuditStage::Closed(AuditVerdict::Passed));
+	});
+}
+
+#[test]
+fn the_offchain_worker_referees_a_sealed_audit_from_the_opened_input() {
+	let (mut ext, pool, local) = ocw_ext(Arc::new(TinyEngine));
+	let node_key = secret(77);
+	ext.0.register_extension(SealKeysExt::new(Arc::new(OneKey(node_key.clone()))));
+	let blobs = Arc::new(TestBlobs::default());
+	ext.0.register_extension(BlobAccessExt::new(blobs.clone()));
+	ext.execute_with(|| {
+		AuditRate::set(sp_runtime::Perbill::one());
+		<Balances as frame_support::traits::fungible::Mutate<_>>::set_balance(
+			&Inference::audit_pot(),
+			100_000,
+		);
+		let (model, _) = lineage();
+		let (provider, auditor) = (acc(10), acc(11));
+		for who in [provider, auditor] {
+			assert_ok!(ComputeRegistry::register(RuntimeOrigin::signed(who), profile(), BOND));
+		}
+		// Keys published one at a time, so that the provider runs the job, the other provider
+		// audits it and this node's provider referees.
+		publish_keys(&[provider]);
+		let job = request_sealed(model, 1);
+		deliver(job, &[provider]);
+		let cheat: Leaves = vec![[0xbb; 32], output([0.0, 0.0, 0.0]).hash()].try_into().unwrap();
+		assert_ok!(submit_sealed_committed(provider, job, &cheat));
+		publish_keys(&[auditor]);
+		run_to_block(System::block_number() + 1);
+		assert_eq!(Audits::<Test>::get(job).unwrap().auditor, Some(auditor));
+		deliver(job, &[auditor]);
+		// The tiny engine's run is one segment: its only leaf is the output's hash.
+		let honest: Leaves = vec![tiny_output().hash()].try_into().unwrap();
+		assert_ok!(sealed_audit(auditor, job, &honest));
+		let key = seal::public_key(&node_key);
+		assert_ok!(ComputeRegistry::set_encryption_key(RuntimeOrigin::signed(local), key));
+		assert_ok!(Inference::reveal_checkpoints(RuntimeOrigin::signed(provider), job, cheat));
+		assert_ok!(Inference::reveal_checkpoints(RuntimeOrigin::signed(auditor), job, honest));
+		assert_eq!(
+			audit_stage(job),
+			AuditStage::Refereeing { task: RefereeTask::Checkpoints, referee: local }
+		);
+
+		// Its key first, and the blob: then the referee runs the whole model from the input.
+		let block = System::block_number();
+		assert!(run_worker(block, &pool).is_empty());
+		deliver(job, &[local]);
+		let (blob, _) = sealed_input(&[42; 32]);
+		blobs.put(&blob).unwrap();
+		let calls = run_worker(block + 1, &pool);
+		let commitment = cairn_inference::Commitment::of(&[tiny_output().hash()]);
+		assert_eq!(
+			calls,
+			vec![RuntimeCall::Inference(Call::submit_referee_answer {
+				job,
+				answer: RefereeAnswer::Checkpoints(commitment)
+			})]
+		);
+		land_receipt(calls, local);
+		assert_eq!(audit_stage(job), AuditStage::Closed(AuditVerdict::ProviderCaught));
 	});
 }

@@ -410,6 +410,10 @@ pub enum AuditVerdict {
 	/// The auditor did not answer in time.
 	#[codec(index = 4)]
 	AuditorMissed,
+	/// The requester of a sealed job never delivered the content key to the auditor: nobody
+	/// slashed, the audit fee stays in the pot.
+	#[codec(index = 5)]
+	KeyWithheld,
 }
 
 /// Where an audit stands.
@@ -514,8 +518,8 @@ pub enum AuditSkipReason {
 	/// No other provider was eligible and priced at most the audit reward.
 	#[codec(index = 1)]
 	NoAuditor,
-	/// The job is sealed: its outputs are not on chain for an auditor's to be compared with
-	/// under its tolerance (sealed audits are not built yet).
+	/// The job is sealed. Emitted only by runtimes before spec 107, which did not audit sealed
+	/// jobs; kept so that their events decode.
 	#[codec(index = 2)]
 	Sealed,
 }

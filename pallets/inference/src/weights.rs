@@ -52,6 +52,10 @@ pub trait WeightInfo {
 	fn draw_audit() -> Weight;
 	/// Weight of `open_audit`.
 	fn open_audit(p: u32, ) -> Weight;
+	/// Weight of `submit_sealed_audit`.
+	fn submit_sealed_audit() -> Weight;
+	/// Weight of `deliver_audit_key`.
+	fn deliver_audit_key() -> Weight;
 	/// Weight of `submit_audit`.
 	fn submit_audit(o: u32, ) -> Weight;
 	/// Weight of `reveal_checkpoints`.
@@ -107,10 +111,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `k` is `[1, 5]`.
 	fn request_job(i: u32, k: u32, ) -> Weight {
 		// Proof size: measured `2901`, estimated `40430` bytes.
-		// Minimum execution time: 219_750_000 picoseconds.
-		Weight::from_parts(202_621_764, 40430)
-			.saturating_add(Weight::from_parts(12_522, 0).saturating_mul(i.into()))
-			.saturating_add(Weight::from_parts(5_209_587, 0).saturating_mul(k.into()))
+		// Minimum execution time: 212_880_000 picoseconds.
+		Weight::from_parts(248_230_052, 40430)
+			.saturating_add(Weight::from_parts(22_004, 0).saturating_mul(i.into()))
+			.saturating_add(Weight::from_parts(6_611_695, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(18_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(k.into())))
@@ -124,9 +128,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[5, 512]`.
 	fn scan_providers(p: u32, ) -> Weight {
 		// Proof size: measured `345`, estimated `19860` bytes.
-		// Minimum execution time: 46_830_000 picoseconds.
-		Weight::from_parts(6_631_022, 19860)
-			.saturating_add(Weight::from_parts(7_939_224, 0).saturating_mul(p.into()))
+		// Minimum execution time: 45_248_000 picoseconds.
+		Weight::from_parts(47_071_000, 19860)
+			.saturating_add(Weight::from_parts(8_443_749, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 3019).saturating_mul(p.into()))
@@ -142,9 +146,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[5, 512]`.
 	fn scan_keyed_providers(p: u32, ) -> Weight {
 		// Proof size: measured `395`, estimated `19860` bytes.
-		// Minimum execution time: 71_477_000 picoseconds.
-		Weight::from_parts(73_250_000, 19860)
-			.saturating_add(Weight::from_parts(13_307_815, 0).saturating_mul(p.into()))
+		// Minimum execution time: 68_523_000 picoseconds.
+		Weight::from_parts(94_272_000, 19860)
+			.saturating_add(Weight::from_parts(16_452_715, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 3019).saturating_mul(p.into()))
@@ -156,9 +160,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `a` is `[0, 128]`.
 	fn check_ancestors(a: u32, ) -> Weight {
 		// Proof size: measured `863`, estimated `19229` bytes.
-		// Minimum execution time: 26_880_000 picoseconds.
-		Weight::from_parts(12_145_098, 19229)
-			.saturating_add(Weight::from_parts(5_524_817, 0).saturating_mul(a.into()))
+		// Minimum execution time: 26_540_000 picoseconds.
+		Weight::from_parts(25_165_324, 19229)
+			.saturating_add(Weight::from_parts(5_953_951, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(Weight::from_parts(0, 9860).saturating_mul(a.into()))
@@ -174,9 +178,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[0, 64]`.
 	fn check_licenses(l: u32, ) -> Weight {
 		// Proof size: measured `1787`, estimated `40430` bytes.
-		// Minimum execution time: 40_240_000 picoseconds.
-		Weight::from_parts(30_111_653, 40430)
-			.saturating_add(Weight::from_parts(13_677_990, 0).saturating_mul(l.into()))
+		// Minimum execution time: 39_550_000 picoseconds.
+		Weight::from_parts(26_870_952, 40430)
+			.saturating_add(Weight::from_parts(14_601_904, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(l.into())))
 			.saturating_add(Weight::from_parts(0, 3667).saturating_mul(l.into()))
@@ -225,15 +229,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `k` is `[1, 5]`.
 	fn submit_receipt(o: u32, k: u32, ) -> Weight {
 		// Proof size: measured `0`, estimated `19229` bytes.
-		// Minimum execution time: 525_279_000 picoseconds.
-		Weight::from_parts(166_951_644, 19229)
-			.saturating_add(Weight::from_parts(19_261, 0).saturating_mul(o.into()))
-			.saturating_add(Weight::from_parts(78_129_404, 0).saturating_mul(k.into()))
+		// Minimum execution time: 527_602_000 picoseconds.
+		Weight::from_parts(139_065_262, 19229)
+			.saturating_add(Weight::from_parts(20_308, 0).saturating_mul(o.into()))
+			.saturating_add(Weight::from_parts(84_713_080, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(14_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(k.into())))
 			.saturating_add(T::DbWeight::get().writes(17_u64))
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(k.into())))
-			.saturating_add(Weight::from_parts(0, 16525).saturating_mul(k.into()))
+			.saturating_add(Weight::from_parts(0, 16435).saturating_mul(k.into()))
 	}
 	/// Storage: `ModelProvenance::Models` (r:1 w:0)
 	/// Proof: `ModelProvenance::Models` (`max_values`: None, `max_size`: Some(7385), added: 9860, mode: `MaxEncodedLen`)
@@ -246,9 +250,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `a` is `[0, 128]`.
 	fn pay_ancestor_royalties(a: u32, ) -> Weight {
 		// Proof size: measured `1928`, estimated `19229` bytes.
-		// Minimum execution time: 56_845_000 picoseconds.
-		Weight::from_parts(58_308_000, 19229)
-			.saturating_add(Weight::from_parts(39_439_743, 0).saturating_mul(a.into()))
+		// Minimum execution time: 56_425_000 picoseconds.
+		Weight::from_parts(65_082_087, 19229)
+			.saturating_add(Weight::from_parts(40_242_649, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -270,9 +274,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[0, 64]`.
 	fn pay_licensor_royalties(l: u32, ) -> Weight {
 		// Proof size: measured `2366`, estimated `19229` bytes.
-		// Minimum execution time: 173_330_000 picoseconds.
-		Weight::from_parts(174_580_622, 19229)
-			.saturating_add(Weight::from_parts(50_442_574, 0).saturating_mul(l.into()))
+		// Minimum execution time: 166_019_000 picoseconds.
+		Weight::from_parts(160_476_628, 19229)
+			.saturating_add(Weight::from_parts(48_402_186, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(l.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
@@ -283,8 +287,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ComputeRegistry::Providers` (`max_values`: None, `max_size`: Some(547), added: 3022, mode: `MaxEncodedLen`)
 	fn heartbeat() -> Weight {
 		// Proof size: measured `308`, estimated `4012` bytes.
-		// Minimum execution time: 11_006_000 picoseconds.
-		Weight::from_parts(12_299_000, 4012)
+		// Minimum execution time: 10_736_000 picoseconds.
+		Weight::from_parts(12_098_000, 4012)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -294,8 +298,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ComputeRegistry::EncryptionKeys` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
 	fn publish_encryption_key() -> Weight {
 		// Proof size: measured `424`, estimated `4012` bytes.
-		// Minimum execution time: 16_014_000 picoseconds.
-		Weight::from_parts(17_716_000, 4012)
+		// Minimum execution time: 15_633_000 picoseconds.
+		Weight::from_parts(17_386_000, 4012)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -307,8 +311,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(247), added: 2722, mode: `MaxEncodedLen`)
 	fn set_blob_quota() -> Weight {
 		// Proof size: measured `473`, estimated `3712` bytes.
-		// Minimum execution time: 50_896_000 picoseconds.
-		Weight::from_parts(54_442_000, 3712)
+		// Minimum execution time: 48_252_000 picoseconds.
+		Weight::from_parts(53_380_000, 3712)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -349,9 +353,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 32]`.
 	fn on_initialize(n: u32, ) -> Weight {
 		// Proof size: measured `117519`, estimated `520000` bytes.
-		// Minimum execution time: 10_136_000 picoseconds.
-		Weight::from_parts(11_257_000, 520000)
-			.saturating_add(Weight::from_parts(7_231_582_016, 0).saturating_mul(n.into()))
+		// Minimum execution time: 10_015_000 picoseconds.
+		Weight::from_parts(479_641_122, 520000)
+			.saturating_add(Weight::from_parts(7_486_083_290, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(225_u64))
 			.saturating_add(T::DbWeight::get().reads((20_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(137_u64))
@@ -387,9 +391,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[8, 512]`.
 	fn open_dispute(p: u32, ) -> Weight {
 		// Proof size: measured `97250`, estimated `235678` bytes.
-		// Minimum execution time: 1_134_803_000 picoseconds.
-		Weight::from_parts(1_134_506_801, 235678)
-			.saturating_add(Weight::from_parts(8_273_889, 0).saturating_mul(p.into()))
+		// Minimum execution time: 1_151_849_000 picoseconds.
+		Weight::from_parts(1_144_675_856, 235678)
+			.saturating_add(Weight::from_parts(7_490_898, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(146_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(18_u64))
@@ -423,8 +427,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::JobInputs` (`max_values`: None, `max_size`: Some(1048596), added: 1051071, mode: `MaxEncodedLen`)
 	fn resolve_dispute() -> Weight {
 		// Proof size: measured `137025`, estimated `526796` bytes.
-		// Minimum execution time: 8_201_859_000 picoseconds.
-		Weight::from_parts(8_517_973_000, 526796)
+		// Minimum execution time: 8_263_752_000 picoseconds.
+		Weight::from_parts(9_006_637_000, 526796)
 			.saturating_add(T::DbWeight::get().reads(362_u64))
 			.saturating_add(T::DbWeight::get().writes(224_u64))
 	}
@@ -444,8 +448,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::ReceiptOutputs` (`max_values`: None, `max_size`: Some(16404), added: 18879, mode: `MaxEncodedLen`)
 	fn prune_job() -> Weight {
 		// Proof size: measured `2094`, estimated `21942` bytes.
-		// Minimum execution time: 123_035_000 picoseconds.
-		Weight::from_parts(135_093_000, 21942)
+		// Minimum execution time: 133_350_000 picoseconds.
+		Weight::from_parts(157_266_000, 21942)
 			.saturating_add(T::DbWeight::get().reads(13_u64))
 			.saturating_add(T::DbWeight::get().writes(12_u64))
 	}
@@ -469,8 +473,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::BlobUses` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	fn prune_sealed_job() -> Weight {
 		// Proof size: measured `3558`, estimated `22374` bytes.
-		// Minimum execution time: 139_769_000 picoseconds.
-		Weight::from_parts(151_187_000, 22374)
+		// Minimum execution time: 143_105_000 picoseconds.
+		Weight::from_parts(155_783_000, 22374)
 			.saturating_add(T::DbWeight::get().reads(21_u64))
 			.saturating_add(T::DbWeight::get().writes(38_u64))
 	}
@@ -482,8 +486,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::Audits` (`max_values`: None, `max_size`: Some(213), added: 2688, mode: `MaxEncodedLen`)
 	fn draw_audit() -> Weight {
 		// Proof size: measured `0`, estimated `3465` bytes.
-		// Minimum execution time: 6_369_000 picoseconds.
-		Weight::from_parts(7_361_000, 3465)
+		// Minimum execution time: 6_410_000 picoseconds.
+		Weight::from_parts(7_581_000, 3465)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -491,33 +495,85 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(666), added: 3141, mode: `MaxEncodedLen`)
 	/// Storage: `ModelProvenance::Models` (r:1 w:0)
 	/// Proof: `ModelProvenance::Models` (`max_values`: None, `max_size`: Some(7385), added: 9860, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::SealedInputs` (r:1 w:0)
+	/// Proof: `Inference::SealedInputs` (`max_values`: None, `max_size`: Some(116), added: 2591, mode: `MaxEncodedLen`)
 	/// Storage: `System::ParentHash` (r:1 w:0)
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// Storage: `ComputeRegistry::ProvidersByExecutionProvider` (r:1 w:0)
 	/// Proof: `ComputeRegistry::ProvidersByExecutionProvider` (`max_values`: None, `max_size`: Some(16395), added: 18870, mode: `MaxEncodedLen`)
 	/// Storage: `ComputeRegistry::Providers` (r:511 w:1)
 	/// Proof: `ComputeRegistry::Providers` (`max_values`: None, `max_size`: Some(547), added: 3022, mode: `MaxEncodedLen`)
+	/// Storage: `ComputeRegistry::EncryptionKeys` (r:511 w:0)
+	/// Proof: `ComputeRegistry::EncryptionKeys` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::AuditDeadlines` (r:1 w:1)
 	/// Proof: `Inference::AuditDeadlines` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::AuditTasks` (r:0 w:1)
 	/// Proof: `Inference::AuditTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Audits` (r:0 w:1)
 	/// Proof: `Inference::Audits` (`max_values`: None, `max_size`: Some(213), added: 2688, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::KeyGrants` (r:0 w:1)
+	/// Proof: `Inference::KeyGrants` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
 	/// The range of component `p` is `[3, 512]`.
 	fn open_audit(p: u32, ) -> Weight {
-		// Proof size: measured `1511`, estimated `19860` bytes.
-		// Minimum execution time: 59_870_000 picoseconds.
-		Weight::from_parts(2_477_823, 19860)
-			.saturating_add(Weight::from_parts(7_931_827, 0).saturating_mul(p.into()))
-			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
-			.saturating_add(T::DbWeight::get().writes(4_u64))
+		// Proof size: measured `1604`, estimated `19860` bytes.
+		// Minimum execution time: 78_979_000 picoseconds.
+		Weight::from_parts(80_461_000, 19860)
+			.saturating_add(Weight::from_parts(11_806_973, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(p.into())))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
 			.saturating_add(Weight::from_parts(0, 3019).saturating_mul(p.into()))
 	}
 	/// Storage: `Inference::Audits` (r:1 w:1)
 	/// Proof: `Inference::Audits` (`max_values`: None, `max_size`: Some(213), added: 2688, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Jobs` (r:1 w:0)
 	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(666), added: 3141, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::SealedInputs` (r:1 w:0)
+	/// Proof: `Inference::SealedInputs` (`max_values`: None, `max_size`: Some(116), added: 2591, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Receipts` (r:1 w:0)
+	/// Proof: `Inference::Receipts` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
+	/// Storage: `ComputeRegistry::Providers` (r:1 w:1)
+	/// Proof: `ComputeRegistry::Providers` (`max_values`: None, `max_size`: Some(547), added: 3022, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::AuditDeadlines` (r:1 w:1)
+	/// Proof: `Inference::AuditDeadlines` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:2 w:2)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::SegmentInputs` (r:1 w:0)
+	/// Proof: `Inference::SegmentInputs` (`max_values`: None, `max_size`: Some(2097220), added: 2099695, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::AuditTasks` (r:0 w:2)
+	/// Proof: `Inference::AuditTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::JobInputs` (r:0 w:1)
+	/// Proof: `Inference::JobInputs` (`max_values`: None, `max_size`: Some(1048596), added: 1051071, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::RevealedLeaves` (r:0 w:2)
+	/// Proof: `Inference::RevealedLeaves` (`max_values`: None, `max_size`: Some(570), added: 3045, mode: `MaxEncodedLen`)
+	fn submit_sealed_audit() -> Weight {
+		// Proof size: measured `1735`, estimated `2100685` bytes.
+		// Minimum execution time: 100_421_000 picoseconds.
+		Weight::from_parts(113_780_000, 2100685)
+			.saturating_add(T::DbWeight::get().reads(9_u64))
+			.saturating_add(T::DbWeight::get().writes(10_u64))
+	}
+	/// Storage: `Inference::Jobs` (r:1 w:0)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(666), added: 3141, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Audits` (r:1 w:0)
+	/// Proof: `Inference::Audits` (`max_values`: None, `max_size`: Some(213), added: 2688, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::SealedInputs` (r:1 w:0)
+	/// Proof: `Inference::SealedInputs` (`max_values`: None, `max_size`: Some(116), added: 2591, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::KeyGrants` (r:1 w:1)
+	/// Proof: `Inference::KeyGrants` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
+	fn deliver_audit_key() -> Weight {
+		// Proof size: measured `920`, estimated `4131` bytes.
+		// Minimum execution time: 23_835_000 picoseconds.
+		Weight::from_parts(26_239_000, 4131)
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
+	/// Storage: `Inference::Audits` (r:1 w:1)
+	/// Proof: `Inference::Audits` (`max_values`: None, `max_size`: Some(213), added: 2688, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Jobs` (r:1 w:0)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(666), added: 3141, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::SealedInputs` (r:1 w:0)
+	/// Proof: `Inference::SealedInputs` (`max_values`: None, `max_size`: Some(116), added: 2591, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Receipts` (r:1 w:0)
 	/// Proof: `Inference::Receipts` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::ReceiptOutputs` (r:1 w:0)
@@ -539,10 +595,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `o` is `[64, 16384]`.
 	fn submit_audit(o: u32, ) -> Weight {
 		// Proof size: measured `1678`, estimated `2100685` bytes.
-		// Minimum execution time: 109_975_000 picoseconds.
-		Weight::from_parts(115_719_449, 2100685)
-			.saturating_add(Weight::from_parts(13_632, 0).saturating_mul(o.into()))
-			.saturating_add(T::DbWeight::get().reads(9_u64))
+		// Minimum execution time: 108_162_000 picoseconds.
+		Weight::from_parts(114_008_827, 2100685)
+			.saturating_add(Weight::from_parts(13_260, 0).saturating_mul(o.into()))
+			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(10_u64))
 	}
 	/// Storage: `Inference::Audits` (r:1 w:1)
@@ -553,6 +609,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(666), added: 3141, mode: `MaxEncodedLen`)
 	/// Storage: `ModelProvenance::Models` (r:1 w:0)
 	/// Proof: `ModelProvenance::Models` (`max_values`: None, `max_size`: Some(7385), added: 9860, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::SealedInputs` (r:1 w:0)
+	/// Proof: `Inference::SealedInputs` (`max_values`: None, `max_size`: Some(116), added: 2591, mode: `MaxEncodedLen`)
 	/// Storage: `System::ParentHash` (r:1 w:0)
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// Storage: `ComputeRegistry::ProvidersByExecutionProvider` (r:1 w:0)
@@ -566,16 +624,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[3, 512]`.
 	fn reveal_checkpoints(p: u32, ) -> Weight {
 		// Proof size: measured `2212`, estimated `19860` bytes.
-		// Minimum execution time: 129_314_000 picoseconds.
-		Weight::from_parts(67_335_708, 19860)
-			.saturating_add(Weight::from_parts(8_367_852, 0).saturating_mul(p.into()))
-			.saturating_add(T::DbWeight::get().reads(8_u64))
+		// Minimum execution time: 124_287_000 picoseconds.
+		Weight::from_parts(88_088_944, 19860)
+			.saturating_add(Weight::from_parts(7_657_360, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 			.saturating_add(Weight::from_parts(0, 2995).saturating_mul(p.into()))
 	}
 	/// Storage: `Inference::Audits` (r:1 w:0)
 	/// Proof: `Inference::Audits` (`max_values`: None, `max_size`: Some(213), added: 2688, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::SealedInputs` (r:1 w:0)
+	/// Proof: `Inference::SealedInputs` (`max_values`: None, `max_size`: Some(116), added: 2591, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::SegmentInputs` (r:1 w:1)
 	/// Proof: `Inference::SegmentInputs` (`max_values`: None, `max_size`: Some(2097220), added: 2099695, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::RevealedLeaves` (r:1 w:0)
@@ -589,10 +649,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `b` is `[64, 2097152]`.
 	fn post_segment_input(b: u32, ) -> Weight {
 		// Proof size: measured `1551`, estimated `2100685` bytes.
-		// Minimum execution time: 74_572_000 picoseconds.
-		Weight::from_parts(18_209_562, 2100685)
-			.saturating_add(Weight::from_parts(12_533, 0).saturating_mul(b.into()))
-			.saturating_add(T::DbWeight::get().reads(5_u64))
+		// Minimum execution time: 71_667_000 picoseconds.
+		Weight::from_parts(54_371_264, 2100685)
+			.saturating_add(Weight::from_parts(12_207, 0).saturating_mul(b.into()))
+			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// Storage: `Inference::Audits` (r:1 w:1)
@@ -617,8 +677,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::JobInputs` (`max_values`: None, `max_size`: Some(1048596), added: 1051071, mode: `MaxEncodedLen`)
 	fn submit_referee_answer() -> Weight {
 		// Proof size: measured `4058`, estimated `2100685` bytes.
-		// Minimum execution time: 242_223_000 picoseconds.
-		Weight::from_parts(265_309_000, 2100685)
+		// Minimum execution time: 238_248_000 picoseconds.
+		Weight::from_parts(254_182_000, 2100685)
 			.saturating_add(T::DbWeight::get().reads(16_u64))
 			.saturating_add(T::DbWeight::get().writes(19_u64))
 	}
@@ -642,8 +702,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::JobInputs` (`max_values`: None, `max_size`: Some(1048596), added: 1051071, mode: `MaxEncodedLen`)
 	fn close_audit_at_deadline() -> Weight {
 		// Proof size: measured `2259`, estimated `2100685` bytes.
-		// Minimum execution time: 139_089_000 picoseconds.
-		Weight::from_parts(149_244_000, 2100685)
+		// Minimum execution time: 133_660_000 picoseconds.
+		Weight::from_parts(141_973_000, 2100685)
 			.saturating_add(T::DbWeight::get().reads(12_u64))
 			.saturating_add(T::DbWeight::get().writes(13_u64))
 	}
@@ -682,9 +742,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `k` is `[1, 5]`.
 	fn request_sealed_job(k: u32, ) -> Weight {
 		// Proof size: measured `3459`, estimated `40430` bytes.
-		// Minimum execution time: 219_860_000 picoseconds.
-		Weight::from_parts(228_561_303, 40430)
-			.saturating_add(Weight::from_parts(8_567_756, 0).saturating_mul(k.into()))
+		// Minimum execution time: 216_896_000 picoseconds.
+		Weight::from_parts(221_640_196, 40430)
+			.saturating_add(Weight::from_parts(8_805_199, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(24_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(k.into())))
@@ -694,9 +754,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `d` is `[0, 63]`.
 	fn skip_full_deadlines(d: u32, ) -> Weight {
 		// Proof size: measured `293`, estimated `3734` bytes.
-		// Minimum execution time: 3_976_000 picoseconds.
-		Weight::from_parts(4_161_516, 3734)
-			.saturating_add(Weight::from_parts(2_757_686, 0).saturating_mul(d.into()))
+		// Minimum execution time: 3_876_000 picoseconds.
+		Weight::from_parts(3_857_098, 3734)
+			.saturating_add(Weight::from_parts(2_730_414, 0).saturating_mul(d.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(d.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -711,9 +771,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 8]`.
 	fn deliver_keys(n: u32, ) -> Weight {
 		// Proof size: measured `928`, estimated `4131` bytes.
-		// Minimum execution time: 19_149_000 picoseconds.
-		Weight::from_parts(16_110_641, 4131)
-			.saturating_add(Weight::from_parts(4_661_948, 0).saturating_mul(n.into()))
+		// Minimum execution time: 18_728_000 picoseconds.
+		Weight::from_parts(18_282_769, 4131)
+			.saturating_add(Weight::from_parts(4_680_589, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
@@ -759,16 +819,20 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::ReceiptsByProvider` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: UNKNOWN KEY `0x3f3b1db5533609a63ddaa4c2f701a559` (r:1 w:0)
 	/// Proof: UNKNOWN KEY `0x3f3b1db5533609a63ddaa4c2f701a559` (r:1 w:0)
+	/// Storage: `Inference::AuditDeadlines` (r:1 w:1)
+	/// Proof: `Inference::AuditDeadlines` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Audits` (r:0 w:1)
+	/// Proof: `Inference::Audits` (`max_values`: None, `max_size`: Some(213), added: 2688, mode: `MaxEncodedLen`)
 	/// The range of component `k` is `[1, 5]`.
 	fn submit_sealed_receipt(k: u32, ) -> Weight {
-		// Proof size: measured `2403`, estimated `19229` bytes.
-		// Minimum execution time: 308_563_000 picoseconds.
-		Weight::from_parts(267_712_089, 19229)
-			.saturating_add(Weight::from_parts(54_153_262, 0).saturating_mul(k.into()))
-			.saturating_add(T::DbWeight::get().reads(13_u64))
-			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(k.into())))
-			.saturating_add(T::DbWeight::get().writes(16_u64))
-			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(k.into())))
+		// Proof size: measured `2560`, estimated `2748922010535348224` bytes.
+		// Minimum execution time: 341_933_000 picoseconds.
+		Weight::from_parts(319_478_813, 2748922010535348224)
+			.saturating_add(Weight::from_parts(46_107_722, 0).saturating_mul(k.into()))
+			.saturating_add(T::DbWeight::get().reads(15_u64))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(k.into())))
+			.saturating_add(T::DbWeight::get().writes(18_u64))
+			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(k.into())))
 			.saturating_add(Weight::from_parts(0, 18879).saturating_mul(k.into()))
 	}
 	/// Storage: `Inference::Jobs` (r:1 w:1)
@@ -787,8 +851,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::AssignedJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn report_unusable() -> Weight {
 		// Proof size: measured `1727`, estimated `13690` bytes.
-		// Minimum execution time: 57_256_000 picoseconds.
-		Weight::from_parts(62_003_000, 13690)
+		// Minimum execution time: 57_096_000 picoseconds.
+		Weight::from_parts(64_967_000, 13690)
 			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -797,54 +861,54 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same weights with RocksDB-like database weights, for tests and other runtimes' defaults.
 impl WeightInfo for () {
 	fn request_job(i: u32, k: u32, ) -> Weight {
-		Weight::from_parts(202_621_764, 40430)
-			.saturating_add(Weight::from_parts(12_522, 0).saturating_mul(i.into()))
-			.saturating_add(Weight::from_parts(5_209_587, 0).saturating_mul(k.into()))
+		Weight::from_parts(248_230_052, 40430)
+			.saturating_add(Weight::from_parts(22_004, 0).saturating_mul(i.into()))
+			.saturating_add(Weight::from_parts(6_611_695, 0).saturating_mul(k.into()))
 			.saturating_add(RocksDbWeight::get().reads(18_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(k.into())))
 	}
 	fn scan_providers(p: u32, ) -> Weight {
-		Weight::from_parts(6_631_022, 19860)
-			.saturating_add(Weight::from_parts(7_939_224, 0).saturating_mul(p.into()))
+		Weight::from_parts(47_071_000, 19860)
+			.saturating_add(Weight::from_parts(8_443_749, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 3019).saturating_mul(p.into()))
 	}
 	fn scan_keyed_providers(p: u32, ) -> Weight {
-		Weight::from_parts(73_250_000, 19860)
-			.saturating_add(Weight::from_parts(13_307_815, 0).saturating_mul(p.into()))
+		Weight::from_parts(94_272_000, 19860)
+			.saturating_add(Weight::from_parts(16_452_715, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 3019).saturating_mul(p.into()))
 	}
 	fn check_ancestors(a: u32, ) -> Weight {
-		Weight::from_parts(12_145_098, 19229)
-			.saturating_add(Weight::from_parts(5_524_817, 0).saturating_mul(a.into()))
+		Weight::from_parts(25_165_324, 19229)
+			.saturating_add(Weight::from_parts(5_953_951, 0).saturating_mul(a.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(Weight::from_parts(0, 9860).saturating_mul(a.into()))
 	}
 	fn check_licenses(l: u32, ) -> Weight {
-		Weight::from_parts(30_111_653, 40430)
-			.saturating_add(Weight::from_parts(13_677_990, 0).saturating_mul(l.into()))
+		Weight::from_parts(26_870_952, 40430)
+			.saturating_add(Weight::from_parts(14_601_904, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(l.into())))
 			.saturating_add(Weight::from_parts(0, 3667).saturating_mul(l.into()))
 	}
 	fn submit_receipt(o: u32, k: u32, ) -> Weight {
-		Weight::from_parts(166_951_644, 19229)
-			.saturating_add(Weight::from_parts(19_261, 0).saturating_mul(o.into()))
-			.saturating_add(Weight::from_parts(78_129_404, 0).saturating_mul(k.into()))
+		Weight::from_parts(139_065_262, 19229)
+			.saturating_add(Weight::from_parts(20_308, 0).saturating_mul(o.into()))
+			.saturating_add(Weight::from_parts(84_713_080, 0).saturating_mul(k.into()))
 			.saturating_add(RocksDbWeight::get().reads(14_u64))
 			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(k.into())))
 			.saturating_add(RocksDbWeight::get().writes(17_u64))
 			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(k.into())))
-			.saturating_add(Weight::from_parts(0, 16525).saturating_mul(k.into()))
+			.saturating_add(Weight::from_parts(0, 16435).saturating_mul(k.into()))
 	}
 	fn pay_ancestor_royalties(a: u32, ) -> Weight {
-		Weight::from_parts(58_308_000, 19229)
-			.saturating_add(Weight::from_parts(39_439_743, 0).saturating_mul(a.into()))
+		Weight::from_parts(65_082_087, 19229)
+			.saturating_add(Weight::from_parts(40_242_649, 0).saturating_mul(a.into()))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
@@ -852,8 +916,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(a.into()))
 	}
 	fn pay_licensor_royalties(l: u32, ) -> Weight {
-		Weight::from_parts(174_580_622, 19229)
-			.saturating_add(Weight::from_parts(50_442_574, 0).saturating_mul(l.into()))
+		Weight::from_parts(160_476_628, 19229)
+			.saturating_add(Weight::from_parts(48_402_186, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(l.into())))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
@@ -861,23 +925,23 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 3667).saturating_mul(l.into()))
 	}
 	fn heartbeat() -> Weight {
-		Weight::from_parts(12_299_000, 4012)
+		Weight::from_parts(12_098_000, 4012)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn publish_encryption_key() -> Weight {
-		Weight::from_parts(17_716_000, 4012)
+		Weight::from_parts(17_386_000, 4012)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn set_blob_quota() -> Weight {
-		Weight::from_parts(54_442_000, 3712)
+		Weight::from_parts(53_380_000, 3712)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn on_initialize(n: u32, ) -> Weight {
-		Weight::from_parts(11_257_000, 520000)
-			.saturating_add(Weight::from_parts(7_231_582_016, 0).saturating_mul(n.into()))
+		Weight::from_parts(479_641_122, 520000)
+			.saturating_add(Weight::from_parts(7_486_083_290, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(225_u64))
 			.saturating_add(RocksDbWeight::get().reads((20_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(137_u64))
@@ -885,105 +949,115 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 75516).saturating_mul(n.into()))
 	}
 	fn open_dispute(p: u32, ) -> Weight {
-		Weight::from_parts(1_134_506_801, 235678)
-			.saturating_add(Weight::from_parts(8_273_889, 0).saturating_mul(p.into()))
+		Weight::from_parts(1_144_675_856, 235678)
+			.saturating_add(Weight::from_parts(7_490_898, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(146_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(RocksDbWeight::get().writes(18_u64))
 			.saturating_add(Weight::from_parts(0, 3019).saturating_mul(p.into()))
 	}
 	fn resolve_dispute() -> Weight {
-		Weight::from_parts(8_517_973_000, 526796)
+		Weight::from_parts(9_006_637_000, 526796)
 			.saturating_add(RocksDbWeight::get().reads(362_u64))
 			.saturating_add(RocksDbWeight::get().writes(224_u64))
 	}
 	fn prune_job() -> Weight {
-		Weight::from_parts(135_093_000, 21942)
+		Weight::from_parts(157_266_000, 21942)
 			.saturating_add(RocksDbWeight::get().reads(13_u64))
 			.saturating_add(RocksDbWeight::get().writes(12_u64))
 	}
 	fn prune_sealed_job() -> Weight {
-		Weight::from_parts(151_187_000, 22374)
+		Weight::from_parts(155_783_000, 22374)
 			.saturating_add(RocksDbWeight::get().reads(21_u64))
 			.saturating_add(RocksDbWeight::get().writes(38_u64))
 	}
 	fn draw_audit() -> Weight {
-		Weight::from_parts(7_361_000, 3465)
+		Weight::from_parts(7_581_000, 3465)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn open_audit(p: u32, ) -> Weight {
-		Weight::from_parts(2_477_823, 19860)
-			.saturating_add(Weight::from_parts(7_931_827, 0).saturating_mul(p.into()))
-			.saturating_add(RocksDbWeight::get().reads(5_u64))
-			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(p.into())))
-			.saturating_add(RocksDbWeight::get().writes(4_u64))
+		Weight::from_parts(80_461_000, 19860)
+			.saturating_add(Weight::from_parts(11_806_973, 0).saturating_mul(p.into()))
+			.saturating_add(RocksDbWeight::get().reads(6_u64))
+			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(p.into())))
+			.saturating_add(RocksDbWeight::get().writes(5_u64))
 			.saturating_add(Weight::from_parts(0, 3019).saturating_mul(p.into()))
 	}
-	fn submit_audit(o: u32, ) -> Weight {
-		Weight::from_parts(115_719_449, 2100685)
-			.saturating_add(Weight::from_parts(13_632, 0).saturating_mul(o.into()))
+	fn submit_sealed_audit() -> Weight {
+		Weight::from_parts(113_780_000, 2100685)
 			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().writes(10_u64))
 	}
+	fn deliver_audit_key() -> Weight {
+		Weight::from_parts(26_239_000, 4131)
+			.saturating_add(RocksDbWeight::get().reads(4_u64))
+			.saturating_add(RocksDbWeight::get().writes(1_u64))
+	}
+	fn submit_audit(o: u32, ) -> Weight {
+		Weight::from_parts(114_008_827, 2100685)
+			.saturating_add(Weight::from_parts(13_260, 0).saturating_mul(o.into()))
+			.saturating_add(RocksDbWeight::get().reads(10_u64))
+			.saturating_add(RocksDbWeight::get().writes(10_u64))
+	}
 	fn reveal_checkpoints(p: u32, ) -> Weight {
-		Weight::from_parts(67_335_708, 19860)
-			.saturating_add(Weight::from_parts(8_367_852, 0).saturating_mul(p.into()))
-			.saturating_add(RocksDbWeight::get().reads(8_u64))
+		Weight::from_parts(88_088_944, 19860)
+			.saturating_add(Weight::from_parts(7_657_360, 0).saturating_mul(p.into()))
+			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(RocksDbWeight::get().writes(8_u64))
 			.saturating_add(Weight::from_parts(0, 2995).saturating_mul(p.into()))
 	}
 	fn post_segment_input(b: u32, ) -> Weight {
-		Weight::from_parts(18_209_562, 2100685)
-			.saturating_add(Weight::from_parts(12_533, 0).saturating_mul(b.into()))
-			.saturating_add(RocksDbWeight::get().reads(5_u64))
+		Weight::from_parts(54_371_264, 2100685)
+			.saturating_add(Weight::from_parts(12_207, 0).saturating_mul(b.into()))
+			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	fn submit_referee_answer() -> Weight {
-		Weight::from_parts(265_309_000, 2100685)
+		Weight::from_parts(254_182_000, 2100685)
 			.saturating_add(RocksDbWeight::get().reads(16_u64))
 			.saturating_add(RocksDbWeight::get().writes(19_u64))
 	}
 	fn close_audit_at_deadline() -> Weight {
-		Weight::from_parts(149_244_000, 2100685)
+		Weight::from_parts(141_973_000, 2100685)
 			.saturating_add(RocksDbWeight::get().reads(12_u64))
 			.saturating_add(RocksDbWeight::get().writes(13_u64))
 	}
 	fn request_sealed_job(k: u32, ) -> Weight {
-		Weight::from_parts(228_561_303, 40430)
-			.saturating_add(Weight::from_parts(8_567_756, 0).saturating_mul(k.into()))
+		Weight::from_parts(221_640_196, 40430)
+			.saturating_add(Weight::from_parts(8_805_199, 0).saturating_mul(k.into()))
 			.saturating_add(RocksDbWeight::get().reads(24_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(k.into())))
 	}
 	fn skip_full_deadlines(d: u32, ) -> Weight {
-		Weight::from_parts(4_161_516, 3734)
-			.saturating_add(Weight::from_parts(2_757_686, 0).saturating_mul(d.into()))
+		Weight::from_parts(3_857_098, 3734)
+			.saturating_add(Weight::from_parts(2_730_414, 0).saturating_mul(d.into()))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(d.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 			.saturating_add(Weight::from_parts(0, 2744).saturating_mul(d.into()))
 	}
 	fn deliver_keys(n: u32, ) -> Weight {
-		Weight::from_parts(16_110_641, 4131)
-			.saturating_add(Weight::from_parts(4_661_948, 0).saturating_mul(n.into()))
+		Weight::from_parts(18_282_769, 4131)
+			.saturating_add(Weight::from_parts(4_680_589, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2673).saturating_mul(n.into()))
 	}
 	fn submit_sealed_receipt(k: u32, ) -> Weight {
-		Weight::from_parts(267_712_089, 19229)
-			.saturating_add(Weight::from_parts(54_153_262, 0).saturating_mul(k.into()))
-			.saturating_add(RocksDbWeight::get().reads(13_u64))
-			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(k.into())))
-			.saturating_add(RocksDbWeight::get().writes(16_u64))
-			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(k.into())))
+		Weight::from_parts(319_478_813, 2748922010535348224)
+			.saturating_add(Weight::from_parts(46_107_722, 0).saturating_mul(k.into()))
+			.saturating_add(RocksDbWeight::get().reads(15_u64))
+			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(k.into())))
+			.saturating_add(RocksDbWeight::get().writes(18_u64))
+			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(k.into())))
 			.saturating_add(Weight::from_parts(0, 18879).saturating_mul(k.into()))
 	}
 	fn report_unusable() -> Weight {
-		Weight::from_parts(62_003_000, 13690)
+		Weight::from_parts(64_967_000, 13690)
 			.saturating_add(RocksDbWeight::get().reads(11_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}

@@ -258,22 +258,46 @@ fn sealed_input_ready<T: Config>(
 	signer: &Signer<T, T::AuthorityId, frame_system::offchain::ForAny>,
 	now: BlockNumberFor<T>,
 ) -> bool {
-	let Some(sealed) = SealedInputs::<T>::get(job_id) else { return true };
-	// The ciphertext is public-safe: its fetch starts at assignment, while the key is on its way.
-	let delivered =
-		KeyGrants::<T>::get(job_id, account).is_some_and(|grant| grant.envelope.is_some());
-	match cairn_inference::inference::request_blob(sealed.blob) {
-		Ok(cairn_inference::seal::BlobState::Stored) => delivered,
-		Ok(cairn_inference::seal::BlobState::Fetching) => {
-			log::info!(target: LOG_TARGET, "job {job_id}: fetching its sealed input");
-			false
-		},
+	match sealed_input_state::<T>(job_id, account) {
+		SealedInputState::Ready => true,
+		SealedInputState::Waiting => false,
 		// Reported once the key is delivered: a report needs it.
-		Ok(cairn_inference::seal::BlobState::Failed(reason)) => {
+		SealedInputState::Failed { reason, delivered } => {
 			if delivered && take_slot::<T>(&claim_key(job_id, account), now) {
 				report_unusable::<T>(job_id, reason, signer);
 			}
 			false
+		},
+	}
+}
+
+/// Where a sealed job's input stands for one party of it.
+enum SealedInputState {
+	/// Not sealed, or its blob is stored and the party's content key delivered.
+	Ready,
+	/// The blob is on its way or the key is not delivered yet.
+	Waiting,
+	/// The node gave up on the blob; whether the party's key was delivered.
+	Failed { reason: cairn_inference::seal::UnusableReason, delivered: bool },
+}
+
+/// Where sealed job `job_id`'s input stands for `account` (a provider, auditor or referee
+/// granted its key), asking the node for the blob (a node that lacks it starts fetching it
+/// from its peers: the ciphertext is public-safe, so the fetch starts while the key is on its
+/// way).
+fn sealed_input_state<T: Config>(job_id: JobId, account: &T::AccountId) -> SealedInputState {
+	let Some(sealed) = SealedInputs::<T>::get(job_id) else { return SealedInputState::Ready };
+	let delivered =
+		KeyGrants::<T>::get(job_id, account).is_some_and(|grant| grant.envelope.is_some());
+	match cairn_inference::inference::request_blob(sealed.blob) {
+		Ok(cairn_inference::seal::BlobState::Stored) if delivered => SealedInputState::Ready,
+		Ok(cairn_inference::seal::BlobState::Stored) => SealedInputState::Waiting,
+		Ok(cairn_inference::seal::BlobState::Fetching) => {
+			log::info!(target: LOG_TARGET, "job {job_id}: fetching its sealed input");
+			SealedInputState::Waiting
+		},
+		Ok(cairn_inference::seal::BlobState::Failed(reason)) => {
+			SealedInputState::Failed { reason, delivered }
 		},
 		Err(error) => {
 			log::warn!(
@@ -281,7 +305,7 @@ fn sealed_input_ready<T: Config>(
 				"job {job_id}: this node cannot fetch sealed inputs: {}",
 				error.name()
 			);
-			false
+			SealedInputState::Waiting
 		},
 	}
 }
@@ -315,43 +339,12 @@ fn run_sealed_job<T: Config>(
 	provider: cairn_inference::ExecutionProvider,
 	signer: &Signer<T, T::AuthorityId, frame_system::offchain::ForAny>,
 ) {
-	use cairn_inference::seal::{KeyContext, SealedRunRequest, SealedRunStatus};
 	let started = sp_io::offchain::timestamp();
-	let Some(grant) = KeyGrants::<T>::get(job_id, account) else { return };
-	let Some(envelope) = grant.envelope else { return };
-	let (Some(recipient), Some(requester)) =
-		(account_bytes(account), account_bytes(&job.requester))
-	else {
-		log::warn!(target: LOG_TARGET, "job {job_id}: accounts are not 32 bytes: cannot seal");
-		return;
+	let run = match sealed_run::<T>(job_id, account, job, input, provider) {
+		Ok(run) => run,
+		Err(Some(reason)) => return report_unusable::<T>(job_id, reason, signer),
+		Err(None) => return,
 	};
-	let request = SealedRunRequest {
-		job: job_id,
-		model: job.model_hash,
-		input,
-		key: grant.key,
-		envelope,
-		context: KeyContext {
-			job: job_id,
-			model: job.model_hash,
-			recipient,
-			key_epoch: grant.epoch,
-			role: grant.role,
-		},
-		requester,
-		execution_provider: provider,
-	};
-	let run = match cairn_inference::inference::run_sealed(request) {
-		Ok(SealedRunStatus::Done(run)) => run,
-		Ok(SealedRunStatus::Unusable(reason)) => {
-			return report_unusable::<T>(job_id, reason, signer)
-		},
-		Err(error) => {
-			log::warn!(target: LOG_TARGET, "job {job_id}: sealed run failed: {}", error.name());
-			return;
-		},
-	};
-	keep_leaves::<T>(job_id, account, &run.leaves);
 	let checkpoints = cairn_inference::Commitment::of(&run.leaves);
 	let result = signer.send_signed_transaction(|_| Call::submit_sealed_receipt {
 		job: job_id,
@@ -371,6 +364,56 @@ fn run_sealed_job<T: Config>(
 			sp_io::offchain::timestamp().diff(&started).millis()
 		),
 		_ => log::warn!(target: LOG_TARGET, "job {job_id}: could not submit the sealed receipt"),
+	}
+}
+
+/// Opens sealed job `job_id`'s input with the content key delivered to `account` (under its
+/// grant's role: provider, auditor or referee) and runs it checkpointed on exactly `provider`
+/// on the node's native side, the outputs sealed to the requester; keeps the leaves for an
+/// audit's dispute. `Err(Some(reason))` when the input is unusable, `Err(None)` (logged) when
+/// the key is not delivered or the run failed.
+fn sealed_run<T: Config>(
+	job_id: JobId,
+	account: &T::AccountId,
+	job: &JobOf<T>,
+	input: cairn_inference::seal::SealedInput,
+	provider: cairn_inference::ExecutionProvider,
+) -> Result<cairn_inference::seal::SealedRunOutput, Option<cairn_inference::seal::UnusableReason>> {
+	use cairn_inference::seal::{KeyContext, SealedRunRequest, SealedRunStatus};
+	let Some(grant) = KeyGrants::<T>::get(job_id, account) else { return Err(None) };
+	let Some(envelope) = grant.envelope else { return Err(None) };
+	let (Some(recipient), Some(requester)) =
+		(account_bytes(account), account_bytes(&job.requester))
+	else {
+		log::warn!(target: LOG_TARGET, "job {job_id}: accounts are not 32 bytes: cannot seal");
+		return Err(None);
+	};
+	let request = SealedRunRequest {
+		job: job_id,
+		model: job.model_hash,
+		input,
+		key: grant.key,
+		envelope,
+		context: KeyContext {
+			job: job_id,
+			model: job.model_hash,
+			recipient,
+			key_epoch: grant.epoch,
+			role: grant.role,
+		},
+		requester,
+		execution_provider: provider,
+	};
+	match cairn_inference::inference::run_sealed(request) {
+		Ok(SealedRunStatus::Done(run)) => {
+			keep_leaves::<T>(job_id, account, &run.leaves);
+			Ok(*run)
+		},
+		Ok(SealedRunStatus::Unusable(reason)) => Err(Some(reason)),
+		Err(error) => {
+			log::warn!(target: LOG_TARGET, "job {job_id}: sealed run failed: {}", error.name());
+			Err(None)
+		},
 	}
 }
 
@@ -490,27 +533,59 @@ fn audit_task<T: Config>(
 	};
 	let claim =
 		|step: &[u8]| take_slot::<T>(&(AUDIT_CLAIM_PREFIX, job_id, account, step).encode(), now);
+	// A sealed job's auditor and referee run it once their content key is delivered and the
+	// input blob is in this node's store.
+	let sealed = SealedInputs::<T>::get(job_id);
+	let ready = || {
+		sealed.is_none()
+			|| matches!(sealed_input_state::<T>(job_id, account), SealedInputState::Ready)
+	};
+	let run_sealed = |input| {
+		sealed_run::<T>(job_id, account, &job, input, ep).map_err(|reason| {
+			if let Some(reason) = reason {
+				log::warn!(target: LOG_TARGET, "job {job_id}: sealed input unusable: {reason:?}");
+			}
+		})
+	};
 	let call = match &audit.stage {
-		AuditStage::Auditing if is_auditor && claim(b"audit") => {
-			let Some((run, outputs)) =
-				input().and_then(|input| checkpointed_run::<T>(job_id, account, &job, &input, ep))
-			else {
-				return;
-			};
-			log::info!(
-				target: LOG_TARGET,
-				"job {job_id}: audited ({} µs on {})",
-				run.output.elapsed_micros,
-				ep.name()
-			);
-			Call::submit_audit {
-				job: job_id,
-				output_hash: run.output.output_hash,
-				outputs,
-				checkpoints: run.commitment(),
-				execution_provider: run.output.execution_provider,
-				runtime_version: run.output.runtime_version.clone(),
-				elapsed_micros: run.output.elapsed_micros,
+		AuditStage::Auditing if is_auditor && ready() && claim(b"audit") => {
+			if let Some(input) = sealed.clone() {
+				let Ok(run) = run_sealed(input) else { return };
+				log::info!(
+					target: LOG_TARGET,
+					"job {job_id}: audited sealed ({} µs on {})",
+					run.elapsed_micros,
+					ep.name()
+				);
+				Call::submit_sealed_audit {
+					job: job_id,
+					output_hash: run.output_hash,
+					checkpoints: cairn_inference::Commitment::of(&run.leaves),
+					execution_provider: run.execution_provider,
+					runtime_version: run.runtime_version,
+					elapsed_micros: run.elapsed_micros,
+				}
+			} else {
+				let Some((run, outputs)) = input()
+					.and_then(|input| checkpointed_run::<T>(job_id, account, &job, &input, ep))
+				else {
+					return;
+				};
+				log::info!(
+					target: LOG_TARGET,
+					"job {job_id}: audited ({} µs on {})",
+					run.output.elapsed_micros,
+					ep.name()
+				);
+				Call::submit_audit {
+					job: job_id,
+					output_hash: run.output.output_hash,
+					outputs,
+					checkpoints: run.commitment(),
+					execution_provider: run.output.execution_provider,
+					runtime_version: run.output.runtime_version.clone(),
+					elapsed_micros: run.output.elapsed_micros,
+				}
 			}
 		},
 		AuditStage::Revealing => {
@@ -518,9 +593,13 @@ fn audit_task<T: Config>(
 			if RevealedLeaves::<T>::contains_key(job_id, party) || !claim(b"reveal") {
 				return;
 			}
-			let leaves = match kept_leaves::<T>(job_id, account) {
-				Some(leaves) => leaves,
-				None => match input()
+			let leaves = match (kept_leaves::<T>(job_id, account), sealed.clone()) {
+				(Some(leaves), _) => leaves,
+				(None, Some(input)) => match run_sealed(input) {
+					Ok(run) => run.leaves,
+					Err(()) => return,
+				},
+				(None, None) => match input()
 					.and_then(|input| checkpointed_run::<T>(job_id, account, &job, &input, ep))
 				{
 					Some((run, _)) => run.leaves,
@@ -530,18 +609,41 @@ fn audit_task<T: Config>(
 			Call::reveal_checkpoints { job: job_id, leaves }
 		},
 		AuditStage::Refereeing { task, referee } if referee == account => {
-			let Some(answer) = input()
-				.and_then(|input| referee_answer::<T>(job_id, &job, &audit, *task, &input, now))
-			else {
-				return;
+			let answer = if let Some(input) = sealed.clone() {
+				// No checkpoint is posted for a sealed job: the whole model runs from the input.
+				if !ready() || !claim(b"referee") {
+					return;
+				}
+				let Ok(run) = run_sealed(input) else { return };
+				log::info!(target: LOG_TARGET, "job {job_id}: referee ran the sealed job");
+				match task {
+					RefereeTask::Checkpoints => {
+						RefereeAnswer::Checkpoints(cairn_inference::Commitment::of(&run.leaves))
+					},
+					RefereeTask::Segment(at) => match run.leaves.get(*at as usize) {
+						Some(leaf) => RefereeAnswer::Leaf(*leaf),
+						None => return,
+					},
+				}
+			} else {
+				let Some(answer) = input().and_then(|input| {
+					referee_answer::<T>(job_id, &job, &audit, *task, &input, now)
+				}) else {
+					return;
+				};
+				if !claim(b"referee") {
+					return;
+				}
+				answer
 			};
-			if !claim(b"referee") {
-				return;
-			}
 			Call::submit_referee_answer { job: job_id, answer }
 		},
 		AuditStage::Refereeing { task: RefereeTask::Segment(at), .. } if *at > 0 => {
-			if party.is_none() || SegmentInputs::<T>::contains_key(job_id) || !claim(b"post") {
+			if party.is_none()
+				|| sealed.is_some()
+				|| SegmentInputs::<T>::contains_key(job_id)
+				|| !claim(b"post")
+			{
 				return;
 			}
 			let start = at - 1;
@@ -563,7 +665,7 @@ fn audit_task<T: Config>(
 		_ => return,
 	};
 	let name = match &call {
-		Call::submit_audit { .. } => "audit result",
+		Call::submit_audit { .. } | Call::submit_sealed_audit { .. } => "audit result",
 		Call::reveal_checkpoints { .. } => "checkpoint reveal",
 		Call::submit_referee_answer { .. } => "referee answer",
 		_ => "segment input",

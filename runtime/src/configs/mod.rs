@@ -386,8 +386,8 @@ impl pallet_agents::Config for Runtime {
 }
 
 /// The calls agents may make, as their policies see them: inference jobs (charged their fee
-/// ceiling), license purchases (charged the offer's price, at most the buyer's limit) and
-/// evaluations (free; their deposit is held, not spent).
+/// ceiling), a sealed job's key deliveries (free), license purchases (charged the offer's
+/// price, at most the buyer's limit) and evaluations (free; their deposit is held, not spent).
 pub struct AgentCalls;
 
 impl pallet_agents::CallClassifier<RuntimeCall, Balance> for AgentCalls {
@@ -416,6 +416,17 @@ impl pallet_agents::CallClassifier<RuntimeCall, Balance> for AgentCalls {
 					kind: CallKind::PurchaseLicense,
 					max_cost: price,
 					target: Some(Target::Dataset(*dataset)),
+				})
+			},
+			RuntimeCall::Inference(pallet_inference::Call::deliver_keys { job, .. }) => {
+				// The job's model, for the policy's allow-list: the record `deliver_keys` itself
+				// reads (and is weighed for). Only the job's requester may deliver, so an agent
+				// delivers only for jobs it requested for its owner.
+				let model = pallet_inference::Jobs::<Runtime>::get(job).map(|record| record.model);
+				Some(Classified {
+					kind: CallKind::DeliverJobKeys,
+					max_cost: 0,
+					target: model.map(Target::Model),
 				})
 			},
 			RuntimeCall::ModelProvenance(pallet_model_provenance::Call::attest_evaluation {
