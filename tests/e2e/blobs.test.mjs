@@ -358,4 +358,7 @@ test('the dev demo (scripts/dev.sh) runs a sealed job end to end', { timeout: 12
   assert.match(output, /Ferdie opened them with his key, checked their hash: y = \[27\.5, -6, 12\.5\]/);
   assert.match(output, /royalty .* to Dave/);
   assert.match(output, /job \d+ Completed/);
+  // Sealed jobs pay the audit fee; a drawn audit would need a second provider here.
+  assert.match(output, /audit fee 0\.002000 CAIRN to the audit pot/);
+  assert.match(output, /not audited|audit closed: \w+/);
 });

@@ -11,6 +11,12 @@
 //! checkpoint before it (posted on chain, checked against the agreed leaf) or the job's input.
 //! The party the referee disagrees with loses `AuditSlash` of its bond; a party that lets a
 //! deadline pass loses.
+//!
+//! A sealed job (`docs/privacy.md`) is audited without a tensor on chain: its auditor and
+//! referee are chosen among providers with encryption keys and granted the content key, which
+//! the requester delivers; the auditor answers with hashes (agreement is equal output hashes),
+//! no segment input is posted, and the referee runs the model from the opened input. A key
+//! never delivered closes the audit `KeyWithheld`, nobody blamed.
 
 use super::*;
 use alloc::vec::Vec;
