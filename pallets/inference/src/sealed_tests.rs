@@ -404,11 +404,8 @@ impl BlobAccess for TestBlobs {
 
 #[test]
 fn the_offchain_worker_runs_a_sealed_job_and_seals_the_outputs_to_the_requester() {
-	let (mut ext, pool, provider) = ocw_ext(Arc::new(TinyEngine));
+	let (mut ext, pool, provider, blobs) = sealed_ocw_ext();
 	let node_key = secret(77);
-	ext.0.register_extension(SealKeysExt::new(Arc::new(OneKey(node_key.clone()))));
-	let blobs = Arc::new(TestBlobs::default());
-	ext.0.register_extension(BlobAccessExt::new(blobs.clone()));
 	ext.execute_with(|| {
 		let (model, _) = lineage();
 		let key = seal::public_key(&node_key);
@@ -522,6 +519,30 @@ fn the_offchain_worker_reports_a_blob_it_cannot_get_and_a_key_it_cannot_open() {
 	});
 }
 
+/// Test externalities for the offchain worker ([`ocw_ext`]) whose keystore holds the encryption
+/// key [`secret`] 77, with an empty blob store: them, the pool, the node's provider, the blobs.
+fn sealed_ocw_ext() -> (
+	crate::mock::TestExternalities,
+	Arc<parking_lot::RwLock<sp_core::offchain::testing::PoolState>>,
+	AccountId,
+	Arc<TestBlobs>,
+) {
+	let (mut ext, pool, provider) = ocw_ext(Arc::new(TinyEngine));
+	ext.0.register_extension(SealKeysExt::new(Arc::new(OneKey(secret(77)))));
+	let blobs = Arc::new(TestBlobs::default());
+	ext.0.register_extension(BlobAccessExt::new(blobs.clone()));
+	(ext, pool, provider, blobs)
+}
+
+/// Turns audits on for every job and funds the audit pot.
+fn audit_everything() {
+	AuditRate::set(sp_runtime::Perbill::one());
+	<Balances as frame_support::traits::fungible::Mutate<_>>::set_balance(
+		&Inference::audit_pot(),
+		100_000,
+	);
+}
+
 /// Four leaves of a sealed run: two shared, `third`, and `output_hash`.
 fn sealed_leaves(third: u8, output_hash: [u8; 32]) -> Leaves {
 	vec![[0xa0; 32], [0xa1; 32], [third; 32], output_hash].try_into().unwrap()
@@ -563,11 +584,7 @@ fn sealed_audit(auditor: AccountId, job: JobId, leaves: &Leaves) -> DispatchResu
 /// `model` whose provider committed to `leaves`, drawn for audit in the next block: (job,
 /// provider, auditor).
 fn sealed_audited_job(model: ModelId, leaves: &Leaves) -> (JobId, AccountId, AccountId) {
-	AuditRate::set(sp_runtime::Perbill::one());
-	<Balances as frame_support::traits::fungible::Mutate<_>>::set_balance(
-		&Inference::audit_pot(),
-		100_000,
-	);
+	audit_everything();
 	publish_keys(&providers());
 	let job = request_sealed(model, 1);
 	let provider = assigned(job)[0];
@@ -745,17 +762,10 @@ fn keys_withheld_from_an_auditor_or_referee_close_the_audit_without_blame() {
 
 #[test]
 fn the_offchain_worker_audits_a_sealed_job_with_its_auditor_key() {
-	let (mut ext, pool, local) = ocw_ext(Arc::new(TinyEngine));
+	let (mut ext, pool, local, blobs) = sealed_ocw_ext();
 	let node_key = secret(77);
-	ext.0.register_extension(SealKeysExt::new(Arc::new(OneKey(node_key.clone()))));
-	let blobs = Arc::new(TestBlobs::default());
-	ext.0.register_extension(BlobAccessExt::new(blobs.clone()));
 	ext.execute_with(|| {
-		AuditRate::set(sp_runtime::Perbill::one());
-		<Balances as frame_support::traits::fungible::Mutate<_>>::set_balance(
-			&Inference::audit_pot(),
-			100_000,
-		);
+		audit_everything();
 		let (model, _) = lineage();
 		// Another provider, the only one with a key when the job is requested, runs it.
 		let other = acc(10);
@@ -793,17 +803,10 @@ fn the_offchain_worker_audits_a_sealed_job_with_its_auditor_key() {
 
 #[test]
 fn the_offchain_worker_referees_a_sealed_audit_from_the_opened_input() {
-	let (mut ext, pool, local) = ocw_ext(Arc::new(TinyEngine));
+	let (mut ext, pool, local, blobs) = sealed_ocw_ext();
 	let node_key = secret(77);
-	ext.0.register_extension(SealKeysExt::new(Arc::new(OneKey(node_key.clone()))));
-	let blobs = Arc::new(TestBlobs::default());
-	ext.0.register_extension(BlobAccessExt::new(blobs.clone()));
 	ext.execute_with(|| {
-		AuditRate::set(sp_runtime::Perbill::one());
-		<Balances as frame_support::traits::fungible::Mutate<_>>::set_balance(
-			&Inference::audit_pot(),
-			100_000,
-		);
+		audit_everything();
 		let (model, _) = lineage();
 		let (provider, auditor) = (acc(10), acc(11));
 		for who in [provider, auditor] {
