@@ -186,19 +186,21 @@ function settled(api, job, { onBlock, timeoutMs }) {
 }
 
 /**
- * Serves the audit of settled sealed job `job`: delivers its content key to the auditor (and
- * the referee of a dispute) the chain grants it to, until the audit closes. Resolves with the
- * verdict (`'Passed'`, `'ProviderCaught'`, ...), or null when the job was not drawn for audit.
- * A requester that does not serve its audit leaves it closed `KeyWithheld`.
+ * Serves the audit of settled sealed job `job` until it closes, calling `deliver()` at each
+ * block meanwhile to hand its content key to the auditor (and the referee of a dispute) the
+ * chain grants it to: `() => deliverKeys(api, pair, job, model, contentKey)` for a requester
+ * that signs itself, or a delivery through `agents.act` for an agent. Resolves with the verdict
+ * (`'Passed'`, `'ProviderCaught'`, ...), or null when the job was not drawn for audit. A
+ * requester that does not serve its audit leaves it closed `KeyWithheld`.
  */
-export function serveAudit(api, pair, job, model, contentKey, { timeoutMs = 300_000 } = {}) {
+export function serveAudit(api, job, deliver, { timeoutMs = 300_000 } = {}) {
   return atBlock(api, async () => {
     const audit = await api.query.inference.audits(job);
     if (audit.isNone) return 'none';
     const { stage } = audit.unwrap();
     return stage.isClosed ? stage.asClosed.type : null;
   }, {
-    onBlock: () => deliverKeys(api, pair, job, model, contentKey),
+    onBlock: deliver,
     timeoutMs,
     what: `the audit of job ${job} closed`,
   }).then((verdict) => (verdict === 'none' ? null : verdict));
@@ -226,7 +228,7 @@ export async function runSealedJob(api, provider, pair, { model, input, spec, ti
   });
   const status = record.status.type;
   // A completed single-provider job may be drawn for audit: its auditor needs the key.
-  const audit = () => serveAudit(api, pair, job, modelFile, contentKey, { timeoutMs });
+  const audit = () => serveAudit(api, job, () => deliverKeys(api, pair, job, modelFile, contentKey), { timeoutMs });
   if (status !== 'Completed') return { job, status, outputs: null, outputHash: null, plaintextHash, receipt: null, events, audit };
   // The accepted outputs: sealed receipts agree by hash, so the hash most receipts carry (the
   // referees' when a dispute decided).

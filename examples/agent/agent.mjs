@@ -28,7 +28,7 @@ import { parseArgs } from 'node:util';
 import { ApiPromise, Keyring, WsProvider } from '@polkadot/api';
 import { u8aToHex } from '@polkadot/util';
 import { cryptoWaitReady, decodeAddress, sha256AsU8a } from '@polkadot/util-crypto';
-import { modelHash, openOutputs, pendingEnvelopes, sealInput } from '../../client/jobs.mjs';
+import { modelHash, openOutputs, pendingEnvelopes, sealInput, serveAudit } from '../../client/jobs.mjs';
 import { decodeTensorSet, dispatchErrorName, f32Tensors, f32Values } from './codec.mjs';
 
 const DECIMALS = 12n;
@@ -289,26 +289,6 @@ async function ensureBlobQuota(api, agent, bytes, say) {
   say(`blob quota of ${bytes} bytes set for sealed inputs`);
 }
 
-/**
- * Waits for the audit of settled job `job` to close, calling `deliver` at each finalized block
- * meanwhile (an auditor or referee granted the key gets it); the verdict, or null when the job
- * was not drawn.
- */
-async function serveAudit(api, job, deliver, say) {
-  for (let waited = 0; waited < 600; waited += 1) {
-    const audit = await api.query.inference.audits(job);
-    if (audit.isNone) return null;
-    const { stage } = audit.unwrap();
-    if (stage.isClosed) {
-      say(`  job ${job}'s audit closed: ${stage.asClosed.type}`);
-      return stage.asClosed.type;
-    }
-    await deliver();
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-  }
-  throw new Error(`the audit of job ${job} did not close`);
-}
-
 /** The f32 values of every tensor of SCALE-encoded tensor-set `bytes`, by name. */
 function outputValues(api, bytes) {
   const set = decodeTensorSet(api, bytes);
@@ -415,7 +395,10 @@ async function run(api, args, say) {
       entry.receipts.push({ receipt: id, outputHash: hash, outputs: outputValues(api, outputs), provider: receipt.provider.toString() });
     }
     // A completed single-provider job may be drawn for audit: its auditor needs the key too.
-    if (sealed && entry.status === 'Completed') entry.audit = await serveAudit(api, job, () => deliver(job, seal.contentKey), say);
+    if (sealed && entry.status === 'Completed') {
+      entry.audit = await serveAudit(api, job, () => deliver(job, seal.contentKey), { timeoutMs: 600_000 });
+      if (entry.audit) say(`  job ${job}'s audit closed: ${entry.audit}`);
+    }
     if (settled.data.outputHash.isSome && !entry.receipts.some((r) => r.outputHash === settled.data.outputHash.unwrap().toHex())) {
       throw new Error(`job ${job}: no receipt carries the settled output hash`);
     }

@@ -87,7 +87,7 @@ try {
   const s = settled.data;
   say(`job ${job} ${s.status.type}: paid ${cairn(s.paid.toBigInt())}, royalties ${cairn(s.royalties.toBigInt())}, refunded ${cairn(s.refunded.toBigInt())}`);
   // A drawn audit's auditor needs the content key too (docs/privacy.md, step 7).
-  const verdict = await serveAudit(api, ferdie, job, modelFile, contentKey, { timeoutMs: 60_000 });
+  const verdict = await serveAudit(api, job, () => deliverKeys(api, ferdie, job, modelFile, contentKey), { timeoutMs: 60_000 });
   say(verdict ? `audit closed: ${verdict}` : 'not audited (drawn at the audit rate, and an auditor needs a second provider)');
 } finally {
   await api.disconnect();

@@ -86,14 +86,8 @@ impl<T: Config> Pallet<T> {
 	/// Puts `job_id` into the first of [`STEP_TRIES`] consecutive blocks from `at` with room in
 	/// [`AuditDeadlines`]; the block, or `None` when all are full.
 	fn schedule_audit_step(job_id: JobId, at: BlockNumberFor<T>) -> Option<BlockNumberFor<T>> {
-		let mut candidate = at;
-		for _ in 0..STEP_TRIES {
-			if AuditDeadlines::<T>::try_mutate(candidate, |jobs| jobs.try_push(job_id)).is_ok() {
-				return Some(candidate);
-			}
-			candidate = candidate.saturating_add(One::one());
-		}
-		None
+		Self::push_to_first_with_room::<AuditDeadlines<T>, _>(job_id, at, STEP_TRIES)
+			.map(|(block, _)| block)
 	}
 
 	/// Removes `job_id` from the audit steps of block `at`.

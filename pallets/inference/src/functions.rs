@@ -244,9 +244,28 @@ impl<T: Config> Pallet<T> {
 		first: BlockNumberFor<T>,
 		tries: u32,
 	) -> Option<(BlockNumberFor<T>, u32)> {
+		Self::push_to_first_with_room::<Deadlines<T>, _>(job_id, first, tries)
+	}
+
+	/// Puts `job_id` into the list of the first of `tries` blocks from `first` on with room in
+	/// `Queue`, a bounded list of jobs per block (deadlines, audit steps); returns that block
+	/// and how many full blocks were passed over, or `None` when all were full.
+	pub(crate) fn push_to_first_with_room<Queue, Bound>(
+		job_id: JobId,
+		first: BlockNumberFor<T>,
+		tries: u32,
+	) -> Option<(BlockNumberFor<T>, u32)>
+	where
+		Queue: frame_support::storage::StorageMap<
+			BlockNumberFor<T>,
+			BoundedVec<JobId, Bound>,
+			Query = BoundedVec<JobId, Bound>,
+		>,
+		Bound: Get<u32>,
+	{
 		let mut candidate = first;
 		for skipped in 0..tries {
-			if Deadlines::<T>::try_mutate(candidate, |jobs| jobs.try_push(job_id)).is_ok() {
+			if Queue::try_mutate(candidate, |jobs| jobs.try_push(job_id)).is_ok() {
 				return Some((candidate, skipped));
 			}
 			candidate = candidate.saturating_add(One::one());
