@@ -176,6 +176,16 @@ function atBlock(api, check, { onBlock, timeoutMs, what }) {
   });
 }
 
+/** The output hash job `job` settled with (its `JobSettled` event, in the block its record
+ * names), or null. */
+async function settledOutputHash(api, job, record) {
+  if (record.settledAt.isNone) return null;
+  const at = await api.at(await api.rpc.chain.getBlockHash(record.settledAt.unwrap()));
+  const found = (await at.query.system.events()).find(({ event }) =>
+    api.events.inference.JobSettled.is(event) && event.data.job.toNumber() === job);
+  return found?.event.data.outputHash.isSome ? found.event.data.outputHash.unwrap().toHex() : null;
+}
+
 /** Resolves with the job record once `job` is no longer open or disputed, calling `onBlock`
  * at each new block meanwhile; rejects after `timeoutMs`. */
 function settled(api, job, { onBlock, timeoutMs }) {
@@ -211,8 +221,9 @@ export function serveAudit(api, job, deliver, { timeoutMs = 300_000 } = {}) {
  * `provider`, requests the job on `model` with `spec`, delivers the content key to every party
  * granted it (again when a dispute grants referees), waits for settlement and opens the
  * accepted outputs. Resolves with `{ job, status, outputs, outputHash, plaintextHash, receipt,
- * events, audit }` (`outputs` null unless the job completed); `audit()` serves the job's audit
- * (see `serveAudit`) and resolves with its verdict.
+ * events, audit, outputSecret }` (`outputs` null unless the job completed); `audit()` serves the
+ * job's audit (see `serveAudit`) and resolves with its verdict; `outputSecret` is the job's
+ * output secret key, which opens every provider's sealed outputs (`openOutputs`).
  */
 export async function runSealedJob(api, provider, pair, { model, input, spec, timeoutMs = 120_000 }) {
   const modelFile = await modelHash(api, model);
@@ -229,20 +240,22 @@ export async function runSealedJob(api, provider, pair, { model, input, spec, ti
   const status = record.status.type;
   // A completed single-provider job may be drawn for audit: its auditor needs the key.
   const audit = () => serveAudit(api, job, () => deliverKeys(api, pair, job, modelFile, contentKey), { timeoutMs });
-  if (status !== 'Completed') return { job, status, outputs: null, outputHash: null, plaintextHash, receipt: null, events, audit };
-  // The accepted outputs: sealed receipts agree by hash, so the hash most receipts carry (the
-  // referees' when a dispute decided).
+  if (status !== 'Completed') return { job, status, outputs: null, outputHash: null, plaintextHash, receipt: null, events, audit, outputSecret: outputKeys.secretKey };
+  // The accepted outputs: the receipts carrying the output hash the job settled with first (the
+  // referees' when a dispute decided), then those most receipts carry; receipts agreeing only
+  // within the job's float tolerance carry other hashes, and each opens to its own outputs.
   const ids = (assignments) => assignments.map((a) => a.receipt).filter((r) => r.isSome).map((r) => r.unwrap().toNumber());
   const candidates = record.referees.length > 0 ? ids(record.referees) : ids(record.assigned);
+  const accepted = await settledOutputHash(api, job, record);
   const hashes = new Map();
   for (const receipt of candidates) hashes.set(receipt, (await api.query.inference.receipts(receipt)).unwrap().outputHash.toHex());
-  const count = (hash) => [...hashes.values()].filter((h) => h === hash).length;
-  const receipts = [...candidates].sort((a, b) => count(hashes.get(b)) - count(hashes.get(a)));
+  const rank = (hash) => (hash === accepted ? candidates.length + 1 : [...hashes.values()].filter((h) => h === hash).length);
+  const receipts = [...candidates].sort((a, b) => rank(hashes.get(b)) - rank(hashes.get(a)));
   let lastError;
   for (const receipt of receipts) {
     try {
       const opened = await openOutputs(api, provider, { job, receipt, model: modelFile, requester: pair.publicKey, outputSecret: outputKeys.secretKey });
-      return { job, status, ...opened, plaintextHash, receipt, events, audit };
+      return { job, status, ...opened, plaintextHash, receipt, events, audit, outputSecret: outputKeys.secretKey };
     } catch (error) {
       lastError = error;
     }

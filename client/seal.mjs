@@ -20,6 +20,8 @@ export const KEY_WRAP_INFO = utf8('cairn/seal/v1/key-wrap');
 export const KEY_DOMAIN = utf8('cairn/seal/v1/key');
 /** Domain tag that starts a sealed blob's associated data. */
 export const BLOB_DOMAIN = utf8('cairn/seal/v1/blob');
+/** HKDF-SHA256 `info` prefix of the content key of a party's sealed outputs. */
+export const OUTPUT_KEY_INFO = utf8('cairn/seal/v1/output-key');
 /** Length of a nonce and of a tag. */
 export const NONCE_LEN = 12;
 export const TAG_LEN = 16;
@@ -143,6 +145,23 @@ export function secretFromEd25519Seed(seed) {
 /** The X25519 public key of an Ed25519 public key (its Montgomery form): a provider node's key. */
 export function publicKeyFromEd25519(edPublicKey) {
   return ed25519.utils.toMontgomery(bytes32(edPublicKey, 'Ed25519 public key'));
+}
+
+/**
+ * The `info` of a party's output key: OUTPUT_KEY_INFO followed by SCALE of OutputKeyContext
+ * { job: u64, model, party (32-byte account) }.
+ */
+export function outputKeyInfo({ job, model, party }) {
+  return concat(OUTPUT_KEY_INFO, u64le(job), bytes32(model, 'model hash'), bytes32(party, 'party account'));
+}
+
+/**
+ * The content key of `party`'s sealed outputs of a job, derived from the job's input content key
+ * (HKDF-SHA256, no salt): every holder of the input key (the requester, the assigned providers,
+ * auditors and referees) can open every party's outputs, to compare them under a tolerance.
+ */
+export function deriveOutputKey(inputKey, context) {
+  return hkdf(sha256, bytes32(inputKey, 'content key'), undefined, outputKeyInfo(context), 32);
 }
 
 /** A fresh random content key. */

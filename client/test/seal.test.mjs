@@ -39,6 +39,9 @@ test('the client computes the test vector byte for byte', { timeout: 10_000 }, (
   const blob = seal.sealBlob(bytes('content_key'), bytes('plaintext'), blobContext(), { nonce: bytes('blob_nonce') });
   assert.equal(seal.bytesToHex(blob), vector.blob);
   assert.equal(seal.bytesToHex(seal.blobHash(blob)), vector.blob_hash);
+  const outputContext = { job: Number(vector.job), model: bytes('model'), party: bytes('recipient_account') };
+  assert.equal(seal.bytesToHex(seal.outputKeyInfo(outputContext)), vector.output_key_info);
+  assert.equal(seal.bytesToHex(seal.deriveOutputKey(bytes('content_key'), outputContext)), vector.output_key);
 });
 
 test('the test vector opens with the recipient secret', { timeout: 10_000 }, () => {

@@ -135,6 +135,12 @@ pub struct InferenceParams {
 	/// with commitments consistent with them). Never set on a real provider: it is slashed.
 	#[arg(long, value_name = "N", hide = true)]
 	pub inference_fault_segment: Option<u32>,
+
+	/// For tests of agreement under a float tolerance only: move every `f32` output of this
+	/// node's runs by NANO billionths, as another GPU's kernels would. Its outputs then differ
+	/// by hash from every other node's.
+	#[arg(long, value_name = "NANO", hide = true)]
+	pub inference_output_jitter_nano: Option<u32>,
 }
 
 impl InferenceParams {
@@ -161,6 +167,9 @@ impl InferenceParams {
 			fault: self
 				.inference_fault_segment
 				.map(|segment| cairn_inference::engine::SegmentFault { segment }),
+			jitter: self
+				.inference_output_jitter_nano
+				.map(|nano| cairn_inference::engine::OutputJitter { nano }),
 			checkpoints: cairn_inference::checkpoints::CHECKPOINTS,
 		}
 	}

@@ -84,6 +84,9 @@ pub struct EngineConfig {
 	/// A deliberate fault in checkpointed runs, for testing verification: `None` on every
 	/// honest node.
 	pub fault: Option<SegmentFault>,
+	/// A deliberate float difference in every checkpointed run's outputs, for testing agreement
+	/// under a tolerance: `None` on every real node.
+	pub jitter: Option<OutputJitter>,
 	/// Checkpoints per run ([`CHECKPOINTS`] on every node of a network, which must agree on
 	/// it; other counts measure the trade-off).
 	pub checkpoints: u32,
@@ -99,6 +102,15 @@ pub struct SegmentFault {
 	pub segment: u32,
 }
 
+/// An engine whose float outputs differ slightly from every other's, as another GPU's kernels
+/// leave them: each `f32` output element moved by `nano` billionths, absolute. Outputs then
+/// differ by hash but agree under a tolerance of at least that much.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OutputJitter {
+	/// The shift of each element, in units of 1e-9.
+	pub nano: u32,
+}
+
 impl EngineConfig {
 	/// A configuration with CPU only, one thread, default limits and a 1 GiB cache.
 	pub fn new(library: Option<PathBuf>, model_store: PathBuf) -> Self {
@@ -110,6 +122,7 @@ impl EngineConfig {
 			limits: Limits::default(),
 			session_cache_bytes: 1024 * 1024 * 1024,
 			fault: None,
+			jitter: None,
 			checkpoints: CHECKPOINTS,
 		}
 	}
@@ -687,7 +700,13 @@ impl OrtEngine {
 				if segment + 1 == segments {
 					let tensors = self.execute(&loaded, inputs, options, |outputs, took| {
 						elapsed += took;
-						let tensors = self.copy_outputs(&loaded, &outputs)?;
+						let mut tensors = self.copy_outputs(&loaded, &outputs)?;
+						if let Some(jitter) = self.config.jitter {
+							tensors = tensors
+								.iter()
+								.map(|t| jittered(t, jitter))
+								.collect::<Result<_, _>>()?;
+						}
 						match corrupt {
 							true => tensors.iter().map(corrupted).collect(),
 							false => Ok(tensors),
@@ -925,6 +944,20 @@ fn corrupted(tensor: &Tensor) -> Result<Tensor, InferenceError> {
 			.collect(),
 		_ => tensor.data.iter().map(|byte| byte ^ 1).collect(),
 	};
+	Tensor::new(tensor_name(tensor)?.as_str(), tensor.element_type, &tensor.shape, data)
+}
+
+/// A tensor with every `f32` element moved by `jitter` (other element types unchanged).
+fn jittered(tensor: &Tensor, jitter: OutputJitter) -> Result<Tensor, InferenceError> {
+	if tensor.element_type != ElementType::F32 {
+		return Ok(tensor.clone());
+	}
+	let shift = jitter.nano as f32 * 1e-9;
+	let data = tensor
+		.data
+		.chunks_exact(4)
+		.flat_map(|b| (f32::from_le_bytes([b[0], b[1], b[2], b[3]]) + shift).to_le_bytes())
+		.collect();
 	Tensor::new(tensor_name(tensor)?.as_str(), tensor.element_type, &tensor.shape, data)
 }
 

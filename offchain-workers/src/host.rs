@@ -7,7 +7,10 @@
 
 use crate::{
 	checkpoints::CheckpointedOutput,
-	seal::{BlobRef, BlobState, EncryptionPublicKey, SealedRunRequest, SealedRunStatus},
+	seal::{
+		BlobRef, BlobState, EncryptionPublicKey, PeerAgreement, SealedComparison, SealedRunRequest,
+		SealedRunStatus,
+	},
 	types::{
 		Capabilities, ExecutionProvider, FetchStatus, InferenceError, InferenceOutput, ModelHash,
 		ModelSource, TensorSet,
@@ -353,6 +356,25 @@ pub trait Inference {
 			None => return Err(InferenceError::BlobStoreUnavailable),
 		};
 		crate::sealed_run::run_sealed(&*engine, &*keys, &*blobs, &request)
+	}
+
+	/// Compares this party's sealed outputs of a job with other parties' under the job's
+	/// tolerance (see [`crate::sealed_run::compare_sealed`]): only the verdicts leave the
+	/// node's native side. A peer's blob not yet here is fetched in the background and reads
+	/// as pending.
+	fn compare_sealed(
+		&mut self,
+		comparison: PassFatPointerAndDecode<SealedComparison>,
+	) -> AllocateAndReturnByCodec<Result<Vec<PeerAgreement>, InferenceError>> {
+		let keys = match self.extension::<SealKeysExt>() {
+			Some(SealKeysExt(keys)) => keys.clone(),
+			None => return Err(InferenceError::KeystoreUnavailable),
+		};
+		let blobs = match self.extension::<BlobAccessExt>() {
+			Some(BlobAccessExt(blobs)) => blobs.clone(),
+			None => return Err(InferenceError::BlobStoreUnavailable),
+		};
+		crate::sealed_run::compare_sealed(&*keys, &*blobs, &comparison)
 	}
 
 	/// Whether the model store holds the model with this SHA-256.

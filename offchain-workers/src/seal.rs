@@ -52,6 +52,10 @@ pub const KEY_DOMAIN: &[u8] = b"cairn/seal/v1/key";
 /// Domain tag that starts the associated data of a sealed blob.
 pub const BLOB_DOMAIN: &[u8] = b"cairn/seal/v1/blob";
 
+/// HKDF-SHA256 `info` prefix of the content key of a party's sealed outputs, derived from the
+/// job's input content key (followed by the SCALE encoding of [`OutputKeyContext`]).
+pub const OUTPUT_KEY_INFO: &[u8] = b"cairn/seal/v1/output-key";
+
 /// Encoded u-coordinates of the points of small order on Curve25519 (and their non-canonical
 /// encodings): an X25519 key agreement with any of them gives a secret an attacker knows.
 /// Providers cannot publish them; key agreement refuses them anyway.
@@ -282,6 +286,80 @@ pub struct SealedOutput {
 	pub blob: BlobRef,
 	/// Its content key, wrapped to the requester.
 	pub envelope: KeyEnvelope,
+}
+
+/// What the content key of one party's sealed outputs is derived for: every holder of the job's
+/// input content key (the parties that could compute the outputs themselves) derives it, so they
+/// can compare each other's outputs under the job's float tolerance.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, Debug)]
+pub struct OutputKeyContext {
+	/// The job.
+	pub job: u64,
+	/// SHA-256 of the model file.
+	pub model: ModelHash,
+	/// The account (32 bytes) of the party whose outputs the key seals.
+	pub party: [u8; 32],
+}
+
+/// One party's answer to a sealed job, as its receipt names it.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, Debug)]
+pub struct SealedAnswer {
+	/// The party's account (32 bytes).
+	pub party: [u8; 32],
+	/// SHA-256 of its canonical plaintext outputs.
+	pub output_hash: TensorSetHash,
+	/// Its sealed output blob.
+	pub blob: BlobRef,
+}
+
+/// What a node needs to compare its own outputs of a sealed job with other parties': the
+/// content key as delivered to this party, its answer and theirs, and the job's tolerance.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, Debug)]
+pub struct SealedComparison {
+	/// The job.
+	pub job: u64,
+	/// SHA-256 of the model file.
+	pub model: ModelHash,
+	/// The encryption key (public) the content key was wrapped to: one of this node's.
+	pub key: EncryptionPublicKey,
+	/// The content key, wrapped to `key`.
+	pub envelope: KeyEnvelope,
+	/// What the envelope is bound to.
+	pub context: KeyContext,
+	/// This party's answer.
+	pub own: SealedAnswer,
+	/// The answers to compare with.
+	pub peers: alloc::vec::Vec<SealedAnswer>,
+	/// The job's float tolerance.
+	pub tolerance: crate::Tolerance,
+}
+
+/// How another party's sealed outputs compare with this party's.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum PeerAgreement {
+	/// They agree under the job's tolerance.
+	#[codec(index = 0)]
+	Agrees,
+	/// They do not, or their blob does not open to outputs hashing to their receipt's hash.
+	#[codec(index = 1)]
+	Disagrees,
+	/// Their blob is being fetched.
+	#[codec(index = 2)]
+	Pending,
+	/// No peer served their blob.
+	#[codec(index = 3)]
+	Unavailable,
 }
 
 /// Why a party assigned to a sealed job cannot run it: what it reports on chain.
@@ -518,6 +596,21 @@ mod native {
 		let mut content_key = Zeroizing::new([0u8; 32]);
 		content_key.copy_from_slice(&opened);
 		Ok(content_key)
+	}
+
+	/// The content key of a party's sealed outputs, derived from the job's input content key:
+	/// HKDF-SHA256 (no salt, `ikm` the input content key, `info` [`OUTPUT_KEY_INFO`] followed by
+	/// the SCALE encoding of `context`).
+	pub fn derive_output_key(
+		input_key: &ContentKey,
+		context: &OutputKeyContext,
+	) -> Zeroizing<ContentKey> {
+		let mut info = OUTPUT_KEY_INFO.to_vec();
+		info.extend_from_slice(&context.encode());
+		let mut key = Zeroizing::new([0u8; 32]);
+		// 32 bytes are always within HKDF-SHA256's output length.
+		let _ = hkdf::Hkdf::<sha2::Sha256>::new(None, input_key).expand(&info, key.as_mut());
+		key
 	}
 
 	/// Seals `plaintext` (a canonical tensor set's encoding) under `key` for `context`, with a

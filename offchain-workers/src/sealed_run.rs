@@ -6,13 +6,15 @@
 use crate::{
 	host::{Engine, SealKeys},
 	seal::{
-		open_blob, seal_blob, unwrap_key, wrap_key, BlobContext, BlobKind, BlobRef, BlobState,
-		KeyContext, KeyRole, SealedOutput, SealedRunOutput, SealedRunRequest, SealedRunStatus,
-		UnusableReason,
+		derive_output_key, open_blob, seal_blob, unwrap_key, wrap_key, BlobContext, BlobKind,
+		BlobRef, BlobState, ContentKey, EncryptionPublicKey, KeyContext, KeyEnvelope, KeyRole,
+		OutputKeyContext, PeerAgreement, SealedAnswer, SealedComparison, SealedOutput,
+		SealedRunOutput, SealedRunRequest, SealedRunStatus, UnusableReason,
 	},
-	types::{InferenceError, TensorSet},
+	types::{InferenceError, ModelHash, TensorSet},
 };
 use codec::Encode;
+use zeroize::Zeroizing;
 
 /// The node's blobs as a sealed run uses them.
 pub trait BlobAccess: Send + Sync {
@@ -44,8 +46,8 @@ pub fn run_sealed(
 	request: &SealedRunRequest,
 ) -> Result<SealedRunStatus, InferenceError> {
 	let opening = std::time::Instant::now();
-	let input = match open_input(keys, blobs, request) {
-		Ok(input) => input,
+	let (input_key, input) = match open_input(keys, blobs, request) {
+		Ok(opened) => opened,
 		Err(reason) => return Ok(SealedRunStatus::Unusable(reason)),
 	};
 	let opened = opening.elapsed();
@@ -61,7 +63,7 @@ pub fn run_sealed(
 		Err(other) => return Err(other),
 	};
 	let sealing = std::time::Instant::now();
-	let sealed = seal_outputs(blobs, request, &run.output.outputs)?;
+	let sealed = seal_outputs(blobs, request, &input_key, &run.output.outputs)?;
 	log::info!(
 		target: "cairn::sealed",
 		"job {}: sealed input of {} bytes opened in {} µs, outputs sealed in {} µs",
@@ -80,19 +82,29 @@ pub fn run_sealed(
 	})))
 }
 
-/// The input of `request`, opened and checked against its plaintext hash.
+/// The content key delivered in `envelope` to this node's `key`, for `context`.
+fn open_content_key(
+	keys: &dyn SealKeys,
+	key: &EncryptionPublicKey,
+	envelope: &KeyEnvelope,
+	context: &KeyContext,
+) -> Result<Zeroizing<ContentKey>, UnusableReason> {
+	let secret = keys.secret(key).ok_or(UnusableReason::CannotDecrypt)?;
+	unwrap_key(&secret, envelope, context).map_err(|_| UnusableReason::CannotDecrypt)
+}
+
+/// The content key of `request`'s input and the input, opened and checked against its
+/// plaintext hash.
 fn open_input(
 	keys: &dyn SealKeys,
 	blobs: &dyn BlobAccess,
 	request: &SealedRunRequest,
-) -> Result<TensorSet, UnusableReason> {
+) -> Result<(Zeroizing<ContentKey>, TensorSet), UnusableReason> {
 	let blob = blobs.get(&request.input.blob).ok_or(UnusableReason::BlobUnavailable)?;
 	if blob.len() as u64 != u64::from(request.input.blob.size_bytes) {
 		return Err(UnusableReason::BlobHashMismatch);
 	}
-	let secret = keys.secret(&request.key).ok_or(UnusableReason::CannotDecrypt)?;
-	let content_key = unwrap_key(&secret, &request.envelope, &request.context)
-		.map_err(|_| UnusableReason::CannotDecrypt)?;
+	let content_key = open_content_key(keys, &request.key, &request.envelope, &request.context)?;
 	let context = BlobContext {
 		kind: BlobKind::Input,
 		model: request.model,
@@ -105,18 +117,26 @@ fn open_input(
 	if input.hash() != request.input.plaintext_hash {
 		return Err(UnusableReason::InputMismatch);
 	}
-	Ok(input)
+	Ok((content_key, input))
 }
 
-/// Seals `outputs` under a fresh content key wrapped to the requester's output key, and keeps
-/// the blob in the store.
+/// Seals `outputs` under the content key derived from the input's for this party (so every
+/// holder of the input key can compare them), wraps that key to the requester's output key,
+/// and keeps the blob in the store.
 fn seal_outputs(
 	blobs: &dyn BlobAccess,
 	request: &SealedRunRequest,
+	input_key: &ContentKey,
 	outputs: &TensorSet,
 ) -> Result<SealedOutput, InferenceError> {
-	let content_key =
-		crate::seal::new_content_key().map_err(|_| InferenceError::KeystoreUnavailable)?;
+	let content_key = derive_output_key(
+		input_key,
+		&OutputKeyContext {
+			job: request.job,
+			model: request.model,
+			party: request.context.recipient,
+		},
+	);
 	let context = BlobContext {
 		kind: BlobKind::Output,
 		model: request.model,
@@ -141,6 +161,72 @@ fn seal_outputs(
 	Ok(SealedOutput { blob: BlobRef { sha256: hash, size_bytes: size }, envelope })
 }
 
+/// The outputs of `answer` to job `job` of `model`, opened with the key derived from the input's
+/// content key and checked against the answer's output hash; `Err` says how the answer compares
+/// when they cannot be had.
+fn open_answer(
+	blobs: &dyn BlobAccess,
+	input_key: &ContentKey,
+	job: u64,
+	model: ModelHash,
+	answer: &SealedAnswer,
+) -> Result<TensorSet, PeerAgreement> {
+	let blob = match blobs.request(&answer.blob) {
+		BlobState::Stored => blobs.get(&answer.blob).ok_or(PeerAgreement::Pending)?,
+		BlobState::Fetching => return Err(PeerAgreement::Pending),
+		BlobState::Failed(UnusableReason::BlobUnavailable) => {
+			return Err(PeerAgreement::Unavailable)
+		},
+		BlobState::Failed(_) => return Err(PeerAgreement::Disagrees),
+	};
+	let key = derive_output_key(input_key, &OutputKeyContext { job, model, party: answer.party });
+	let context = BlobContext { kind: BlobKind::Output, model, plaintext_hash: answer.output_hash };
+	let plaintext = open_blob(&key, &blob, &context).map_err(|_| PeerAgreement::Disagrees)?;
+	let outputs = TensorSet::decode_canonical(&plaintext).map_err(|_| PeerAgreement::Disagrees)?;
+	if outputs.hash() != answer.output_hash {
+		return Err(PeerAgreement::Disagrees);
+	}
+	Ok(outputs)
+}
+
+/// Compares this party's sealed outputs of a job with each peer's under the job's tolerance,
+/// opening every blob with the key derived from the job's input content key; a peer's blob
+/// still being fetched (a fetch starts in the background) reads as
+/// [`PeerAgreement::Pending`]. Never blocks on the network. The plaintexts stay on the
+/// node's native side: the offchain worker gets only the verdicts.
+///
+/// # Errors
+/// [`InferenceError::KeystoreUnavailable`] when the content key does not open with this node's
+/// key, [`InferenceError::BlobStoreUnavailable`] when this party's own outputs cannot be read.
+pub fn compare_sealed(
+	keys: &dyn SealKeys,
+	blobs: &dyn BlobAccess,
+	comparison: &SealedComparison,
+) -> Result<Vec<PeerAgreement>, InferenceError> {
+	let input_key =
+		open_content_key(keys, &comparison.key, &comparison.envelope, &comparison.context)
+			.map_err(|_| InferenceError::KeystoreUnavailable)?;
+	let (job, model) = (comparison.job, comparison.model);
+	let own = open_answer(blobs, &input_key, job, model, &comparison.own)
+		.map_err(|_| InferenceError::BlobStoreUnavailable)?;
+	Ok(comparison
+		.peers
+		.iter()
+		.map(|peer| {
+			if peer.output_hash == comparison.own.output_hash {
+				return PeerAgreement::Agrees;
+			}
+			match open_answer(blobs, &input_key, job, model, peer) {
+				Ok(theirs) => match crate::outputs_agree(&own, &theirs, &comparison.tolerance) {
+					Ok(()) => PeerAgreement::Agrees,
+					Err(_) => PeerAgreement::Disagrees,
+				},
+				Err(verdict) => verdict,
+			}
+		})
+		.collect())
+}
+
 #[cfg(test)]
 mod tests {
 	use super::*;
@@ -156,8 +242,8 @@ mod tests {
 	const REQUESTER: [u8; 32] = [3; 32];
 	const PROVIDER: [u8; 32] = [4; 32];
 
-	/// Doubles `x` into `y`.
-	struct Doubler;
+	/// Doubles `x` into `y`, then adds `.0` to every element (zero: exact).
+	struct Doubler(f32);
 
 	impl Engine for Doubler {
 		fn run(
@@ -169,7 +255,7 @@ mod tests {
 				.get("x")
 				.and_then(|t| t.float_values())
 				.ok_or(InferenceError::MissingInput)?;
-			let y: Vec<f32> = x.iter().map(|v| (*v * 2.0) as f32).collect();
+			let y: Vec<f32> = x.iter().map(|v| (*v * 2.0) as f32 + self.0).collect();
 			let outputs = TensorSet::new(vec![Tensor::from_f32("y", &[1, y.len() as u64], &y)?])?;
 			Ok(InferenceOutput {
 				output_hash: outputs.hash(),
@@ -268,11 +354,12 @@ mod tests {
 	fn a_sealed_run_seals_outputs_only_the_requester_opens() {
 		let (blobs, keys) = (Blobs::default(), Keys(StaticSecret::from([5u8; 32])));
 		let (request, output_secret) = sealed_request(&blobs, &keys, &x());
-		let SealedRunStatus::Done(done) = run_sealed(&Doubler, &keys, &blobs, &request).unwrap()
+		let SealedRunStatus::Done(done) =
+			run_sealed(&Doubler(0.0), &keys, &blobs, &request).unwrap()
 		else {
 			panic!("the run completes")
 		};
-		let expected = Doubler.run(&MODEL, &x()).unwrap();
+		let expected = Doubler(0.0).run(&MODEL, &x()).unwrap();
 		assert_eq!(done.output_hash, expected.output_hash);
 		assert_eq!(done.leaves.to_vec(), vec![expected.output_hash]);
 
@@ -299,7 +386,10 @@ mod tests {
 	fn what_the_requester_sent_wrong_is_named() {
 		let keys = Keys(StaticSecret::from([5u8; 32]));
 		let unusable = |request: &SealedRunRequest, blobs: &Blobs| match run_sealed(
-			&Doubler, &keys, blobs, request,
+			&Doubler(0.0),
+			&keys,
+			blobs,
+			request,
 		)
 		.unwrap()
 		{
@@ -333,5 +423,88 @@ mod tests {
 			TensorSet::new(vec![Tensor::from_f32("z", &[1, 1], &[1.0]).unwrap()]).unwrap();
 		let (request, _) = sealed_request(&blobs, &keys, &wrong_name);
 		assert_eq!(unusable(&request, &blobs), UnusableReason::InputMismatch);
+	}
+
+	/// Runs `request` for `party` (its envelope made for it) with `engine`; its sealed answer.
+	fn answer_as(
+		engine: &dyn Engine,
+		keys: &Keys,
+		blobs: &Blobs,
+		request: &SealedRunRequest,
+		content_key: &ContentKey,
+		party: [u8; 32],
+	) -> SealedAnswer {
+		let mut request = request.clone();
+		request.context.recipient = party;
+		request.envelope = wrap_key(&request.key, content_key, &request.context).unwrap();
+		let SealedRunStatus::Done(done) = run_sealed(engine, keys, blobs, &request).unwrap() else {
+			panic!("the run completes")
+		};
+		SealedAnswer { party, output_hash: done.output_hash, blob: done.sealed.blob }
+	}
+
+	#[test]
+	fn holders_of_the_input_key_compare_sealed_outputs_under_the_tolerance() {
+		let (blobs, keys) = (Blobs::default(), Keys(StaticSecret::from([5u8; 32])));
+		let content_key = [0x11; 32];
+		let context =
+			BlobContext { kind: BlobKind::Input, model: MODEL, plaintext_hash: x().hash() };
+		let blob = seal_blob(&content_key, &x().encode(), &context).unwrap();
+		let (mut request, _) = sealed_request(&blobs, &keys, &x());
+		request.input.blob =
+			BlobRef { sha256: blobs.put(&blob).unwrap(), size_bytes: blob.len() as u32 };
+		let run = |engine: &dyn Engine, party| {
+			answer_as(engine, &keys, &blobs, &request, &content_key, party)
+		};
+		let exact = run(&Doubler(0.0), [4; 32]);
+		let close = run(&Doubler(1e-6), [5; 32]);
+		let far = run(&Doubler(0.5), [6; 32]);
+		assert_ne!(exact.output_hash, close.output_hash);
+		let missing = SealedAnswer {
+			party: [7; 32],
+			blob: BlobRef { sha256: [9; 32], size_bytes: 64 },
+			..close.clone()
+		};
+		// Another party's answer under its blob: sealed under the wrong derived key.
+		let mislabelled = SealedAnswer { party: [8; 32], ..close.clone() };
+		let comparison = SealedComparison {
+			job: 1,
+			model: MODEL,
+			key: request.key,
+			envelope: wrap_key(&request.key, &content_key, &provider_context(1)).unwrap(),
+			context: provider_context(1),
+			own: exact,
+			peers: vec![close, far, missing, mislabelled],
+			tolerance: crate::Tolerance { absolute_nano: 10_000, relative_nano: 0 },
+		};
+		// `own` names the exact run under another party's derived key, which sealed nothing:
+		// the comparison cannot read it.
+		let comparison = SealedComparison {
+			own: SealedAnswer { party: [2; 32], ..comparison.own.clone() },
+			..comparison
+		};
+		assert_eq!(
+			compare_sealed(&keys, &blobs, &comparison),
+			Err(InferenceError::BlobStoreUnavailable)
+		);
+		let comparison = SealedComparison {
+			own: SealedAnswer { party: [4; 32], ..comparison.own },
+			..comparison
+		};
+		assert_eq!(
+			compare_sealed(&keys, &blobs, &comparison).unwrap(),
+			vec![
+				PeerAgreement::Agrees,
+				PeerAgreement::Disagrees,
+				PeerAgreement::Unavailable,
+				PeerAgreement::Disagrees
+			]
+		);
+		// A node without the content key compares nothing.
+		let stranger = Keys(StaticSecret::from([6u8; 32]));
+		assert_eq!(
+			compare_sealed(&stranger, &blobs, &comparison),
+			Err(InferenceError::KeystoreUnavailable)
+		);
 	}
 }

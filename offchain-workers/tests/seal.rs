@@ -3,9 +3,10 @@
 
 use cairn_inference::{
 	seal::{
-		blob_hash, is_valid_public_key, new_content_key, open_blob, public_key, seal_blob,
-		seal_blob_with, secret_from_ed25519_seed, unwrap_key, wrap_key, wrap_key_with, BlobContext,
-		BlobKind, KeyContext, KeyEnvelope, KeyRole, SealError, BLOB_OVERHEAD, SMALL_ORDER_KEYS,
+		blob_hash, derive_output_key, is_valid_public_key, new_content_key, open_blob, public_key,
+		seal_blob, seal_blob_with, secret_from_ed25519_seed, unwrap_key, wrap_key, wrap_key_with,
+		BlobContext, BlobKind, KeyContext, KeyEnvelope, KeyRole, OutputKeyContext, SealError,
+		BLOB_OVERHEAD, OUTPUT_KEY_INFO, SMALL_ORDER_KEYS,
 	},
 	Tensor, TensorSet,
 };
@@ -54,6 +55,10 @@ fn computed_vector() -> BTreeMap<&'static str, String> {
 			.unwrap();
 	let blob_context = BlobContext { kind: BlobKind::Input, model, plaintext_hash: input.hash() };
 	let blob = seal_blob_with(&content_key, blob_nonce, &plaintext, &blob_context).unwrap();
+	let output_context = OutputKeyContext { job: 7, model, party: account };
+	let mut output_key_info = OUTPUT_KEY_INFO.to_vec();
+	output_key_info.extend_from_slice(&output_context.encode());
+	let output_key = derive_output_key(&content_key, &output_context);
 	BTreeMap::from([
 		("recipient_ed25519_seed", hex(&seed)),
 		("recipient_x25519_public", hex(&recipient)),
@@ -74,6 +79,8 @@ fn computed_vector() -> BTreeMap<&'static str, String> {
 		("blob_nonce", hex(&blob_nonce)),
 		("blob", hex(&blob)),
 		("blob_hash", hex(&blob_hash(&blob))),
+		("output_key_info", hex(&output_key_info)),
+		("output_key", hex(output_key.as_ref())),
 	])
 }
 

@@ -77,18 +77,19 @@ macro_rules! runtime_version {
 			apis: apis::RUNTIME_API_VERSIONS,
 			// 2: `inference.submit_receipt` takes the run's checkpoint commitment.
 			// 3: `inference.request_job` takes a `JobInput` (inline or sealed).
-			transaction_version: 3,
+			// 4: `inference.submit_sealed_audit` takes `within_tolerance`.
+			transaction_version: 4,
 			system_version: 1,
 		};
 	};
 }
 
 #[cfg(not(feature = "upgrade-test"))]
-runtime_version!(107);
+runtime_version!(108);
 // The same runtime one `spec_version` later: what the runtime-upgrade test applies with
 // `system.setCode` (see `build.rs`). Never deployed.
 #[cfg(feature = "upgrade-test")]
-runtime_version!(108);
+runtime_version!(109);
 
 /// Time and block numbers.
 mod block_times {

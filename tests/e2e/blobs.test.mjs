@@ -7,6 +7,11 @@
 // Alice's provider node fetches the sealed input from it, runs the model and serves the sealed
 // outputs; the job settles with royalties, and neither the plaintext input nor the outputs appear
 // in any block, event or storage value. A withheld key and a tampered blob end as documented.
+// Last, the second node becomes Bob's provider node with an engine whose float outputs differ
+// slightly from Alice's (the hidden `--inference-output-jitter-nano`, as another GPU's kernels
+// would): a `k = 2` sealed job's outputs differ by hash, each node opens the other's sealed
+// outputs with a key derived from the job's content key, compares them under the job's tolerance
+// and attests; the job settles paying both, with no tensor on chain.
 
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -14,7 +19,7 @@ import { after, before, test } from 'node:test';
 import { Keyring, WsProvider } from '@polkadot/api';
 import { u8aToHex } from '@polkadot/util';
 import { BlobErrorCode, getBlob, putBlob, putPayload } from '../../client/blobs.mjs';
-import { deliverKeys, encodeTensorSet, modelHash, runSealedJob, send } from '../../client/jobs.mjs';
+import { deliverKeys, encodeTensorSet, modelHash, openOutputs, runSealedJob, send } from '../../client/jobs.mjs';
 import * as seal from '../../client/seal.mjs';
 import { blobHash, bytesToHex } from '../../client/seal.mjs';
 import {
@@ -35,6 +40,9 @@ import { sendAndFinalize } from '../lib/tx.mjs';
 // A fixed network key for Alice's node, so the second node can name it as its bootnode.
 const NODE_KEY = '2c5e3f8a1b7d9e0f4a6c8b2d1e3f5a7c9b0d2e4f6a8c1b3d5e7f9a0c2b4d6e8f';
 const MAX_KIB = 64;
+// The second node's float outputs are Alice's plus 1e-5; the tolerance of the k = 2 job, 1e-4.
+const JITTER_NANO = 10_000;
+const TOLERANCE_NANO = 100_000;
 const cache = process.env.CAIRN_CACHE ?? path.join(os.homedir(), '.cache/cairn');
 const library = process.env.ORT_DYLIB_PATH ?? path.join(cache, 'onnxruntime/1.31.1-cpu/libonnxruntime.so.1.31.1');
 
@@ -73,8 +81,17 @@ before(async () => {
     ],
   });
   await aliceNode.start();
+  // No provider key until the last test makes it Bob's provider node; its engine then shifts
+  // every float output by 1e-5.
+  const secondStore = tempDir('cairn-blobs-second-store-');
+  const secondImported = await runToExit(['model', 'import', tunedModelPath, '--model-store', secondStore, '--onnxruntime-lib', library]);
+  assert.equal(secondImported.code, 0, secondImported.output);
   secondNode = new CairnNode({
-    args: ['--chain', 'dev', '--sealing', '200', '--bootnodes', `/ip4/127.0.0.1/tcp/${aliceNode.p2pPort}/p2p/${peerId}`],
+    args: [
+      '--chain', 'dev', '--sealing', '200', '--bootnodes', `/ip4/127.0.0.1/tcp/${aliceNode.p2pPort}/p2p/${peerId}`,
+      '--offchain-worker', 'always', '--rpc-methods', 'unsafe', '--model-store', secondStore,
+      '--onnxruntime-lib', library, '--inference-output-jitter-nano', String(JITTER_NANO),
+    ],
   });
   await secondNode.start();
   api = await aliceNode.api();
@@ -361,4 +378,71 @@ test('the dev demo (scripts/dev.sh) runs a sealed job end to end', { timeout: 12
   // Sealed jobs pay the audit fee; a drawn audit would need a second provider here.
   assert.match(output, /audit fee 0\.002000 CAIRN to the audit pot/);
   assert.match(output, /not audited|audit closed: \w+/);
+});
+
+test('k = 2 sealed jobs agree under a float tolerance: outputs differing by hash are compared off chain and attested', { timeout: 240_000 }, async () => {
+  // Bob becomes a provider at Alice's price, his key on the second node, which publishes his
+  // encryption key.
+  const profile = (await api.query.computeRegistry.providers(alice.address)).unwrap().profile.toJSON();
+  await sendAndFinalize(api, api.tx.computeRegistry.register(profile, 1_000n * UNIT), bob);
+  await peerApi.rpc.author.insertKey('cinf', '//Bob', u8aToHex(bob.publicKey));
+  await waitFor(async () => (await api.query.computeRegistry.encryptionKeys(bob.address)).isSome, {
+    timeoutMs: 60_000,
+    what: "Bob's encryption key",
+  });
+  await quotaFor(ferdie, 64 * 1024);
+  const { tuned: model } = await demoLineage(peerApi);
+  const input = f32Tensors('x', [1, 4], [0.5, 1.5, -2.25, 3]);
+  const spec = {
+    ...jobSpec({ maxFee: UNIT / 2n, redundancy: 2, deadline: 100 }),
+    tolerance: { absoluteNano: TOLERANCE_NANO, relativeNano: 0 },
+  };
+  const collector = await collectInferenceEvents(api);
+  const result = await runSealedJob(peerApi, peerProvider, ferdie, { model, input, spec, timeoutMs: 180_000 });
+  const { settled, events } = await collector.settled(result.job, { timeoutMs: 30_000 }).finally(() => collector.stop());
+  assert.equal(result.status, 'Completed');
+  assert.equal(settled.data.status.type, 'Completed');
+  const record = (await api.query.inference.jobs(result.job)).unwrap();
+  const parties = record.assigned.map((a) => a.provider.toString());
+  assert.deepEqual([...parties].sort(), [alice.address, bob.address].sort());
+  assert.equal(record.referees.length, 0, 'no dispute');
+
+  // The two receipts carry different output hashes...
+  const receipts = record.assigned.map((a) => a.receipt.unwrap().toNumber());
+  const hashes = await Promise.all(receipts.map(async (r) => (await api.query.inference.receipts(r)).unwrap().outputHash.toHex()));
+  assert.notEqual(hashes[0], hashes[1]);
+  // ...each provider attested the other's sealed outputs agree with its own, and both were paid.
+  const named = (method) => events.filter(({ event }) => event.method === method).map(({ event }) => event);
+  const attested = new Map(named('AgreementAttested').map((e) => [e.data.party.toString(), e.data.agreeing.map(String)]));
+  assert.deepEqual(attested.get(alice.address), [bob.address]);
+  assert.deepEqual(attested.get(bob.address), [alice.address]);
+  assert.deepEqual(named('ProviderPaid').map((e) => e.data.provider.toString()).sort(), [...parties].sort());
+  assert.equal(named('ProviderOutvoted').length, 0);
+  assert.match(aliceNode.output, new RegExp(`job ${result.job}: attested that 1 other answers agree`));
+  assert.match(secondNode.output, new RegExp(`job ${result.job}: attested that 1 other answers agree`));
+
+  // The requester opens both providers' outputs: they differ, by less than the tolerance.
+  const modelFile = record.modelHash.toU8a();
+  const opened = [];
+  for (const receipt of receipts) {
+    try {
+      opened.push(f32Values((await openOutputs(peerApi, peerProvider, {
+        job: result.job,
+        receipt,
+        model: modelFile,
+        requester: ferdie.publicKey,
+        outputSecret: result.outputSecret,
+      })).outputs, 'y'));
+    } catch (error) {
+      assert.fail(`receipt ${receipt}: ${error.message}`);
+    }
+  }
+  const gaps = opened[0].map((v, i) => Math.abs(v - opened[1][i]));
+  assert.ok(gaps.some((gap) => gap > 0), 'the outputs differ');
+  assert.ok(gaps.every((gap) => gap <= TOLERANCE_NANO * 1e-9), `within the tolerance: ${gaps}`);
+
+  // No tensor on chain: the attestations name accounts, the receipts hashes.
+  const plaintextOutputs = Buffer.from(result.bytes).toString('hex');
+  for (const { event } of events) assert.ok(!event.toHex().includes(plaintextOutputs), event.method);
+  assert.ok(aliceNode.running && secondNode.running);
 });

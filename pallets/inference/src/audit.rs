@@ -64,6 +64,18 @@ pub(crate) enum AuditStep {
 	Nothing,
 }
 
+/// What an auditor's result carries of its outputs.
+pub(crate) enum AuditOutputs {
+	/// The canonical encoded outputs of a plain job, compared on chain.
+	Inline(EncodedOutputs),
+	/// A sealed job's: only the hash is on chain.
+	Sealed {
+		/// The auditor opened the receipt's sealed outputs and found them agreeing with its own
+		/// under the job's float tolerance (they differ by hash).
+		within_tolerance: bool,
+	},
+}
+
 impl<T: Config> Pallet<T> {
 	/// The account of the audit pot: audit fees in, auditor and referee rewards out.
 	pub fn audit_pot() -> T::AccountId {
@@ -298,9 +310,9 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Records the auditor's result for `job_id`: its `outputs` for a plain job, agreeing with
-	/// the receipt's under the job's tolerance; only their hash for a sealed job (`outputs` is
-	/// `None`), agreeing when equal to the receipt's. Agreement passes the audit; disagreement
-	/// opens the reveal stage.
+	/// the receipt's under the job's tolerance; only their hash for a sealed job, agreeing when
+	/// equal to the receipt's or when the auditor found them within the job's float tolerance.
+	/// Agreement passes the audit; disagreement opens the reveal stage.
 	///
 	/// # Errors
 	/// [`Error::NoAudit`], [`Error::NotAuditing`], [`Error::NotAuditor`],
@@ -311,7 +323,7 @@ impl<T: Config> Pallet<T> {
 		auditor: T::AccountId,
 		job_id: JobId,
 		output_hash: TensorSetHash,
-		outputs: Option<EncodedOutputs>,
+		outputs: AuditOutputs,
 		checkpoints: Commitment,
 		execution_provider: ExecutionProvider,
 		elapsed_micros: u64,
@@ -328,7 +340,7 @@ impl<T: Config> Pallet<T> {
 		let sealed = SealedInputs::<T>::contains_key(job_id);
 		let receipt = Receipts::<T>::get(audit.receipt).ok_or(Error::<T>::UnknownJob)?;
 		let agrees = match outputs {
-			Some(outputs) => {
+			AuditOutputs::Inline(outputs) => {
 				ensure!(!sealed, Error::<T>::JobIsSealed);
 				let decoded = TensorSet::decode_canonical(&outputs)
 					.map_err(|_| Error::<T>::OutputsNotCanonical)?;
@@ -340,9 +352,10 @@ impl<T: Config> Pallet<T> {
 							outputs_agree(&theirs, &decoded, &job.spec.tolerance).is_ok()
 						})
 			},
-			None => {
+			AuditOutputs::Sealed { within_tolerance } => {
 				ensure!(sealed, Error::<T>::NotSealed);
 				receipt.output_hash == output_hash
+					|| (within_tolerance && job.spec.tolerance != cairn_inference::Tolerance::EXACT)
 			},
 		};
 		let _ = T::Providers::heartbeat(&auditor);

@@ -22,6 +22,7 @@ use frame_support::traits::{
 	fungible::{Mutate, MutateHold},
 	Get, Hooks,
 };
+use frame_support::BoundedVec;
 use frame_system::RawOrigin;
 use pallet_compute_registry::{ProviderJobs, ProviderKeys};
 use pallet_model_provenance::{MaxAncestors, MaxUpstreamLicenses};
@@ -485,7 +486,9 @@ fn answer_audit<T: Config>(setup: &AuditSetup<T>) -> Result<(), BenchmarkError> 
 		setup.auditor.clone(),
 		setup.job,
 		setup.auditor_outputs.hash(),
-		Some(setup.auditor_outputs.encode().try_into().unwrap_or_default()),
+		crate::audit::AuditOutputs::Inline(
+			setup.auditor_outputs.encode().try_into().unwrap_or_default(),
+		),
 		Commitment::of(&setup.auditor_leaves),
 		ExecutionProvider::Cpu,
 		1,
@@ -813,7 +816,8 @@ mod benchmarks {
 	}
 
 	/// Pruning a sealed job with five provider and three referee sealed receipts: its sealed
-	/// input, eight key grants, eight sealed outputs and nine blob uses removed.
+	/// input, eight key grants, eight sealed outputs, eight agreement attestations, its
+	/// agreement window and nine blob uses removed.
 	#[benchmark]
 	fn prune_sealed_job() -> Result<(), BenchmarkError> {
 		keyed_providers::<T>(0, MAX_REDUNDANCY + MAX_REFEREES)?;
@@ -822,6 +826,8 @@ mod benchmarks {
 		let providers = assigned::<T>(job)?;
 		deliver_to::<T>(&who, job, &providers)?;
 		answer_sealed::<T>(job, &providers, 10, |i| [(i / 2) as u8 + 1; 32])?;
+		// The agreement window, then the dispute.
+		Pallet::<T>::settle_due(job);
 		Pallet::<T>::settle_due(job);
 		let referees = referees::<T>(job)?;
 		if referees.len() as u32 != MAX_REFEREES {
@@ -829,7 +835,16 @@ mod benchmarks {
 		}
 		deliver_to::<T>(&who, job, &referees)?;
 		answer_sealed::<T>(job, &referees, 20, |_| [1; 32])?;
+		// The dispute's agreement window, then its resolution.
 		Pallet::<T>::settle_due(job);
+		Pallet::<T>::settle_due(job);
+		// Every party attested that all the others agree (the largest attestations).
+		let parties: Vec<T::AccountId> = providers.iter().chain(&referees).cloned().collect();
+		for party in &parties {
+			let others: Vec<T::AccountId> =
+				parties.iter().filter(|p| *p != party).cloned().collect();
+			AgreementAttestations::<T>::insert(job, party, BoundedVec::truncate_from(others));
+		}
 		let now = frame_system::Pallet::<T>::block_number();
 		frame_system::Pallet::<T>::set_block_number(now.saturating_add(T::RetentionPeriod::get()));
 		let caller: T::AccountId = whitelisted_caller();
@@ -909,6 +924,7 @@ mod benchmarks {
 			ExecutionProvider::Cpu,
 			Default::default(),
 			1,
+			false,
 		);
 
 		assert_eq!(verdict_of::<T>(job), Some(AuditVerdict::Passed));
@@ -1097,6 +1113,61 @@ mod benchmarks {
 		let delivered =
 			KeyGrants::<T>::iter_prefix(job).filter(|(_, grant)| grant.envelope.is_some()).count();
 		assert_eq!(delivered as u32, n);
+		Ok(())
+	}
+
+	/// The attestation completing a majority of a `k`-provider sealed job whose outputs all
+	/// differ by hash: the others attested that every answer agrees with theirs, the last does
+	/// now; `k` receipts and attestations read, `k` providers paid; the smallest lineage's
+	/// royalties.
+	#[benchmark]
+	fn attest_agreement(k: Linear<2, MAX_REDUNDANCY>) -> Result<(), BenchmarkError> {
+		keyed_providers::<T>(0, k)?;
+		let model = T::BenchmarkHelper::model(1, OUTPUT_LEN, MIN_WEIGHED_ANCESTORS, 0);
+		let (job, who) = open_sealed_job::<T>(model, k)?;
+		let providers = assigned::<T>(job)?;
+		deliver_to::<T>(&who, job, &providers)?;
+		answer_sealed::<T>(job, &providers, 10, |i| [i as u8 + 1; 32])?;
+		let others = |party: &T::AccountId| {
+			let others: Vec<T::AccountId> =
+				providers.iter().filter(|p| *p != party).cloned().collect();
+			BoundedVec::truncate_from(others)
+		};
+		for party in providers.iter().skip(1) {
+			AgreementAttestations::<T>::insert(job, party, others(party));
+		}
+		let first = providers.first().ok_or(BenchmarkError::Stop("no provider"))?.clone();
+		let agreeing = others(&first);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(first), job, agreeing);
+
+		assert!(Jobs::<T>::get(job).is_some_and(|j| j.status == JobStatus::Completed));
+		Ok(())
+	}
+
+	/// A `k`-provider sealed job due with outputs all differing by hash, no majority and the
+	/// last attestation missing: `k` receipts and attestations read (twice), the agreement
+	/// window opened and the deadline moved.
+	#[benchmark]
+	fn open_agreement_window(k: Linear<2, MAX_REDUNDANCY>) -> Result<(), BenchmarkError> {
+		keyed_providers::<T>(0, k)?;
+		let model = T::BenchmarkHelper::model(1, OUTPUT_LEN, MIN_WEIGHED_ANCESTORS, 0);
+		let (job, who) = open_sealed_job::<T>(model, k)?;
+		let providers = assigned::<T>(job)?;
+		deliver_to::<T>(&who, job, &providers)?;
+		answer_sealed::<T>(job, &providers, 10, |i| [i as u8 + 1; 32])?;
+		for party in providers.iter().take(k as usize - 1) {
+			AgreementAttestations::<T>::insert(job, party, BoundedVec::new());
+		}
+
+		#[block]
+		{
+			Pallet::<T>::settle_due(job);
+		}
+
+		assert!(AgreementWindows::<T>::contains_key(job));
+		assert!(Jobs::<T>::get(job).is_some_and(|j| j.status == JobStatus::Open));
 		Ok(())
 	}
 

@@ -27,16 +27,41 @@ use sp_runtime::{
 	DispatchError, Permill,
 };
 
-/// An answer of a job: the index of its assignment, its output hash and its outputs (`None`
-/// when sealed: off chain).
-type Answer = (usize, TensorSetHash, Option<TensorSet>);
+/// An answer of a job, as settlement compares it.
+pub(crate) struct Answer<AccountId> {
+	/// The index of its assignment.
+	pub index: usize,
+	/// Its output hash.
+	pub hash: TensorSetHash,
+	/// Its decoded outputs; `None` when sealed (off chain).
+	pub outputs: Option<TensorSet>,
+	/// The answering party.
+	pub party: AccountId,
+	/// The parties whose sealed outputs this party attested agree with its own (read only for
+	/// sealed jobs with a float tolerance).
+	pub attested: Vec<AccountId>,
+}
 
-/// Whether two answers' outputs agree under `spec`'s tolerance; sealed outputs (not on chain)
-/// agree only by equal hashes, which the caller compares.
-fn agree<B, N>(a: Option<&TensorSet>, b: Option<&TensorSet>, spec: &JobSpec<B, N>) -> bool {
-	match (a, b) {
-		(Some(a), Some(b)) => outputs_agree(a, b, &spec.tolerance).is_ok(),
-		_ => false,
+impl<AccountId: PartialEq> Answer<AccountId> {
+	/// Whether this answer agrees with `other` under `spec`'s tolerance: equal hashes, inline
+	/// outputs within the tolerance, or sealed outputs each party attested agree with its own.
+	fn agrees_with<B, N>(&self, other: &Self, spec: &JobSpec<B, N>) -> bool {
+		self.hash == other.hash
+			|| match (&self.outputs, &other.outputs) {
+				(Some(a), Some(b)) => outputs_agree(a, b, &spec.tolerance).is_ok(),
+				_ => self.attested.contains(&other.party) && other.attested.contains(&self.party),
+			}
+	}
+
+	/// Whether this answer, a dispute's reference (its referees' majority), judges `other`
+	/// right: as [`Self::agrees_with`], except that for sealed outputs the reference's
+	/// attestation alone decides.
+	fn judges_right<B, N>(&self, other: &Self, spec: &JobSpec<B, N>) -> bool {
+		self.hash == other.hash
+			|| match (&self.outputs, &other.outputs) {
+				(Some(a), Some(b)) => outputs_agree(a, b, &spec.tolerance).is_ok(),
+				_ => self.attested.contains(&other.party),
+			}
 	}
 }
 
@@ -55,12 +80,20 @@ type Chosen<T> = Vec<(<T as frame_system::Config>::AccountId, BalanceOf<T>)>;
 const MIB: u64 = 1024 * 1024;
 
 /// Consecutive blocks tried for a dispute's deadline when the first is full.
-const DEADLINE_TRIES: u32 = 4;
+pub(crate) const DEADLINE_TRIES: u32 = 4;
 
 /// What settling a due job did, for the hook's weight.
 pub(crate) enum SettleStep {
-	/// The job was settled.
-	Settled,
+	/// The job was settled, reading this many sealed parties' agreement attestations.
+	Settled {
+		/// Attestations read (the assigned providers of a sealed job with a float tolerance).
+		attestations_read: u32,
+	},
+	/// A sealed job's parties were given the agreement window to compare their outputs.
+	AgreementWindowOpened {
+		/// The answers of its current phase.
+		compared: u32,
+	},
 	/// Referees were looked for among this many providers: a dispute was opened, or the job
 	/// ended unresolved.
 	RefereesSought {
@@ -587,13 +620,16 @@ impl<T: Config> Pallet<T> {
 					.unwrap_or_default();
 				Self::receipt_weight(largest as u32, job.spec.redundancy, lineage)
 			};
-			if let Some(majority) = Self::majority(&job.assigned, &job.spec) {
+			if let Some(majority) = Self::majority(job_id, &job.assigned, &job.spec) {
 				Deadlines::<T>::mutate(job.deadline_at, |jobs| jobs.retain(|j| *j != job_id));
 				Self::settle_with_majority(job_id, job, majority);
 				return Ok((id, weight.saturating_add(T::OnJobSettled::weight())));
 			}
 		}
-		if complete {
+		// Sealed outputs differing within a float tolerance wait for their parties'
+		// attestations, which bring the deadline forward once all are in.
+		let awaits_attestations = sealed && job.spec.tolerance != cairn_inference::Tolerance::EXACT;
+		if complete && !awaits_attestations {
 			Self::bring_forward(job_id, &mut job, now);
 		}
 		Jobs::<T>::insert(job_id, job);
@@ -616,7 +652,10 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn settle_due(job_id: JobId) -> SettleStep {
 		match Jobs::<T>::get(job_id) {
 			Some(job) if job.status == JobStatus::Open => Self::settle(job_id, job),
-			Some(job) if job.status == JobStatus::Disputed => {
+			Some(mut job) if job.status == JobStatus::Disputed => {
+				if let Some(compared) = Self::open_agreement_window(job_id, &mut job) {
+					return SettleStep::AgreementWindowOpened { compared };
+				}
 				Self::resolve_dispute(job_id, job);
 				SettleStep::DisputeResolved
 			},
@@ -624,9 +663,15 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// The answers among `assignments`: (index, output hash, decoded outputs; `None` for
-	/// sealed outputs, which are off chain).
-	fn answers(assignments: &[AssignmentOf<T>]) -> Vec<Answer> {
+	/// The answers of job `job_id` among `assignments`, with the attestations of sealed
+	/// answers when `attestations` is asked for and `spec` has a float tolerance.
+	fn answers(
+		job_id: JobId,
+		assignments: &[AssignmentOf<T>],
+		spec: &JobSpecOf<T>,
+		attestations: bool,
+	) -> Vec<Answer<T::AccountId>> {
+		let tolerant = attestations && spec.tolerance != cairn_inference::Tolerance::EXACT;
 		assignments
 			.iter()
 			.enumerate()
@@ -637,7 +682,11 @@ impl<T: Config> Pallet<T> {
 					Some(outputs) => Some(TensorSet::decode_canonical(&outputs).ok()?),
 					None => None,
 				};
-				Some((index, hash, outputs))
+				let attested = match (&outputs, tolerant) {
+					(None, true) => Self::attested(job_id, &a.provider),
+					_ => Vec::new(),
+				};
+				Some(Answer { index, hash, outputs, party: a.provider.clone(), attested })
 			})
 			.collect()
 	}
@@ -645,41 +694,41 @@ impl<T: Config> Pallet<T> {
 	/// The first answer that more than half of `of` answers agree with under `spec`'s tolerance:
 	/// the indexes agreeing with it and its position in `answers`.
 	fn agreeing_majority(
-		answers: &[Answer],
+		answers: &[Answer<T::AccountId>],
 		of: u32,
 		spec: &JobSpecOf<T>,
 	) -> Option<(Vec<usize>, usize)> {
 		let needed = of / 2 + 1;
-		answers.iter().enumerate().find_map(|(position, (_, hash, outputs))| {
+		answers.iter().enumerate().find_map(|(position, answer)| {
 			let agreeing: Vec<usize> = answers
 				.iter()
-				.filter(|(_, other_hash, other)| {
-					other_hash == hash || agree(outputs.as_ref(), other.as_ref(), spec)
-				})
-				.map(|(index, _, _)| *index)
+				.filter(|other| answer.agrees_with(other, spec))
+				.map(|other| other.index)
 				.collect();
 			(agreeing.len() as u32 >= needed).then_some((agreeing, position))
 		})
 	}
 
-	/// The assigned providers whose receipts form the majority: more than half of the redundancy
-	/// agreeing under the job's tolerance, and the majority's output hash. Each receipt's
-	/// outputs are decoded once.
-	fn majority(
+	/// The assigned providers of job `job_id` whose receipts form the majority: more than half
+	/// of the redundancy agreeing under the job's tolerance, and the majority's output hash.
+	/// Each receipt's outputs are decoded once.
+	pub(crate) fn majority(
+		job_id: JobId,
 		assigned: &[AssignmentOf<T>],
 		spec: &JobSpecOf<T>,
 	) -> Option<(Vec<usize>, TensorSetHash)> {
-		let answers = Self::answers(assigned);
+		let answers = Self::answers(job_id, assigned, spec, true);
 		Self::agreeing_majority(&answers, spec.redundancy, spec)
-			.map(|(agreeing, position)| (agreeing, answers[position].1))
+			.map(|(agreeing, position)| (agreeing, answers[position].hash))
 	}
 
 	/// Settles an open job at its deadline: pays a majority, expires a job nobody answered, and
 	/// otherwise opens a dispute (or, when none can be opened, ends it unresolved).
 	pub(crate) fn settle(job_id: JobId, job: JobOf<T>) -> SettleStep {
-		if let Some(majority) = Self::majority(&job.assigned, &job.spec) {
+		let attestations_read = Self::attestations_read(job_id, &job);
+		if let Some(majority) = Self::majority(job_id, &job.assigned, &job.spec) {
 			Self::settle_with_majority(job_id, job, majority);
-			return SettleStep::Settled;
+			return SettleStep::Settled { attestations_read };
 		}
 		if job.assigned.iter().all(|a| a.receipt.is_none()) {
 			let verdicts = Self::undecided(job_id, &job.assigned, true);
@@ -692,9 +741,12 @@ impl<T: Config> Pallet<T> {
 				JobStatus::Expired
 			};
 			Self::finalize(job_id, job, &verdicts, &[], None, status);
-			return SettleStep::Settled;
+			return SettleStep::Settled { attestations_read };
 		}
 		let mut job = job;
+		if let Some(compared) = Self::open_agreement_window(job_id, &mut job) {
+			return SettleStep::AgreementWindowOpened { compared };
+		}
 		let scanned = Self::open_dispute(job_id, &mut job).unwrap_or_else(|scanned| {
 			let verdicts = Self::undecided(job_id, &job.assigned, true);
 			Self::finalize(job_id, job, &verdicts, &[], None, JobStatus::Unresolved);
@@ -723,7 +775,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Settles `job` with its `majority`: the agreeing paid, the others slashed or missed.
-	fn settle_with_majority(
+	pub(crate) fn settle_with_majority(
 		job_id: JobId,
 		job: JobOf<T>,
 		(winners, output_hash): (Vec<usize>, TensorSetHash),
@@ -802,6 +854,10 @@ impl<T: Config> Pallet<T> {
 			AssignedJobs::<T>::remove(&assignment.provider, job_id);
 		}
 		let mut referees = BoundedVec::new();
+		if sealed {
+			// The referees get an agreement window of their own.
+			AgreementWindows::<T>::remove(job_id);
+		}
 		for (provider, price) in chosen {
 			AssignedJobs::<T>::insert(&provider, job_id, ());
 			if sealed {
@@ -823,7 +879,7 @@ impl<T: Config> Pallet<T> {
 	/// disagreeing slashed, those silent marked missed, and the job completes with the
 	/// reference's output hash. Otherwise the job ends unresolved and is refunded.
 	pub(crate) fn resolve_dispute(job_id: JobId, job: JobOf<T>) {
-		let referee_answers = Self::answers(&job.referees);
+		let referee_answers = Self::answers(job_id, &job.referees, &job.spec, true);
 		let reference =
 			Self::agreeing_majority(&referee_answers, job.referees.len() as u32, &job.spec);
 		let Some((referee_winners, position)) = reference else {
@@ -833,16 +889,15 @@ impl<T: Config> Pallet<T> {
 			Self::finalize(job_id, job, &providers, &referees, None, JobStatus::Unresolved);
 			return;
 		};
-		let (_, reference_hash, reference_outputs) = &referee_answers[position];
-		let agrees = |hash: &TensorSetHash, outputs: &Option<TensorSet>| {
-			hash == reference_hash || agree(reference_outputs.as_ref(), outputs.as_ref(), &job.spec)
-		};
-		let provider_answers = Self::answers(&job.assigned);
+		let reference = &referee_answers[position];
+		let provider_answers = Self::answers(job_id, &job.assigned, &job.spec, false);
 		let providers: Vec<Verdict> = (0..job.assigned.len())
 			.map(|index| Verdict {
-				result: match provider_answers.iter().find(|(i, _, _)| *i == index) {
+				result: match provider_answers.iter().find(|answer| answer.index == index) {
 					None => Self::silent(job_id, &job.assigned[index].provider),
-					Some((_, hash, outputs)) if agrees(hash, outputs) => ProviderResult::Paid,
+					Some(answer) if reference.judges_right(answer, &job.spec) => {
+						ProviderResult::Paid
+					},
 					Some(_) => ProviderResult::DisputeLost,
 				},
 				release_slot: false,
@@ -861,7 +916,7 @@ impl<T: Config> Pallet<T> {
 				release_slot: true,
 			})
 			.collect();
-		let output_hash = *reference_hash;
+		let output_hash = reference.hash;
 		Self::finalize(job_id, job, &providers, &referees, Some(output_hash), JobStatus::Completed);
 	}
 

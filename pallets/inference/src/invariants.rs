@@ -47,9 +47,11 @@ impl<T: Config> Pallet<T> {
 				ensure!(job.fee_held.is_zero(), "settled job holds a fee");
 				ensure!(job.settled_at.is_some(), "settled job without its block");
 				let audited = Audits::<T>::get(id).is_some_and(|audit| audit.is_live());
+				// A sealed job's input is off chain; its description stays until pruning.
+				let sealed = SealedInputs::<T>::contains_key(id);
 				ensure!(
-					audited == JobInputs::<T>::contains_key(id),
-					"a settled job keeps its input exactly while it is audited"
+					(audited && !sealed) == JobInputs::<T>::contains_key(id),
+					"a settled job keeps its inline input exactly while it is audited"
 				);
 			}
 		}

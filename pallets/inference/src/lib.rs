@@ -43,11 +43,15 @@ pub use probe::*;
 pub use types::*;
 pub use weights::WeightInfo;
 
+#[cfg(test)]
+mod agreement_tests;
+pub mod attest;
 pub mod audit;
 #[cfg(test)]
 mod audit_tests;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+pub mod comparison;
 #[cfg(test)]
 mod dispute_tests;
 pub mod encryption;
@@ -301,6 +305,12 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxBlobQuota: Get<u64>;
 
+		/// Blocks the parties of a sealed job with a float tolerance get, once per phase (the
+		/// job, its dispute), to compare their differing outputs and attest agreement before
+		/// the job settles or its dispute resolves.
+		#[pallet::constant]
+		type AgreementWindow: Get<BlockNumberFor<Self>>;
+
 		/// The id the audit pot's account derives from.
 		#[pallet::constant]
 		type AuditPotId: Get<frame_support::PalletId>;
@@ -483,6 +493,25 @@ pub mod pallet {
 		cairn_inference::seal::UnusableReason,
 		OptionQuery,
 	>;
+
+	/// The parties whose sealed outputs each answering party of a sealed job attested agree with
+	/// its own under the job's tolerance (removed when the job is pruned).
+	#[pallet::storage]
+	pub type AgreementAttestations<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		JobId,
+		Blake2_128Concat,
+		T::AccountId,
+		BoundedVec<T::AccountId, ConstU32<MAX_KEY_GRANTS>>,
+		OptionQuery,
+	>;
+
+	/// The block at which the agreement window of a sealed job's current phase closes (removed
+	/// when a dispute opens, which gets a window of its own, and when the job is pruned).
+	#[pallet::storage]
+	pub type AgreementWindows<T: Config> =
+		StorageMap<_, Twox64Concat, JobId, BlockNumberFor<T>, OptionQuery>;
 
 	/// Each account's blob quota: how many bytes of sealed job data it may keep in a node's blob
 	/// store, and the deposit held for it.
@@ -727,6 +756,24 @@ pub mod pallet {
 			/// The amount.
 			amount: BalanceOf<T>,
 		},
+		/// A party of a sealed job attested which other parties' outputs agree with its own
+		/// under the job's tolerance.
+		AgreementAttested {
+			/// The job.
+			job: JobId,
+			/// The attesting party.
+			party: T::AccountId,
+			/// The parties whose outputs agree with the attesting party's.
+			agreeing: BoundedVec<T::AccountId, ConstU32<MAX_KEY_GRANTS>>,
+		},
+		/// A sealed job's differing outputs formed no majority: its parties may compare them
+		/// and attest agreement until `until`, when the job settles (or its dispute resolves).
+		AgreementWindowOpened {
+			/// The job.
+			job: JobId,
+			/// The block whose start settles the job.
+			until: BlockNumberFor<T>,
+		},
 		/// A settled job past its retention period was pruned; its receipt records stay.
 		JobPruned {
 			/// The job.
@@ -859,6 +906,14 @@ pub mod pallet {
 		KeyNotDelivered,
 		/// The sealed output blob is empty.
 		InvalidSealedOutput,
+		/// The job's tolerance is exact: outputs agree only by equal hashes, nothing to attest.
+		ToleranceIsExact,
+		/// The caller has no receipt in the job's current phase (its providers, or the
+		/// referees of its dispute).
+		NotAnswered,
+		/// An attestation names the caller, a party twice, or a party without a receipt in the
+		/// job.
+		InvalidAttestation,
 	}
 
 	#[pallet::hooks]
@@ -882,9 +937,18 @@ pub mod pallet {
 			}
 			for job in jobs {
 				match Self::settle_due(job) {
-					SettleStep::Settled => {
+					SettleStep::Settled { attestations_read } => {
 						settled += 1;
-						weight.saturating_accrue(hook)
+						weight.saturating_accrue(hook);
+						if attestations_read > 0 {
+							// Bounded by the window's reads of receipts and attestations.
+							weight.saturating_accrue(T::WeightInfo::open_agreement_window(
+								attestations_read,
+							));
+						}
+					},
+					SettleStep::AgreementWindowOpened { compared } => {
+						weight.saturating_accrue(T::WeightInfo::open_agreement_window(compared))
 					},
 					SettleStep::RefereesSought { scanned } => weight.saturating_accrue(
 						T::WeightInfo::open_dispute(scanned).saturating_add(hook),
@@ -1066,7 +1130,7 @@ pub mod pallet {
 				who,
 				job,
 				output_hash,
-				Some(outputs),
+				audit::AuditOutputs::Inline(outputs),
 				checkpoints,
 				execution_provider,
 				elapsed_micros,
@@ -1283,19 +1347,24 @@ pub mod pallet {
 
 		/// Submit the auditor's result for a sealed job: as [`Pallet::submit_audit`], but the
 		/// outputs stay off chain; the result agrees with the receipt when the output hashes
-		/// are equal. The auditor runs the job from its input, opened with the content key the
-		/// requester delivered to it (`KeyRole::Auditor`). Counts as the auditor's heartbeat.
+		/// are equal, or when the auditor found the outputs within the job's float tolerance.
+		/// The auditor runs the job from its input, opened with the content key the requester
+		/// delivered to it (`KeyRole::Auditor`), and opens the receipt's outputs with the key
+		/// derived from it. Counts as the auditor's heartbeat.
 		///
 		/// Origin must be signed by the audit's auditor while it waits for the result.
 		///
 		/// - `output_hash`, `checkpoints`, `execution_provider` (the job's), `runtime_version`,
 		///   `elapsed_micros`: as for a receipt.
+		/// - `within_tolerance`: the receipt's outputs, differing by hash, agree with the
+		///   auditor's under the job's tolerance (ignored for an exact tolerance).
 		///
 		/// Emits `AuditAnswered`, then `AuditClosed` or `AuditDisputed`.
 		///
 		/// Weight: O(1).
 		#[pallet::call_index(13)]
 		#[pallet::weight(T::WeightInfo::submit_sealed_audit())]
+		#[allow(clippy::too_many_arguments)]
 		pub fn submit_sealed_audit(
 			origin: OriginFor<T>,
 			job: JobId,
@@ -1304,6 +1373,7 @@ pub mod pallet {
 			execution_provider: ExecutionProvider,
 			runtime_version: RuntimeVersion,
 			elapsed_micros: u64,
+			within_tolerance: bool,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let _ = runtime_version;
@@ -1311,11 +1381,43 @@ pub mod pallet {
 				who,
 				job,
 				output_hash,
-				None,
+				audit::AuditOutputs::Sealed { within_tolerance },
 				checkpoints,
 				execution_provider,
 				elapsed_micros,
 			)
+		}
+
+		/// Attest which other parties' sealed outputs of a job agree with the caller's under the
+		/// job's float tolerance, having opened them with keys derived from the job's content
+		/// key. Two providers' outputs agree when each attested the other (or their hashes are
+		/// equal); in a dispute, a referee's attestation judges the providers. Replaces the
+		/// caller's earlier attestation. With every party answered and attested, the job settles
+		/// now (a majority) or at the next block.
+		///
+		/// Origin must be signed by a provider of the live sealed job with a receipt (during a
+		/// dispute, by a referee with a receipt).
+		///
+		/// - `agreeing`: the parties with receipts whose outputs agree with the caller's; empty
+		///   when none does.
+		///
+		/// Emits `AgreementAttested`, and the settlement events when it completes a majority.
+		///
+		/// Weight: O(k + a + l) in the redundancy and the model's ancestors and upstream
+		/// licenses; charged at the largest, refunded to the work done.
+		#[pallet::call_index(14)]
+		#[pallet::weight(Pallet::<T>::attestation_weight(
+			MAX_REDUNDANCY,
+			Some(Pallet::<T>::largest_lineage()),
+		).saturating_add(T::OnJobSettled::weight()))]
+		pub fn attest_agreement(
+			origin: OriginFor<T>,
+			job: JobId,
+			agreeing: BoundedVec<T::AccountId, ConstU32<MAX_KEY_GRANTS>>,
+		) -> DispatchResultWithPostInfo {
+			let who = ensure_signed(origin)?;
+			let weight = Self::do_attest_agreement(who, job, agreeing)?;
+			Ok(Some(weight).into())
 		}
 	}
 

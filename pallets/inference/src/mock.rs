@@ -100,6 +100,8 @@ pub const AUDIT_PERIOD: u64 = 6;
 pub const REVEAL_PERIOD: u64 = 4;
 /// Blocks a referee has.
 pub const REFEREE_PERIOD: u64 = 8;
+/// Blocks a sealed job's parties get to attest agreement of differing outputs.
+pub const AGREEMENT_WINDOW: u64 = 3;
 
 parameter_types! {
 	/// The audit rate: zero (audits off) unless a test sets it.
@@ -213,6 +215,7 @@ impl pallet_inference::Config for Test {
 	type RevealPeriod = ConstU64<REVEAL_PERIOD>;
 	type RefereePeriod = ConstU64<REFEREE_PERIOD>;
 	type MaxBlobQuota = ConstU64<MAX_BLOB_QUOTA>;
+	type AgreementWindow = ConstU64<AGREEMENT_WINDOW>;
 	type AuditPotId = AuditPotId;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]

@@ -39,15 +39,17 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The most bytes a sealed job with room for `receipts` receipts stores besides its record:
-	/// its sealed input, and per receipt a key grant, a sealed output and a report; each blob
-	/// with its use.
+	/// its sealed input and agreement window, and per receipt a key grant, a sealed output, a
+	/// report and an agreement attestation; each blob with its use.
 	pub(crate) fn sealed_storage_bytes(receipts: u32) -> u32 {
 		let blob_use = BlobHash::max_encoded_len() + JobId::max_encoded_len();
 		let per_receipt = KeyGrant::<BlockNumberFor<T>>::max_encoded_len()
 			+ SealedOutput::max_encoded_len()
 			+ UnusableReason::max_encoded_len()
+			+ BoundedVec::<T::AccountId, ConstU32<MAX_KEY_GRANTS>>::max_encoded_len()
 			+ blob_use;
-		((SealedInput::max_encoded_len() + blob_use) as u32)
+		let window = BlockNumberFor::<T>::max_encoded_len();
+		((SealedInput::max_encoded_len() + blob_use + window) as u32)
 			.saturating_add((per_receipt as u32).saturating_mul(receipts))
 	}
 
@@ -103,6 +105,8 @@ impl<T: Config> Pallet<T> {
 			let limit = MAX_KEY_GRANTS.saturating_add(1);
 			let _ = KeyGrants::<T>::clear_prefix(job, limit, None);
 			let _ = UnusableReports::<T>::clear_prefix(job, limit, None);
+			let _ = AgreementAttestations::<T>::clear_prefix(job, limit, None);
+			AgreementWindows::<T>::remove(job);
 		}
 	}
 

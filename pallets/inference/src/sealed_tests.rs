@@ -23,12 +23,12 @@ use std::{collections::HashMap, sync::Arc};
 use x25519_dalek::StaticSecret;
 
 /// The X25519 secret of test party `n`.
-fn secret(n: u8) -> StaticSecret {
+pub(crate) fn secret(n: u8) -> StaticSecret {
 	StaticSecret::from([n; 32])
 }
 
 /// Publishes an encryption key for each of `providers` (provider `n` gets [`secret`] `n`).
-fn publish_keys(providers: &[AccountId]) {
+pub(crate) fn publish_keys(providers: &[AccountId]) {
 	for provider in providers {
 		let key = seal::public_key(&secret(provider.0[0]));
 		assert_ok!(ComputeRegistry::set_encryption_key(RuntimeOrigin::signed(*provider), key));
@@ -37,7 +37,7 @@ fn publish_keys(providers: &[AccountId]) {
 
 /// A sealed input of [`input`] `[1, 2, 3, 4]`: its blob (sealed under `content_key`) and the
 /// request's description of it, outputs to the requester's [`secret`] 1.
-fn sealed_input(content_key: &[u8; 32]) -> (Vec<u8>, SealedInput) {
+pub(crate) fn sealed_input(content_key: &[u8; 32]) -> (Vec<u8>, SealedInput) {
 	let plaintext = input([1.0, 2.0, 3.0, 4.0]);
 	let context =
 		BlobContext { kind: BlobKind::Input, model: MODEL_HASH, plaintext_hash: plaintext.hash() };
@@ -64,7 +64,7 @@ fn request_sealed(model: ModelId, k: u32) -> JobId {
 }
 
 /// The content key `[42; 32]` of job `job` wrapped to `party`'s granted key.
-fn envelope_for(job: JobId, party: AccountId) -> KeyEnvelope {
+pub(crate) fn envelope_for(job: JobId, party: AccountId) -> KeyEnvelope {
 	let grant = KeyGrants::<Test>::get(job, party).expect("a grant");
 	let context = KeyContext {
 		job,
@@ -77,7 +77,7 @@ fn envelope_for(job: JobId, party: AccountId) -> KeyEnvelope {
 }
 
 /// Delivers job `job`'s content key to `parties`.
-fn deliver(job: JobId, parties: &[AccountId]) {
+pub(crate) fn deliver(job: JobId, parties: &[AccountId]) {
 	let envelopes: Vec<_> = parties.iter().map(|p| (*p, envelope_for(job, *p))).collect();
 	assert_ok!(Inference::deliver_keys(
 		RuntimeOrigin::signed(requester()),
@@ -87,7 +87,11 @@ fn deliver(job: JobId, parties: &[AccountId]) {
 }
 
 /// A sealed receipt of `provider` for `job` with outputs hashing to `output_hash`.
-fn submit_sealed(provider: AccountId, job: JobId, output_hash: [u8; 32]) -> DispatchResult {
+pub(crate) fn submit_sealed(
+	provider: AccountId,
+	job: JobId,
+	output_hash: [u8; 32],
+) -> DispatchResult {
 	Inference::submit_sealed_receipt(
 		RuntimeOrigin::signed(provider),
 		job,
@@ -379,7 +383,7 @@ impl SealKeys for OneKey {
 
 /// A blob store stand-in: what is in it, and whether a missing blob is being fetched.
 #[derive(Default)]
-struct TestBlobs {
+pub(crate) struct TestBlobs {
 	stored: parking_lot::Mutex<HashMap<BlobHash, Vec<u8>>>,
 	gave_up: bool,
 }
@@ -521,7 +525,7 @@ fn the_offchain_worker_reports_a_blob_it_cannot_get_and_a_key_it_cannot_open() {
 
 /// Test externalities for the offchain worker ([`ocw_ext`]) whose keystore holds the encryption
 /// key [`secret`] 77, with an empty blob store: them, the pool, the node's provider, the blobs.
-fn sealed_ocw_ext() -> (
+pub(crate) fn sealed_ocw_ext() -> (
 	crate::mock::TestExternalities,
 	Arc<parking_lot::RwLock<sp_core::offchain::testing::PoolState>>,
 	AccountId,
@@ -535,7 +539,7 @@ fn sealed_ocw_ext() -> (
 }
 
 /// Turns audits on for every job and funds the audit pot.
-fn audit_everything() {
+pub(crate) fn audit_everything() {
 	AuditRate::set(sp_runtime::Perbill::one());
 	<Balances as frame_support::traits::fungible::Mutate<_>>::set_balance(
 		&Inference::audit_pot(),
@@ -544,12 +548,16 @@ fn audit_everything() {
 }
 
 /// Four leaves of a sealed run: two shared, `third`, and `output_hash`.
-fn sealed_leaves(third: u8, output_hash: [u8; 32]) -> Leaves {
+pub(crate) fn sealed_leaves(third: u8, output_hash: [u8; 32]) -> Leaves {
 	vec![[0xa0; 32], [0xa1; 32], [third; 32], output_hash].try_into().unwrap()
 }
 
 /// A sealed receipt of `provider` for `job` committing to `leaves` (the last its output hash).
-fn submit_sealed_committed(provider: AccountId, job: JobId, leaves: &Leaves) -> DispatchResult {
+pub(crate) fn submit_sealed_committed(
+	provider: AccountId,
+	job: JobId,
+	leaves: &Leaves,
+) -> DispatchResult {
 	Inference::submit_sealed_receipt(
 		RuntimeOrigin::signed(provider),
 		job,
@@ -568,7 +576,7 @@ fn submit_sealed_committed(provider: AccountId, job: JobId, leaves: &Leaves) -> 
 }
 
 /// The sealed audit result of `auditor` for `job` committing to `leaves`.
-fn sealed_audit(auditor: AccountId, job: JobId, leaves: &Leaves) -> DispatchResult {
+pub(crate) fn sealed_audit(auditor: AccountId, job: JobId, leaves: &Leaves) -> DispatchResult {
 	Inference::submit_sealed_audit(
 		RuntimeOrigin::signed(auditor),
 		job,
@@ -577,6 +585,7 @@ fn sealed_audit(auditor: AccountId, job: JobId, leaves: &Leaves) -> DispatchResu
 		ExecutionProvider::Cpu,
 		b"1.31.1".to_vec().try_into().unwrap(),
 		40,
+		false,
 	)
 }
 
@@ -597,7 +606,7 @@ fn sealed_audited_job(model: ModelId, leaves: &Leaves) -> (JobId, AccountId, Acc
 }
 
 /// The stage of the audit of `job`.
-fn audit_stage(job: JobId) -> AuditStage<AccountId> {
+pub(crate) fn audit_stage(job: JobId) -> AuditStage<AccountId> {
 	Audits::<Test>::get(job).expect("an audit").stage
 }
 

@@ -72,6 +72,10 @@ pub trait WeightInfo {
 	fn skip_full_deadlines(d: u32, ) -> Weight;
 	/// Weight of `deliver_keys`.
 	fn deliver_keys(n: u32, ) -> Weight;
+	/// Weight of `attest_agreement`.
+	fn attest_agreement(k: u32, ) -> Weight;
+	/// Weight of `open_agreement_window`.
+	fn open_agreement_window(k: u32, ) -> Weight;
 	/// Weight of `submit_sealed_receipt`.
 	fn submit_sealed_receipt(k: u32, ) -> Weight;
 	/// Weight of `report_unusable`.
@@ -111,10 +115,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `k` is `[1, 5]`.
 	fn request_job(i: u32, k: u32, ) -> Weight {
 		// Proof size: measured `2901`, estimated `40430` bytes.
-		// Minimum execution time: 212_880_000 picoseconds.
-		Weight::from_parts(248_230_052, 40430)
-			.saturating_add(Weight::from_parts(22_004, 0).saturating_mul(i.into()))
-			.saturating_add(Weight::from_parts(6_611_695, 0).saturating_mul(k.into()))
+		// Minimum execution time: 211_818_000 picoseconds.
+		Weight::from_parts(198_992_348, 40430)
+			.saturating_add(Weight::from_parts(12_322, 0).saturating_mul(i.into()))
+			.saturating_add(Weight::from_parts(5_721_884, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(18_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(k.into())))
@@ -128,9 +132,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[5, 512]`.
 	fn scan_providers(p: u32, ) -> Weight {
 		// Proof size: measured `345`, estimated `19860` bytes.
-		// Minimum execution time: 45_248_000 picoseconds.
-		Weight::from_parts(47_071_000, 19860)
-			.saturating_add(Weight::from_parts(8_443_749, 0).saturating_mul(p.into()))
+		// Minimum execution time: 47_151_000 picoseconds.
+		Weight::from_parts(48_412_000, 19860)
+			.saturating_add(Weight::from_parts(7_902_953, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 3019).saturating_mul(p.into()))
@@ -146,9 +150,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[5, 512]`.
 	fn scan_keyed_providers(p: u32, ) -> Weight {
 		// Proof size: measured `395`, estimated `19860` bytes.
-		// Minimum execution time: 68_523_000 picoseconds.
-		Weight::from_parts(94_272_000, 19860)
-			.saturating_add(Weight::from_parts(16_452_715, 0).saturating_mul(p.into()))
+		// Minimum execution time: 72_889_000 picoseconds.
+		Weight::from_parts(76_344_000, 19860)
+			.saturating_add(Weight::from_parts(14_883_423, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 3019).saturating_mul(p.into()))
@@ -160,9 +164,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `a` is `[0, 128]`.
 	fn check_ancestors(a: u32, ) -> Weight {
 		// Proof size: measured `863`, estimated `19229` bytes.
-		// Minimum execution time: 26_540_000 picoseconds.
-		Weight::from_parts(25_165_324, 19229)
-			.saturating_add(Weight::from_parts(5_953_951, 0).saturating_mul(a.into()))
+		// Minimum execution time: 28_012_000 picoseconds.
+		Weight::from_parts(15_598_672, 19229)
+			.saturating_add(Weight::from_parts(5_625_517, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(Weight::from_parts(0, 9860).saturating_mul(a.into()))
@@ -178,9 +182,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[0, 64]`.
 	fn check_licenses(l: u32, ) -> Weight {
 		// Proof size: measured `1787`, estimated `40430` bytes.
-		// Minimum execution time: 39_550_000 picoseconds.
-		Weight::from_parts(26_870_952, 40430)
-			.saturating_add(Weight::from_parts(14_601_904, 0).saturating_mul(l.into()))
+		// Minimum execution time: 39_850_000 picoseconds.
+		Weight::from_parts(39_844_541, 40430)
+			.saturating_add(Weight::from_parts(13_064_296, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(l.into())))
 			.saturating_add(Weight::from_parts(0, 3667).saturating_mul(l.into()))
@@ -229,15 +233,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `k` is `[1, 5]`.
 	fn submit_receipt(o: u32, k: u32, ) -> Weight {
 		// Proof size: measured `0`, estimated `19229` bytes.
-		// Minimum execution time: 527_602_000 picoseconds.
-		Weight::from_parts(139_065_262, 19229)
-			.saturating_add(Weight::from_parts(20_308, 0).saturating_mul(o.into()))
-			.saturating_add(Weight::from_parts(84_713_080, 0).saturating_mul(k.into()))
+		// Minimum execution time: 529_104_000 picoseconds.
+		Weight::from_parts(204_030_071, 19229)
+			.saturating_add(Weight::from_parts(16_455, 0).saturating_mul(o.into()))
+			.saturating_add(Weight::from_parts(69_493_891, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(14_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(k.into())))
 			.saturating_add(T::DbWeight::get().writes(17_u64))
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(k.into())))
-			.saturating_add(Weight::from_parts(0, 16435).saturating_mul(k.into()))
+			.saturating_add(Weight::from_parts(0, 16404).saturating_mul(k.into()))
 	}
 	/// Storage: `ModelProvenance::Models` (r:1 w:0)
 	/// Proof: `ModelProvenance::Models` (`max_values`: None, `max_size`: Some(7385), added: 9860, mode: `MaxEncodedLen`)
@@ -250,9 +254,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `a` is `[0, 128]`.
 	fn pay_ancestor_royalties(a: u32, ) -> Weight {
 		// Proof size: measured `1928`, estimated `19229` bytes.
-		// Minimum execution time: 56_425_000 picoseconds.
-		Weight::from_parts(65_082_087, 19229)
-			.saturating_add(Weight::from_parts(40_242_649, 0).saturating_mul(a.into()))
+		// Minimum execution time: 58_217_000 picoseconds.
+		Weight::from_parts(20_627_429, 19229)
+			.saturating_add(Weight::from_parts(41_246_949, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -274,9 +278,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[0, 64]`.
 	fn pay_licensor_royalties(l: u32, ) -> Weight {
 		// Proof size: measured `2366`, estimated `19229` bytes.
-		// Minimum execution time: 166_019_000 picoseconds.
-		Weight::from_parts(160_476_628, 19229)
-			.saturating_add(Weight::from_parts(48_402_186, 0).saturating_mul(l.into()))
+		// Minimum execution time: 176_665_000 picoseconds.
+		Weight::from_parts(182_885_858, 19229)
+			.saturating_add(Weight::from_parts(48_290_629, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(l.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
@@ -287,8 +291,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ComputeRegistry::Providers` (`max_values`: None, `max_size`: Some(547), added: 3022, mode: `MaxEncodedLen`)
 	fn heartbeat() -> Weight {
 		// Proof size: measured `308`, estimated `4012` bytes.
-		// Minimum execution time: 10_736_000 picoseconds.
-		Weight::from_parts(12_098_000, 4012)
+		// Minimum execution time: 11_347_000 picoseconds.
+		Weight::from_parts(12_359_000, 4012)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -298,8 +302,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ComputeRegistry::EncryptionKeys` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
 	fn publish_encryption_key() -> Weight {
 		// Proof size: measured `424`, estimated `4012` bytes.
-		// Minimum execution time: 15_633_000 picoseconds.
-		Weight::from_parts(17_386_000, 4012)
+		// Minimum execution time: 16_115_000 picoseconds.
+		Weight::from_parts(17_486_000, 4012)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -311,8 +315,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(247), added: 2722, mode: `MaxEncodedLen`)
 	fn set_blob_quota() -> Weight {
 		// Proof size: measured `473`, estimated `3712` bytes.
-		// Minimum execution time: 48_252_000 picoseconds.
-		Weight::from_parts(53_380_000, 3712)
+		// Minimum execution time: 52_329_000 picoseconds.
+		Weight::from_parts(55_673_000, 3712)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -322,6 +326,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::AuditDeadlines` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Jobs` (r:32 w:32)
 	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(666), added: 3141, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::SealedInputs` (r:32 w:0)
+	/// Proof: `Inference::SealedInputs` (`max_values`: None, `max_size`: Some(116), added: 2591, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Receipts` (r:128 w:0)
 	/// Proof: `Inference::Receipts` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::ReceiptOutputs` (r:128 w:0)
@@ -353,23 +359,23 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 32]`.
 	fn on_initialize(n: u32, ) -> Weight {
 		// Proof size: measured `117519`, estimated `520000` bytes.
-		// Minimum execution time: 10_015_000 picoseconds.
-		Weight::from_parts(479_641_122, 520000)
-			.saturating_add(Weight::from_parts(7_486_083_290, 0).saturating_mul(n.into()))
+		// Minimum execution time: 10_165_000 picoseconds.
+		Weight::from_parts(3_988_656_680, 520000)
+			.saturating_add(Weight::from_parts(7_419_875_630, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(225_u64))
-			.saturating_add(T::DbWeight::get().reads((20_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().reads((21_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(137_u64))
 			.saturating_add(T::DbWeight::get().writes((13_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 75516).saturating_mul(n.into()))
 	}
 	/// Storage: `Inference::Jobs` (r:1 w:1)
 	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(666), added: 3141, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::SealedInputs` (r:1 w:0)
+	/// Proof: `Inference::SealedInputs` (`max_values`: None, `max_size`: Some(116), added: 2591, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Receipts` (r:5 w:0)
 	/// Proof: `Inference::Receipts` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::ReceiptOutputs` (r:5 w:0)
 	/// Proof: `Inference::ReceiptOutputs` (`max_values`: None, `max_size`: Some(16404), added: 18879, mode: `MaxEncodedLen`)
-	/// Storage: `Inference::SealedInputs` (r:1 w:0)
-	/// Proof: `Inference::SealedInputs` (`max_values`: None, `max_size`: Some(116), added: 2591, mode: `MaxEncodedLen`)
 	/// Storage: `ModelProvenance::Models` (r:1 w:0)
 	/// Proof: `ModelProvenance::Models` (`max_values`: None, `max_size`: Some(7385), added: 9860, mode: `MaxEncodedLen`)
 	/// Storage: `ModelProvenance::Upstreams` (r:1 w:0)
@@ -391,9 +397,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[8, 512]`.
 	fn open_dispute(p: u32, ) -> Weight {
 		// Proof size: measured `97250`, estimated `235678` bytes.
-		// Minimum execution time: 1_151_849_000 picoseconds.
-		Weight::from_parts(1_144_675_856, 235678)
-			.saturating_add(Weight::from_parts(7_490_898, 0).saturating_mul(p.into()))
+		// Minimum execution time: 1_148_894_000 picoseconds.
+		Weight::from_parts(1_124_454_019, 235678)
+			.saturating_add(Weight::from_parts(7_546_060, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(146_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(18_u64))
@@ -401,6 +407,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	/// Storage: `Inference::Jobs` (r:1 w:1)
 	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(666), added: 3141, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::SealedInputs` (r:1 w:0)
+	/// Proof: `Inference::SealedInputs` (`max_values`: None, `max_size`: Some(116), added: 2591, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Receipts` (r:8 w:0)
 	/// Proof: `Inference::Receipts` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::ReceiptOutputs` (r:8 w:0)
@@ -427,9 +435,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::JobInputs` (`max_values`: None, `max_size`: Some(1048596), added: 1051071, mode: `MaxEncodedLen`)
 	fn resolve_dispute() -> Weight {
 		// Proof size: measured `137025`, estimated `526796` bytes.
-		// Minimum execution time: 8_263_752_000 picoseconds.
-		Weight::from_parts(9_006_637_000, 526796)
-			.saturating_add(T::DbWeight::get().reads(362_u64))
+		// Minimum execution time: 8_755_120_000 picoseconds.
+		Weight::from_parts(9_868_460_000, 526796)
+			.saturating_add(T::DbWeight::get().reads(363_u64))
 			.saturating_add(T::DbWeight::get().writes(224_u64))
 	}
 	/// Storage: `Inference::Jobs` (r:1 w:1)
@@ -448,8 +456,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::ReceiptOutputs` (`max_values`: None, `max_size`: Some(16404), added: 18879, mode: `MaxEncodedLen`)
 	fn prune_job() -> Weight {
 		// Proof size: measured `2094`, estimated `21942` bytes.
-		// Minimum execution time: 133_350_000 picoseconds.
-		Weight::from_parts(157_266_000, 21942)
+		// Minimum execution time: 172_078_000 picoseconds.
+		Weight::from_parts(245_008_000, 21942)
 			.saturating_add(T::DbWeight::get().reads(13_u64))
 			.saturating_add(T::DbWeight::get().writes(12_u64))
 	}
@@ -463,6 +471,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::SealedInputs` (`max_values`: None, `max_size`: Some(116), added: 2591, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::KeyGrants` (r:8 w:8)
 	/// Proof: `Inference::KeyGrants` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::AgreementAttestations` (r:8 w:8)
+	/// Proof: `Inference::AgreementAttestations` (`max_values`: None, `max_size`: Some(321), added: 2796, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
@@ -471,12 +481,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::ReceiptOutputs` (`max_values`: None, `max_size`: Some(16404), added: 18879, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::BlobUses` (r:0 w:9)
 	/// Proof: `Inference::BlobUses` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::AgreementWindows` (r:0 w:1)
+	/// Proof: `Inference::AgreementWindows` (`max_values`: None, `max_size`: Some(20), added: 2495, mode: `MaxEncodedLen`)
 	fn prune_sealed_job() -> Weight {
-		// Proof size: measured `3558`, estimated `22374` bytes.
-		// Minimum execution time: 143_105_000 picoseconds.
-		Weight::from_parts(155_783_000, 22374)
-			.saturating_add(T::DbWeight::get().reads(21_u64))
-			.saturating_add(T::DbWeight::get().writes(38_u64))
+		// Proof size: measured `4319`, estimated `23358` bytes.
+		// Minimum execution time: 175_103_000 picoseconds.
+		Weight::from_parts(282_234_000, 23358)
+			.saturating_add(T::DbWeight::get().reads(29_u64))
+			.saturating_add(T::DbWeight::get().writes(47_u64))
 	}
 	/// Storage: UNKNOWN KEY `0x3f3b1db5533609a63ddaa4c2f701a559` (r:1 w:0)
 	/// Proof: UNKNOWN KEY `0x3f3b1db5533609a63ddaa4c2f701a559` (r:1 w:0)
@@ -486,8 +498,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::Audits` (`max_values`: None, `max_size`: Some(213), added: 2688, mode: `MaxEncodedLen`)
 	fn draw_audit() -> Weight {
 		// Proof size: measured `0`, estimated `3465` bytes.
-		// Minimum execution time: 6_410_000 picoseconds.
-		Weight::from_parts(7_581_000, 3465)
+		// Minimum execution time: 7_041_000 picoseconds.
+		Weight::from_parts(12_308_000, 3465)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -516,9 +528,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[3, 512]`.
 	fn open_audit(p: u32, ) -> Weight {
 		// Proof size: measured `1604`, estimated `19860` bytes.
-		// Minimum execution time: 78_979_000 picoseconds.
-		Weight::from_parts(80_461_000, 19860)
-			.saturating_add(Weight::from_parts(11_806_973, 0).saturating_mul(p.into()))
+		// Minimum execution time: 82_143_000 picoseconds.
+		Weight::from_parts(117_316_009, 19860)
+			.saturating_add(Weight::from_parts(12_170_926, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
@@ -548,8 +560,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::RevealedLeaves` (`max_values`: None, `max_size`: Some(570), added: 3045, mode: `MaxEncodedLen`)
 	fn submit_sealed_audit() -> Weight {
 		// Proof size: measured `1735`, estimated `2100685` bytes.
-		// Minimum execution time: 100_421_000 picoseconds.
-		Weight::from_parts(113_780_000, 2100685)
+		// Minimum execution time: 104_707_000 picoseconds.
+		Weight::from_parts(112_769_000, 2100685)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(10_u64))
 	}
@@ -563,8 +575,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::KeyGrants` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
 	fn deliver_audit_key() -> Weight {
 		// Proof size: measured `920`, estimated `4131` bytes.
-		// Minimum execution time: 23_835_000 picoseconds.
-		Weight::from_parts(26_239_000, 4131)
+		// Minimum execution time: 25_018_000 picoseconds.
+		Weight::from_parts(32_529_000, 4131)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -595,9 +607,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `o` is `[64, 16384]`.
 	fn submit_audit(o: u32, ) -> Weight {
 		// Proof size: measured `1678`, estimated `2100685` bytes.
-		// Minimum execution time: 108_162_000 picoseconds.
-		Weight::from_parts(114_008_827, 2100685)
-			.saturating_add(Weight::from_parts(13_260, 0).saturating_mul(o.into()))
+		// Minimum execution time: 115_012_000 picoseconds.
+		Weight::from_parts(121_168_009, 2100685)
+			.saturating_add(Weight::from_parts(13_710, 0).saturating_mul(o.into()))
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(10_u64))
 	}
@@ -624,9 +636,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[3, 512]`.
 	fn reveal_checkpoints(p: u32, ) -> Weight {
 		// Proof size: measured `2212`, estimated `19860` bytes.
-		// Minimum execution time: 124_287_000 picoseconds.
-		Weight::from_parts(88_088_944, 19860)
-			.saturating_add(Weight::from_parts(7_657_360, 0).saturating_mul(p.into()))
+		// Minimum execution time: 123_645_000 picoseconds.
+		Weight::from_parts(100_291_736, 19860)
+			.saturating_add(Weight::from_parts(7_688_469, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
@@ -649,9 +661,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `b` is `[64, 2097152]`.
 	fn post_segment_input(b: u32, ) -> Weight {
 		// Proof size: measured `1551`, estimated `2100685` bytes.
-		// Minimum execution time: 71_667_000 picoseconds.
-		Weight::from_parts(54_371_264, 2100685)
-			.saturating_add(Weight::from_parts(12_207, 0).saturating_mul(b.into()))
+		// Minimum execution time: 76_325_000 picoseconds.
+		Weight::from_parts(45_178_654, 2100685)
+			.saturating_add(Weight::from_parts(12_746, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -677,8 +689,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::JobInputs` (`max_values`: None, `max_size`: Some(1048596), added: 1051071, mode: `MaxEncodedLen`)
 	fn submit_referee_answer() -> Weight {
 		// Proof size: measured `4058`, estimated `2100685` bytes.
-		// Minimum execution time: 238_248_000 picoseconds.
-		Weight::from_parts(254_182_000, 2100685)
+		// Minimum execution time: 259_290_000 picoseconds.
+		Weight::from_parts(283_195_000, 2100685)
 			.saturating_add(T::DbWeight::get().reads(16_u64))
 			.saturating_add(T::DbWeight::get().writes(19_u64))
 	}
@@ -702,8 +714,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::JobInputs` (`max_values`: None, `max_size`: Some(1048596), added: 1051071, mode: `MaxEncodedLen`)
 	fn close_audit_at_deadline() -> Weight {
 		// Proof size: measured `2259`, estimated `2100685` bytes.
-		// Minimum execution time: 133_660_000 picoseconds.
-		Weight::from_parts(141_973_000, 2100685)
+		// Minimum execution time: 136_334_000 picoseconds.
+		Weight::from_parts(145_479_000, 2100685)
 			.saturating_add(T::DbWeight::get().reads(12_u64))
 			.saturating_add(T::DbWeight::get().writes(13_u64))
 	}
@@ -742,9 +754,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `k` is `[1, 5]`.
 	fn request_sealed_job(k: u32, ) -> Weight {
 		// Proof size: measured `3459`, estimated `40430` bytes.
-		// Minimum execution time: 216_896_000 picoseconds.
-		Weight::from_parts(221_640_196, 40430)
-			.saturating_add(Weight::from_parts(8_805_199, 0).saturating_mul(k.into()))
+		// Minimum execution time: 218_769_000 picoseconds.
+		Weight::from_parts(226_030_337, 40430)
+			.saturating_add(Weight::from_parts(8_816_452, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(24_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(k.into())))
@@ -754,9 +766,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `d` is `[0, 63]`.
 	fn skip_full_deadlines(d: u32, ) -> Weight {
 		// Proof size: measured `293`, estimated `3734` bytes.
-		// Minimum execution time: 3_876_000 picoseconds.
-		Weight::from_parts(3_857_098, 3734)
-			.saturating_add(Weight::from_parts(2_730_414, 0).saturating_mul(d.into()))
+		// Minimum execution time: 4_036_000 picoseconds.
+		Weight::from_parts(4_243_830, 3734)
+			.saturating_add(Weight::from_parts(2_731_370, 0).saturating_mul(d.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(d.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -771,13 +783,78 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 8]`.
 	fn deliver_keys(n: u32, ) -> Weight {
 		// Proof size: measured `928`, estimated `4131` bytes.
-		// Minimum execution time: 18_728_000 picoseconds.
-		Weight::from_parts(18_282_769, 4131)
-			.saturating_add(Weight::from_parts(4_680_589, 0).saturating_mul(n.into()))
+		// Minimum execution time: 20_130_000 picoseconds.
+		Weight::from_parts(17_639_543, 4131)
+			.saturating_add(Weight::from_parts(4_922_034, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2673).saturating_mul(n.into()))
+	}
+	/// Storage: `Inference::Jobs` (r:1 w:1)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(666), added: 3141, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::SealedInputs` (r:1 w:0)
+	/// Proof: `Inference::SealedInputs` (`max_values`: None, `max_size`: Some(116), added: 2591, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Receipts` (r:5 w:0)
+	/// Proof: `Inference::Receipts` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::ReceiptOutputs` (r:5 w:0)
+	/// Proof: `Inference::ReceiptOutputs` (`max_values`: None, `max_size`: Some(16404), added: 18879, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::AgreementAttestations` (r:4 w:1)
+	/// Proof: `Inference::AgreementAttestations` (`max_values`: None, `max_size`: Some(321), added: 2796, mode: `MaxEncodedLen`)
+	/// Storage: `ModelProvenance::Upstreams` (r:1 w:0)
+	/// Proof: `ModelProvenance::Upstreams` (`max_values`: None, `max_size`: Some(15764), added: 18239, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Deadlines` (r:1 w:1)
+	/// Proof: `Inference::Deadlines` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
+	/// Storage: `ComputeRegistry::Providers` (r:5 w:5)
+	/// Proof: `ComputeRegistry::Providers` (`max_values`: None, `max_size`: Some(547), added: 3022, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(247), added: 2722, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:10 w:10)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `ModelProvenance::Models` (r:1 w:0)
+	/// Proof: `ModelProvenance::Models` (`max_values`: None, `max_size`: Some(7385), added: 9860, mode: `MaxEncodedLen`)
+	/// Storage: `Agents::AgentJobs` (r:1 w:0)
+	/// Proof: `Agents::AgentJobs` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::AssignedJobs` (r:0 w:5)
+	/// Proof: `Inference::AssignedJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::JobInputs` (r:0 w:1)
+	/// Proof: `Inference::JobInputs` (`max_values`: None, `max_size`: Some(1048596), added: 1051071, mode: `MaxEncodedLen`)
+	/// The range of component `k` is `[2, 5]`.
+	fn attest_agreement(k: u32, ) -> Weight {
+		// Proof size: measured `2283`, estimated `19229` bytes.
+		// Minimum execution time: 356_004_000 picoseconds.
+		Weight::from_parts(262_330_653, 19229)
+			.saturating_add(Weight::from_parts(61_483_566, 0).saturating_mul(k.into()))
+			.saturating_add(T::DbWeight::get().reads(11_u64))
+			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(k.into())))
+			.saturating_add(T::DbWeight::get().writes(10_u64))
+			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(k.into())))
+			.saturating_add(Weight::from_parts(0, 18879).saturating_mul(k.into()))
+	}
+	/// Storage: `Inference::Jobs` (r:1 w:1)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(666), added: 3141, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::SealedInputs` (r:1 w:0)
+	/// Proof: `Inference::SealedInputs` (`max_values`: None, `max_size`: Some(116), added: 2591, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Receipts` (r:5 w:0)
+	/// Proof: `Inference::Receipts` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::ReceiptOutputs` (r:5 w:0)
+	/// Proof: `Inference::ReceiptOutputs` (`max_values`: None, `max_size`: Some(16404), added: 18879, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::AgreementAttestations` (r:5 w:0)
+	/// Proof: `Inference::AgreementAttestations` (`max_values`: None, `max_size`: Some(321), added: 2796, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::AgreementWindows` (r:1 w:1)
+	/// Proof: `Inference::AgreementWindows` (`max_values`: None, `max_size`: Some(20), added: 2495, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Deadlines` (r:1 w:1)
+	/// Proof: `Inference::Deadlines` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
+	/// The range of component `k` is `[2, 5]`.
+	fn open_agreement_window(k: u32, ) -> Weight {
+		// Proof size: measured `543`, estimated `4131` bytes.
+		// Minimum execution time: 42_423_000 picoseconds.
+		Weight::from_parts(23_370_706, 4131)
+			.saturating_add(Weight::from_parts(11_620_911, 0).saturating_mul(k.into()))
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(k.into())))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
+			.saturating_add(Weight::from_parts(0, 18879).saturating_mul(k.into()))
 	}
 	/// Storage: `Inference::Jobs` (r:1 w:1)
 	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(666), added: 3141, mode: `MaxEncodedLen`)
@@ -793,6 +870,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::Receipts` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::ReceiptOutputs` (r:5 w:0)
 	/// Proof: `Inference::ReceiptOutputs` (`max_values`: None, `max_size`: Some(16404), added: 18879, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::AgreementAttestations` (r:5 w:0)
+	/// Proof: `Inference::AgreementAttestations` (`max_values`: None, `max_size`: Some(321), added: 2796, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Deadlines` (r:1 w:1)
 	/// Proof: `Inference::Deadlines` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
@@ -826,11 +905,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `k` is `[1, 5]`.
 	fn submit_sealed_receipt(k: u32, ) -> Weight {
 		// Proof size: measured `2560`, estimated `2748922010535348224` bytes.
-		// Minimum execution time: 341_933_000 picoseconds.
-		Weight::from_parts(319_478_813, 2748922010535348224)
-			.saturating_add(Weight::from_parts(46_107_722, 0).saturating_mul(k.into()))
+		// Minimum execution time: 349_114_000 picoseconds.
+		Weight::from_parts(310_960_562, 2748922010535348224)
+			.saturating_add(Weight::from_parts(48_473_071, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(15_u64))
-			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(k.into())))
+			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(k.into())))
 			.saturating_add(T::DbWeight::get().writes(18_u64))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(k.into())))
 			.saturating_add(Weight::from_parts(0, 18879).saturating_mul(k.into()))
@@ -851,8 +930,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::AssignedJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn report_unusable() -> Weight {
 		// Proof size: measured `1727`, estimated `13690` bytes.
-		// Minimum execution time: 57_096_000 picoseconds.
-		Weight::from_parts(64_967_000, 13690)
+		// Minimum execution time: 58_187_000 picoseconds.
+		Weight::from_parts(62_063_000, 13690)
 			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -861,54 +940,54 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same weights with RocksDB-like database weights, for tests and other runtimes' defaults.
 impl WeightInfo for () {
 	fn request_job(i: u32, k: u32, ) -> Weight {
-		Weight::from_parts(248_230_052, 40430)
-			.saturating_add(Weight::from_parts(22_004, 0).saturating_mul(i.into()))
-			.saturating_add(Weight::from_parts(6_611_695, 0).saturating_mul(k.into()))
+		Weight::from_parts(198_992_348, 40430)
+			.saturating_add(Weight::from_parts(12_322, 0).saturating_mul(i.into()))
+			.saturating_add(Weight::from_parts(5_721_884, 0).saturating_mul(k.into()))
 			.saturating_add(RocksDbWeight::get().reads(18_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(k.into())))
 	}
 	fn scan_providers(p: u32, ) -> Weight {
-		Weight::from_parts(47_071_000, 19860)
-			.saturating_add(Weight::from_parts(8_443_749, 0).saturating_mul(p.into()))
+		Weight::from_parts(48_412_000, 19860)
+			.saturating_add(Weight::from_parts(7_902_953, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 3019).saturating_mul(p.into()))
 	}
 	fn scan_keyed_providers(p: u32, ) -> Weight {
-		Weight::from_parts(94_272_000, 19860)
-			.saturating_add(Weight::from_parts(16_452_715, 0).saturating_mul(p.into()))
+		Weight::from_parts(76_344_000, 19860)
+			.saturating_add(Weight::from_parts(14_883_423, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 3019).saturating_mul(p.into()))
 	}
 	fn check_ancestors(a: u32, ) -> Weight {
-		Weight::from_parts(25_165_324, 19229)
-			.saturating_add(Weight::from_parts(5_953_951, 0).saturating_mul(a.into()))
+		Weight::from_parts(15_598_672, 19229)
+			.saturating_add(Weight::from_parts(5_625_517, 0).saturating_mul(a.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(Weight::from_parts(0, 9860).saturating_mul(a.into()))
 	}
 	fn check_licenses(l: u32, ) -> Weight {
-		Weight::from_parts(26_870_952, 40430)
-			.saturating_add(Weight::from_parts(14_601_904, 0).saturating_mul(l.into()))
+		Weight::from_parts(39_844_541, 40430)
+			.saturating_add(Weight::from_parts(13_064_296, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(l.into())))
 			.saturating_add(Weight::from_parts(0, 3667).saturating_mul(l.into()))
 	}
 	fn submit_receipt(o: u32, k: u32, ) -> Weight {
-		Weight::from_parts(139_065_262, 19229)
-			.saturating_add(Weight::from_parts(20_308, 0).saturating_mul(o.into()))
-			.saturating_add(Weight::from_parts(84_713_080, 0).saturating_mul(k.into()))
+		Weight::from_parts(204_030_071, 19229)
+			.saturating_add(Weight::from_parts(16_455, 0).saturating_mul(o.into()))
+			.saturating_add(Weight::from_parts(69_493_891, 0).saturating_mul(k.into()))
 			.saturating_add(RocksDbWeight::get().reads(14_u64))
 			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(k.into())))
 			.saturating_add(RocksDbWeight::get().writes(17_u64))
 			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(k.into())))
-			.saturating_add(Weight::from_parts(0, 16435).saturating_mul(k.into()))
+			.saturating_add(Weight::from_parts(0, 16404).saturating_mul(k.into()))
 	}
 	fn pay_ancestor_royalties(a: u32, ) -> Weight {
-		Weight::from_parts(65_082_087, 19229)
-			.saturating_add(Weight::from_parts(40_242_649, 0).saturating_mul(a.into()))
+		Weight::from_parts(20_627_429, 19229)
+			.saturating_add(Weight::from_parts(41_246_949, 0).saturating_mul(a.into()))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
@@ -916,8 +995,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(a.into()))
 	}
 	fn pay_licensor_royalties(l: u32, ) -> Weight {
-		Weight::from_parts(160_476_628, 19229)
-			.saturating_add(Weight::from_parts(48_402_186, 0).saturating_mul(l.into()))
+		Weight::from_parts(182_885_858, 19229)
+			.saturating_add(Weight::from_parts(48_290_629, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(l.into())))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
@@ -925,139 +1004,156 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 3667).saturating_mul(l.into()))
 	}
 	fn heartbeat() -> Weight {
-		Weight::from_parts(12_098_000, 4012)
+		Weight::from_parts(12_359_000, 4012)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn publish_encryption_key() -> Weight {
-		Weight::from_parts(17_386_000, 4012)
+		Weight::from_parts(17_486_000, 4012)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn set_blob_quota() -> Weight {
-		Weight::from_parts(53_380_000, 3712)
+		Weight::from_parts(55_673_000, 3712)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn on_initialize(n: u32, ) -> Weight {
-		Weight::from_parts(479_641_122, 520000)
-			.saturating_add(Weight::from_parts(7_486_083_290, 0).saturating_mul(n.into()))
+		Weight::from_parts(3_988_656_680, 520000)
+			.saturating_add(Weight::from_parts(7_419_875_630, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(225_u64))
-			.saturating_add(RocksDbWeight::get().reads((20_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().reads((21_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(137_u64))
 			.saturating_add(RocksDbWeight::get().writes((13_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 75516).saturating_mul(n.into()))
 	}
 	fn open_dispute(p: u32, ) -> Weight {
-		Weight::from_parts(1_144_675_856, 235678)
-			.saturating_add(Weight::from_parts(7_490_898, 0).saturating_mul(p.into()))
+		Weight::from_parts(1_124_454_019, 235678)
+			.saturating_add(Weight::from_parts(7_546_060, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(146_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(RocksDbWeight::get().writes(18_u64))
 			.saturating_add(Weight::from_parts(0, 3019).saturating_mul(p.into()))
 	}
 	fn resolve_dispute() -> Weight {
-		Weight::from_parts(9_006_637_000, 526796)
-			.saturating_add(RocksDbWeight::get().reads(362_u64))
+		Weight::from_parts(9_868_460_000, 526796)
+			.saturating_add(RocksDbWeight::get().reads(363_u64))
 			.saturating_add(RocksDbWeight::get().writes(224_u64))
 	}
 	fn prune_job() -> Weight {
-		Weight::from_parts(157_266_000, 21942)
+		Weight::from_parts(245_008_000, 21942)
 			.saturating_add(RocksDbWeight::get().reads(13_u64))
 			.saturating_add(RocksDbWeight::get().writes(12_u64))
 	}
 	fn prune_sealed_job() -> Weight {
-		Weight::from_parts(155_783_000, 22374)
-			.saturating_add(RocksDbWeight::get().reads(21_u64))
-			.saturating_add(RocksDbWeight::get().writes(38_u64))
+		Weight::from_parts(282_234_000, 23358)
+			.saturating_add(RocksDbWeight::get().reads(29_u64))
+			.saturating_add(RocksDbWeight::get().writes(47_u64))
 	}
 	fn draw_audit() -> Weight {
-		Weight::from_parts(7_581_000, 3465)
+		Weight::from_parts(12_308_000, 3465)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn open_audit(p: u32, ) -> Weight {
-		Weight::from_parts(80_461_000, 19860)
-			.saturating_add(Weight::from_parts(11_806_973, 0).saturating_mul(p.into()))
+		Weight::from_parts(117_316_009, 19860)
+			.saturating_add(Weight::from_parts(12_170_926, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 			.saturating_add(Weight::from_parts(0, 3019).saturating_mul(p.into()))
 	}
 	fn submit_sealed_audit() -> Weight {
-		Weight::from_parts(113_780_000, 2100685)
+		Weight::from_parts(112_769_000, 2100685)
 			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().writes(10_u64))
 	}
 	fn deliver_audit_key() -> Weight {
-		Weight::from_parts(26_239_000, 4131)
+		Weight::from_parts(32_529_000, 4131)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn submit_audit(o: u32, ) -> Weight {
-		Weight::from_parts(114_008_827, 2100685)
-			.saturating_add(Weight::from_parts(13_260, 0).saturating_mul(o.into()))
+		Weight::from_parts(121_168_009, 2100685)
+			.saturating_add(Weight::from_parts(13_710, 0).saturating_mul(o.into()))
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().writes(10_u64))
 	}
 	fn reveal_checkpoints(p: u32, ) -> Weight {
-		Weight::from_parts(88_088_944, 19860)
-			.saturating_add(Weight::from_parts(7_657_360, 0).saturating_mul(p.into()))
+		Weight::from_parts(100_291_736, 19860)
+			.saturating_add(Weight::from_parts(7_688_469, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(RocksDbWeight::get().writes(8_u64))
 			.saturating_add(Weight::from_parts(0, 2995).saturating_mul(p.into()))
 	}
 	fn post_segment_input(b: u32, ) -> Weight {
-		Weight::from_parts(54_371_264, 2100685)
-			.saturating_add(Weight::from_parts(12_207, 0).saturating_mul(b.into()))
+		Weight::from_parts(45_178_654, 2100685)
+			.saturating_add(Weight::from_parts(12_746, 0).saturating_mul(b.into()))
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	fn submit_referee_answer() -> Weight {
-		Weight::from_parts(254_182_000, 2100685)
+		Weight::from_parts(283_195_000, 2100685)
 			.saturating_add(RocksDbWeight::get().reads(16_u64))
 			.saturating_add(RocksDbWeight::get().writes(19_u64))
 	}
 	fn close_audit_at_deadline() -> Weight {
-		Weight::from_parts(141_973_000, 2100685)
+		Weight::from_parts(145_479_000, 2100685)
 			.saturating_add(RocksDbWeight::get().reads(12_u64))
 			.saturating_add(RocksDbWeight::get().writes(13_u64))
 	}
 	fn request_sealed_job(k: u32, ) -> Weight {
-		Weight::from_parts(221_640_196, 40430)
-			.saturating_add(Weight::from_parts(8_805_199, 0).saturating_mul(k.into()))
+		Weight::from_parts(226_030_337, 40430)
+			.saturating_add(Weight::from_parts(8_816_452, 0).saturating_mul(k.into()))
 			.saturating_add(RocksDbWeight::get().reads(24_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(k.into())))
 	}
 	fn skip_full_deadlines(d: u32, ) -> Weight {
-		Weight::from_parts(3_857_098, 3734)
-			.saturating_add(Weight::from_parts(2_730_414, 0).saturating_mul(d.into()))
+		Weight::from_parts(4_243_830, 3734)
+			.saturating_add(Weight::from_parts(2_731_370, 0).saturating_mul(d.into()))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(d.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 			.saturating_add(Weight::from_parts(0, 2744).saturating_mul(d.into()))
 	}
 	fn deliver_keys(n: u32, ) -> Weight {
-		Weight::from_parts(18_282_769, 4131)
-			.saturating_add(Weight::from_parts(4_680_589, 0).saturating_mul(n.into()))
+		Weight::from_parts(17_639_543, 4131)
+			.saturating_add(Weight::from_parts(4_922_034, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2673).saturating_mul(n.into()))
 	}
-	fn submit_sealed_receipt(k: u32, ) -> Weight {
-		Weight::from_parts(319_478_813, 2748922010535348224)
-			.saturating_add(Weight::from_parts(46_107_722, 0).saturating_mul(k.into()))
-			.saturating_add(RocksDbWeight::get().reads(15_u64))
+	fn attest_agreement(k: u32, ) -> Weight {
+		Weight::from_parts(262_330_653, 19229)
+			.saturating_add(Weight::from_parts(61_483_566, 0).saturating_mul(k.into()))
+			.saturating_add(RocksDbWeight::get().reads(11_u64))
+			.saturating_add(RocksDbWeight::get().reads((5_u64).saturating_mul(k.into())))
+			.saturating_add(RocksDbWeight::get().writes(10_u64))
+			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(k.into())))
+			.saturating_add(Weight::from_parts(0, 18879).saturating_mul(k.into()))
+	}
+	fn open_agreement_window(k: u32, ) -> Weight {
+		Weight::from_parts(23_370_706, 4131)
+			.saturating_add(Weight::from_parts(11_620_911, 0).saturating_mul(k.into()))
+			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(k.into())))
+			.saturating_add(RocksDbWeight::get().writes(3_u64))
+			.saturating_add(Weight::from_parts(0, 18879).saturating_mul(k.into()))
+	}
+	fn submit_sealed_receipt(k: u32, ) -> Weight {
+		Weight::from_parts(310_960_562, 2748922010535348224)
+			.saturating_add(Weight::from_parts(48_473_071, 0).saturating_mul(k.into()))
+			.saturating_add(RocksDbWeight::get().reads(15_u64))
+			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(k.into())))
 			.saturating_add(RocksDbWeight::get().writes(18_u64))
 			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(k.into())))
 			.saturating_add(Weight::from_parts(0, 18879).saturating_mul(k.into()))
 	}
 	fn report_unusable() -> Weight {
-		Weight::from_parts(64_967_000, 13690)
+		Weight::from_parts(62_063_000, 13690)
 			.saturating_add(RocksDbWeight::get().reads(11_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}

@@ -114,7 +114,7 @@ fn record_nonces<T: Config>(
 	sp_io::offchain::local_storage_set(StorageKind::PERSISTENT, &key, &record.encode());
 }
 
-const LOG_TARGET: &str = "runtime::inference";
+pub(crate) const LOG_TARGET: &str = "runtime::inference";
 
 /// The claim key of `job` for `provider`.
 pub fn claim_key<AccountId: Encode>(job: JobId, provider: &AccountId) -> Vec<u8> {
@@ -186,6 +186,7 @@ pub fn run<T: Config>(now: BlockNumberFor<T>) {
 		for job in Pallet::<T>::audit_tasks_of(&account) {
 			audit_task::<T>(job, &account, &signer, now);
 		}
+		crate::attest::attest_agreements::<T>(&account, &signer, now);
 		send_heartbeat_if_due::<T>(&account, now, &signer);
 		record_nonces::<T>(&account, nonces);
 	}
@@ -325,7 +326,7 @@ fn report_unusable<T: Config>(
 }
 
 /// The 32 bytes of an account (an `AccountId32`), as sealing binds parties.
-fn account_bytes<AccountId: Encode>(account: &AccountId) -> Option<[u8; 32]> {
+pub(crate) fn account_bytes<AccountId: Encode>(account: &AccountId) -> Option<[u8; 32]> {
 	account.encode().try_into().ok()
 }
 
@@ -356,13 +357,16 @@ fn run_sealed_job<T: Config>(
 		elapsed_micros: run.elapsed_micros,
 	});
 	match result {
-		Some((_, Ok(()))) => log::info!(
-			target: LOG_TARGET,
-			"job {job_id}: sealed receipt submitted ({} µs on {}, {} ms in the worker)",
-			run.elapsed_micros,
-			run.execution_provider.name(),
-			sp_io::offchain::timestamp().diff(&started).millis()
-		),
+		Some((_, Ok(()))) => {
+			crate::attest::watch::<T>(job_id, job, account);
+			log::info!(
+				target: LOG_TARGET,
+				"job {job_id}: sealed receipt submitted ({} µs on {}, {} ms in the worker)",
+				run.elapsed_micros,
+				run.execution_provider.name(),
+				sp_io::offchain::timestamp().diff(&started).millis()
+			)
+		},
 		_ => log::warn!(target: LOG_TARGET, "job {job_id}: could not submit the sealed receipt"),
 	}
 }
@@ -536,9 +540,13 @@ fn audit_task<T: Config>(
 	// A sealed job's auditor and referee run it once their content key is delivered and the
 	// input blob is in this node's store.
 	let sealed = SealedInputs::<T>::get(job_id);
+	// With a float tolerance, the auditor also needs the receipt's sealed outputs to compare.
+	let audited = job.assigned.iter().find(|a| a.receipt == Some(audit.receipt));
+	let tolerant = job.spec.tolerance != cairn_inference::Tolerance::EXACT;
 	let ready = || {
 		sealed.is_none()
-			|| matches!(sealed_input_state::<T>(job_id, account), SealedInputState::Ready)
+			|| (matches!(sealed_input_state::<T>(job_id, account), SealedInputState::Ready)
+				&& (!tolerant || audited.is_some_and(crate::attest::output_blob_stored::<T>)))
 	};
 	let run_sealed = |input| {
 		sealed_run::<T>(job_id, account, &job, input, ep).map_err(|reason| {
@@ -557,6 +565,20 @@ fn audit_task<T: Config>(
 					run.elapsed_micros,
 					ep.name()
 				);
+				let within_tolerance = match (audited, account_bytes(account)) {
+					(Some(audited), Some(party)) => crate::attest::audit_within_tolerance::<T>(
+						job_id,
+						&job,
+						account,
+						audited,
+						cairn_inference::seal::SealedAnswer {
+							party,
+							output_hash: run.output_hash,
+							blob: run.sealed.blob,
+						},
+					),
+					_ => false,
+				};
 				Call::submit_sealed_audit {
 					job: job_id,
 					output_hash: run.output_hash,
@@ -564,6 +586,7 @@ fn audit_task<T: Config>(
 					execution_provider: run.execution_provider,
 					runtime_version: run.runtime_version,
 					elapsed_micros: run.elapsed_micros,
+					within_tolerance,
 				}
 			} else {
 				let Some((run, outputs)) = input()

@@ -302,6 +302,8 @@ impl pallet_inference::Config for Runtime {
 	type JobDepositPerByte = JobDepositPerByte;
 	type ReceiptRecordFee = ReceiptRecordFee;
 	type MaxBlobQuota = ConstU64<{ 1 << 30 }>;
+	// 30 s: a comparison fetches the others' sealed outputs and lands an attestation.
+	type AgreementWindow = ConstU32<5>;
 	type RetentionPeriod = ConstU32<{ 7 * DAYS }>;
 	type OnJobSettled = AgentBudgets;
 	type AuditRate = AuditRate;
