@@ -63,22 +63,28 @@ export async function modelHash(api, model) {
 
 /**
  * Seals tensor set `input` for the model with file hash `model` under a fresh content key and
- * uploads the blob to the node behind `provider`, owned by `pair` (within its blob quota).
+ * uploads the blob to the node behind `provider`, owned by `pair` (within its blob quota), or,
+ * with `publish`, hands it to `publish(blob, hash)` instead, which puts it anywhere public and
+ * resolves with its location (`{ cid, uris }`), registered on chain with `setBlobSource`.
  * Returns the request's `Sealed` input and what only the requester keeps: the content key and
  * the output key pair.
  */
-export async function sealInput(api, provider, pair, { model, input }) {
+export async function sealInput(api, provider, pair, { model, input, publish }) {
   const plaintext = encodeTensorSet(api, input);
   const plaintextHash = tensorSetHash(plaintext);
   const contentKey = seal.newContentKey();
   const blob = seal.sealBlob(contentKey, plaintext, { kind: seal.BlobKind.Input, model, plaintextHash });
-  const genesis = api.genesisHash.toU8a();
-  const stored = await putBlob(provider, genesis, pair, blob);
+  const hash = seal.bytesToHex(seal.blobHash(blob));
+  if (publish) {
+    await setBlobSource(api, pair, hash, await publish(blob, hash));
+  } else {
+    await putBlob(provider, api.genesisHash.toU8a(), pair, blob);
+  }
   const outputKeys = seal.newKeyPair();
   return {
     sealed: {
       plaintextHash: seal.bytesToHex(plaintextHash),
-      blob: { sha256: stored.hash, sizeBytes: blob.length },
+      blob: { sha256: hash, sizeBytes: blob.length },
       outputKey: seal.bytesToHex(outputKeys.publicKey),
     },
     contentKey,
@@ -86,6 +92,16 @@ export async function sealInput(api, provider, pair, { model, input }) {
     plaintextHash,
     blob,
   };
+}
+
+/**
+ * Registers `location` (`{ cid, uris }`: an IPFS CID, `https://`, `http://` or `ipfs://` URLs)
+ * as where blob `hash` can be fetched besides nodes' blob stores, for `pair` (a deposit is held
+ * until it is removed with a null location). Nodes fetching a job's blob use its requester's.
+ */
+export async function setBlobSource(api, pair, hash, location) {
+  const encoded = location && { cid: location.cid ?? null, uris: (location.uris ?? []).map((uri) => seal.bytesToHex(new TextEncoder().encode(uri))) };
+  return send(api, api.tx.inference.setBlobSource(hash, encoded), pair);
 }
 
 /**
@@ -218,16 +234,16 @@ export function serveAudit(api, job, deliver, { timeoutMs = 300_000 } = {}) {
 
 /**
  * Runs a sealed job end to end for `pair`: seals and uploads `input` through the node behind
- * `provider`, requests the job on `model` with `spec`, delivers the content key to every party
+ * `provider` (or publishes it with `publish`, see `sealInput`), requests the job on `model` with `spec`, delivers the content key to every party
  * granted it (again when a dispute grants referees), waits for settlement and opens the
  * accepted outputs. Resolves with `{ job, status, outputs, outputHash, plaintextHash, receipt,
  * events, audit, outputSecret }` (`outputs` null unless the job completed); `audit()` serves the
  * job's audit (see `serveAudit`) and resolves with its verdict; `outputSecret` is the job's
  * output secret key, which opens every provider's sealed outputs (`openOutputs`).
  */
-export async function runSealedJob(api, provider, pair, { model, input, spec, timeoutMs = 120_000 }) {
+export async function runSealedJob(api, provider, pair, { model, input, spec, publish, timeoutMs = 120_000 }) {
   const modelFile = await modelHash(api, model);
-  const { sealed, contentKey, outputKeys, plaintextHash } = await sealInput(api, provider, pair, { model: modelFile, input });
+  const { sealed, contentKey, outputKeys, plaintextHash } = await sealInput(api, provider, pair, { model: modelFile, input, publish });
   const { events } = await send(api, api.tx.inference.requestJob(model, { Sealed: sealed }, spec), pair);
   const requested = events.find(({ event }) => api.events.inference.JobRequested.is(event));
   if (!requested) throw new Error('no JobRequested event');

@@ -8,8 +8,10 @@
 
 use cairn_inference::{
 	blobs::{BlobError, BlobStore},
-	seal::{BlobHash, BlobRef, BlobState, UnusableReason},
+	fetch::BlobDownloader,
+	seal::{BlobHash, BlobLocation, BlobRef, BlobState, UnusableReason},
 	sealed_run::BlobAccess,
+	types::FetchFailure as ModelFetchFailure,
 	InferenceError,
 };
 use cairn_runtime::opaque::Block;
@@ -133,12 +135,17 @@ impl std::fmt::Display for FetchFailure {
 	}
 }
 
-/// Blobs for this node: its store, filled from peers on demand.
+/// Where a blob can be fetched besides peers: the locations the chain names for its hash.
+pub type SourceLookup = Arc<dyn Fn(&BlobHash) -> Vec<BlobLocation> + Send + Sync>;
+
+/// Blobs for this node: its store, filled on demand from peers and then from the locations
+/// registered on chain.
 pub struct Blobs {
 	store: Arc<BlobStore>,
 	network: Arc<dyn NetworkRequest + Send + Sync>,
 	peers: Arc<SyncingService<Block>>,
 	protocol: ProtocolName,
+	sources: Option<(SourceLookup, BlobDownloader)>,
 }
 
 impl Blobs {
@@ -149,7 +156,13 @@ impl Blobs {
 		peers: Arc<SyncingService<Block>>,
 		protocol: ProtocolName,
 	) -> Self {
-		Blobs { store, network, peers, protocol }
+		Blobs { store, network, peers, protocol, sources: None }
+	}
+
+	/// Also fetches a blob no peer serves from the locations `lookup` names, with `downloader`.
+	pub fn with_sources(mut self, lookup: SourceLookup, downloader: BlobDownloader) -> Self {
+		self.sources = Some((lookup, downloader));
+		self
 	}
 
 	/// The store.
@@ -157,17 +170,18 @@ impl Blobs {
 		&self.store
 	}
 
-	/// The blob, from the store or else from a connected peer (at most `size` bytes), verified by
-	/// hash and kept in the store; peers are asked one after the other for at most
-	/// [`FETCH_TIMEOUT`] in all.
+	/// The blob, from the store, else from a connected peer, else from a location registered on
+	/// chain (at most `size` bytes), verified by hash and kept in the store; peers are asked one
+	/// after the other for at most [`FETCH_TIMEOUT`] in all, then each location's URLs once.
 	///
 	/// # Errors
-	/// Why no peer could give it ([`FetchFailure::Unavailable`] when time ran out).
+	/// Why neither peers nor locations could give it ([`FetchFailure::Unavailable`] when none
+	/// holds it or time ran out).
 	pub async fn fetch(&self, hash: BlobHash, size: u64) -> Result<Vec<u8>, FetchFailure> {
 		if let Some(bytes) = self.store.get(&hash) {
 			return Ok(bytes);
 		}
-		match futures::future::select(
+		let from_peers = match futures::future::select(
 			Box::pin(self.fetch_from_peers(hash, size)),
 			futures_timer::Delay::new(FETCH_TIMEOUT),
 		)
@@ -175,6 +189,52 @@ impl Blobs {
 		{
 			futures::future::Either::Left((result, _)) => result,
 			futures::future::Either::Right(_) => Err(FetchFailure::Unavailable),
+		};
+		match from_peers {
+			Err(FetchFailure::Store(error)) => Err(FetchFailure::Store(error)),
+			Err(failure) => {
+				self.fetch_from_sources(hash, size).await.map_err(|f| f.unwrap_or(failure))
+			},
+			found => found,
+		}
+	}
+
+	/// Downloads the blob from the locations registered on chain (on a thread of its own: the
+	/// download blocks) and keeps it. `Err(None)` when there is no location.
+	async fn fetch_from_sources(
+		&self,
+		hash: BlobHash,
+		size: u64,
+	) -> Result<Vec<u8>, Option<FetchFailure>> {
+		let Some((lookup, downloader)) = &self.sources else { return Err(None) };
+		let urls: Vec<String> =
+			lookup(&hash).iter().flat_map(|location| downloader.urls(location)).collect();
+		if urls.is_empty() {
+			return Err(None);
+		}
+		let (sender, receiver) = futures::channel::oneshot::channel();
+		let downloader = downloader.clone();
+		std::thread::spawn(move || {
+			let _ = sender.send(downloader.download_blob(&urls, &hash, size));
+		});
+		let bytes = match receiver.await {
+			Ok(Ok(bytes)) => bytes,
+			Ok(Err(ModelFetchFailure::HashMismatch | ModelFetchFailure::TooLarge)) => {
+				return Err(Some(FetchFailure::HashMismatch))
+			},
+			_ => return Err(Some(FetchFailure::Unavailable)),
+		};
+		match self.store.put_expected(&hash, &bytes) {
+			Ok(()) => {
+				log::info!(
+					target: "cairn::blobs",
+					"blob {}: fetched {size} bytes from a registered location",
+					sp_core::hexdisplay::HexDisplay::from(&hash)
+				);
+				Ok(bytes)
+			},
+			Err(BlobError::HashMismatch) => Err(Some(FetchFailure::HashMismatch)),
+			Err(error) => Err(Some(FetchFailure::Store(error))),
 		}
 	}
 
@@ -213,6 +273,39 @@ impl Blobs {
 			}
 		}
 		Err(failure)
+	}
+}
+
+/// The locations registered for blob `hash` at the best block of `client`
+/// (`InferenceApi::blob_sources`); none when the runtime cannot answer (an older runtime, or an
+/// error).
+pub fn registered_sources<C>(client: &C, hash: &BlobHash) -> Vec<BlobLocation>
+where
+	C: sp_api::ProvideRuntimeApi<Block> + sp_blockchain::HeaderBackend<Block>,
+	C::Api: pallet_inference::runtime_api::InferenceApi<
+		Block,
+		cairn_runtime::AccountId,
+		cairn_runtime::Balance,
+		cairn_runtime::BlockNumber,
+	>,
+{
+	use pallet_inference::runtime_api::InferenceApi;
+	use sp_api::ApiExt;
+	let best = client.info().best_hash;
+	let api = client.runtime_api();
+	let answers = api
+		.api_version::<dyn InferenceApi<
+			Block,
+			cairn_runtime::AccountId,
+			cairn_runtime::Balance,
+			cairn_runtime::BlockNumber,
+		>>(best)
+		.ok()
+		.flatten()
+		.is_some_and(|version| version >= 5);
+	match answers {
+		true => api.blob_sources(best, *hash).unwrap_or_default(),
+		false => Vec::new(),
 	}
 }
 
@@ -298,7 +391,7 @@ impl WorkerBlobs {
 				Ok(_) => {
 					log::info!(
 						target: "cairn::blobs",
-						"sealed input {}: fetched {} bytes from a peer in {} µs",
+						"sealed input {}: fetched {} bytes in {} µs",
 						sp_core::hexdisplay::HexDisplay::from(&blob.sha256),
 						blob.size_bytes,
 						started.elapsed().as_micros()

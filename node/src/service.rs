@@ -324,12 +324,17 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 			std::time::Duration::from_secs(blob_params.blob_grace_mins * 60),
 		),
 	);
-	let blobs = Arc::new(crate::blobs::Blobs::new(
-		blob_store,
-		network.clone(),
-		sync_service.clone(),
-		blob_protocol,
-	));
+	// A blob no peer serves is fetched from where its requesters registered it on chain.
+	let source_client = client.clone();
+	let sources: crate::blobs::SourceLookup =
+		Arc::new(move |hash| crate::blobs::registered_sources(&*source_client, hash));
+	let blobs = Arc::new(
+		crate::blobs::Blobs::new(blob_store, network.clone(), sync_service.clone(), blob_protocol)
+			.with_sources(
+				sources,
+				cairn_inference::fetch::BlobDownloader::new(&inference.fetch_config()),
+			),
+	);
 
 	if config.offchain_worker.enabled {
 		// The inference engine answers the runtime's `inference` host functions, in offchain

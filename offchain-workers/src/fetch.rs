@@ -234,6 +234,112 @@ struct Shared {
 	next_incoming: AtomicU64,
 }
 
+/// The HTTP client of fetches under `config`'s time limits.
+fn http_agent(config: &FetchConfig) -> ureq::Agent {
+	ureq::Agent::new_with_config(
+		ureq::Agent::config_builder()
+			.http_status_as_error(true)
+			.timeout_connect(Some(config.connect_timeout))
+			.timeout_recv_response(Some(config.stall_timeout))
+			.timeout_recv_body(Some(config.max_duration))
+			.user_agent(concat!("cairn-node/", env!("CARGO_PKG_VERSION")))
+			.build(),
+	)
+}
+
+/// Fetches sealed blobs from the places their requesters registered (an IPFS CID through the
+/// node's gateways, URLs): the third source of a blob, after the node's store and its peers.
+/// Blobs are ciphertext, so any public host serves them; nothing is kept unless it has the
+/// blob's size and hash.
+#[derive(Clone)]
+pub struct BlobDownloader {
+	agent: ureq::Agent,
+	gateways: Vec<String>,
+}
+
+impl BlobDownloader {
+	/// A downloader with `config`'s gateways and time limits.
+	pub fn new(config: &FetchConfig) -> Self {
+		BlobDownloader { agent: http_agent(config), gateways: config.gateways.clone() }
+	}
+
+	/// The URLs to ask for a blob at `location`, in order: each gateway for its CID, then its
+	/// URLs (`ipfs://` through each gateway).
+	pub fn urls(&self, location: &crate::seal::BlobLocation) -> Vec<String> {
+		let source = ModelSource {
+			sha256: [0; 32],
+			size_bytes: 0,
+			cid: location.cid.clone(),
+			uris: location.uris.iter().cloned().collect::<Vec<_>>().try_into().unwrap_or_default(),
+			needed_by: None,
+		};
+		source_urls(&self.gateways, &source)
+	}
+
+	/// Downloads the sealed blob with SHA-256 `sha256`, at most `max` bytes, from the first of
+	/// `urls` that serves exactly it: read into memory, cut off past `max`, verified by hash.
+	/// One try per URL.
+	///
+	/// # Errors
+	/// The failure that says most of all URLs' ([`FetchFailure::HashMismatch`],
+	/// [`FetchFailure::TooLarge`], [`FetchFailure::Unreachable`]), or
+	/// [`FetchFailure::NoSource`] without URLs.
+	pub fn download_blob(
+		&self,
+		urls: &[String],
+		sha256: &[u8; 32],
+		max: u64,
+	) -> Result<Vec<u8>, FetchFailure> {
+		let mut reported: Option<FetchFailure> = None;
+		for url in urls {
+			match self.download_blob_from(url, sha256, max) {
+				Ok(bytes) => return Ok(bytes),
+				Err((failure, detail)) => {
+					log::debug!(target: LOG_TARGET, "blob 0x{}: {url}: {detail}", to_hex(sha256));
+					if reported.is_none_or(|r| severity(failure) > severity(r)) {
+						reported = Some(failure);
+					}
+				},
+			}
+		}
+		Err(reported.unwrap_or(FetchFailure::NoSource))
+	}
+
+	/// One URL's try of [`Self::download_blob`].
+	fn download_blob_from(
+		&self,
+		url: &str,
+		sha256: &[u8; 32],
+		max: u64,
+	) -> Result<Vec<u8>, (FetchFailure, String)> {
+		let response = self
+			.agent
+			.get(url)
+			.call()
+			.map_err(|error| (FetchFailure::Unreachable, error.to_string()))?;
+		let mut bytes = Vec::new();
+		response
+			.into_body()
+			.into_with_config()
+			.limit(u64::MAX)
+			.reader()
+			.take(max.saturating_add(1))
+			.read_to_end(&mut bytes)
+			.map_err(|error| (FetchFailure::Unreachable, format!("the stream broke: {error}")))?;
+		if bytes.len() as u64 > max {
+			return Err((FetchFailure::TooLarge, format!("more than the blob's {max} bytes")));
+		}
+		let digest: [u8; 32] = Sha256::digest(&bytes).into();
+		if digest != *sha256 {
+			return Err((
+				FetchFailure::HashMismatch,
+				format!("served SHA-256 0x{}", to_hex(&digest)),
+			));
+		}
+		Ok(bytes)
+	}
+}
+
 /// Fetches registered models into the store; cheap to clone (one shared state).
 #[derive(Clone)]
 pub struct Fetcher {
@@ -248,15 +354,7 @@ impl Fetcher {
 	/// A fetcher into `store`. Partial downloads a previous run left behind are removed.
 	pub fn new(config: FetchConfig, store: ModelStore) -> Self {
 		let _ = fs::remove_dir_all(store.dir().join(INCOMING_DIR));
-		let agent = ureq::Agent::new_with_config(
-			ureq::Agent::config_builder()
-				.http_status_as_error(true)
-				.timeout_connect(Some(config.connect_timeout))
-				.timeout_recv_response(Some(config.stall_timeout))
-				.timeout_recv_body(Some(config.max_duration))
-				.user_agent(concat!("cairn-node/", env!("CARGO_PKG_VERSION")))
-				.build(),
-		);
+		let agent = http_agent(&config);
 		Fetcher {
 			shared: Arc::new(Shared {
 				config,

@@ -19,6 +19,7 @@
 //! the runtime never sees a content key or a plaintext.
 
 use crate::types::{ModelHash, TensorSetHash};
+use bounded_collections::{BoundedVec, ConstU32};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 
@@ -255,6 +256,36 @@ pub struct BlobRef {
 	pub sha256: BlobHash,
 	/// Its size in bytes.
 	pub size_bytes: u32,
+}
+
+/// The most URLs a blob location names.
+pub const MAX_BLOB_URIS: u32 = 2;
+
+/// Where a sealed blob can be fetched from besides nodes' blob stores: an IPFS CID (through a
+/// node's gateways) and URLs (`https://`, `http://` or `ipfs://`). A blob is ciphertext, safe on
+/// any public host; a node verifies what it fetches by hash and size.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct BlobLocation {
+	/// The blob's IPFS CID (binary), if pinned there.
+	pub cid: Option<crate::types::ModelCid>,
+	/// URLs serving the blob's bytes, tried in order.
+	pub uris: BoundedVec<crate::types::ModelUri, ConstU32<MAX_BLOB_URIS>>,
+}
+
+impl BlobLocation {
+	/// Whether the location names something to fetch: a non-empty CID or at least one URL, and
+	/// every URL of a scheme nodes fetch (`https://`, `http://`, `ipfs://`) with more after it.
+	pub fn is_valid(&self) -> bool {
+		let fetchable = |uri: &crate::types::ModelUri| {
+			[&b"https://"[..], b"http://", b"ipfs://"]
+				.iter()
+				.any(|scheme| uri.starts_with(scheme) && uri.len() > scheme.len())
+		};
+		let has_cid = self.cid.as_ref().is_some_and(|cid| !cid.is_empty());
+		(has_cid || !self.uris.is_empty()) && self.uris.iter().all(fetchable)
+	}
 }
 
 /// The largest sealed input blob a job may name, in bytes (64 MiB): a batch of images.

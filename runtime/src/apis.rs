@@ -354,7 +354,7 @@ impl_runtime_apis! {
 		}
 	}
 
-	#[api_version(4)]
+	#[api_version(5)]
 	impl pallet_inference::runtime_api::InferenceApi<Block, AccountId, Balance, BlockNumber> for Runtime {
 		fn receipt_checkpoints(
 			receipt: pallet_inference::ReceiptId,
@@ -384,6 +384,10 @@ impl_runtime_apis! {
 
 		fn blob_in_use(blob: [u8; 32]) -> bool {
 			Inference::blob_in_use(&blob)
+		}
+
+		fn blob_sources(blob: [u8; 32]) -> Vec<cairn_inference::seal::BlobLocation> {
+			Inference::blob_sources(&blob)
 		}
 
 		fn job(

@@ -85,11 +85,11 @@ macro_rules! runtime_version {
 }
 
 #[cfg(not(feature = "upgrade-test"))]
-runtime_version!(108);
+runtime_version!(109);
 // The same runtime one `spec_version` later: what the runtime-upgrade test applies with
 // `system.setCode` (see `build.rs`). Never deployed.
 #[cfg(feature = "upgrade-test")]
-runtime_version!(109);
+runtime_version!(110);
 
 /// Time and block numbers.
 mod block_times {

@@ -380,6 +380,75 @@ test('the dev demo (scripts/dev.sh) runs a sealed job end to end', { timeout: 12
   assert.match(output, /not audited|audit closed: \w+/);
 });
 
+test('a sealed input published at a registered URL, on no node, is fetched from there and verified by hash', { timeout: 240_000 }, async () => {
+  const { createServer } = await import('node:http');
+  const served = new Map();
+  const requested = [];
+  const server = createServer((request, response) => {
+    requested.push(request.url);
+    const bytes = served.get(request.url);
+    if (!bytes) {
+      response.writeHead(404).end();
+      return;
+    }
+    response.writeHead(200, { 'content-length': bytes.length }).end(Buffer.from(bytes));
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${server.address().port}`;
+  try {
+    const { tuned: model } = await demoLineage(peerApi);
+    const spec = jobSpec({ maxFee: UNIT / 10n, deadline: 100 });
+    // The requester publishes the ciphertext on its own web server, not on any node.
+    const published = await runSealedJob(peerApi, peerProvider, ferdie, {
+      model,
+      input: f32Tensors('x', [1, 4], [2, 4, 6, 8]),
+      spec,
+      timeoutMs: 150_000,
+      publish: async (blob, hash) => {
+        served.set(`/blobs/${hash}`, blob);
+        return { uris: [`${base}/blobs/${hash}`] };
+      },
+    });
+    assert.equal(published.status, 'Completed');
+    const input = (await api.query.inference.sealedInputs(published.job)).unwrap().blob.sha256.toHex();
+    assert.ok(requested.includes(`/blobs/${input}`), 'the provider node fetched the blob from the URL');
+    assert.match(aliceNode.output, new RegExp(`blob ${input.slice(2)}: fetched \\d+ bytes from a registered location`));
+    const source = (await api.query.inference.blobSources(input, ferdie.address)).unwrap();
+    assert.ok(source.deposit.toBigInt() > 0n);
+    // What nodes are told: the requester's location of the blob its job names.
+    const locations = await api.call.inferenceApi.blobSources(input);
+    assert.deepEqual(locations.map((l) => l.uris.map((uri) => Buffer.from(uri.toU8a(true)).toString())), [[`${base}/blobs/${input}`]]);
+    assert.equal(f32Values(published.outputs, 'y').length, 3);
+
+    // Bytes that do not hash to the blob's hash are refused by name: the job ends Unusable.
+    const tampered = await runSealedJob(peerApi, peerProvider, ferdie, {
+      model,
+      input: f32Tensors('x', [1, 4], [1, 3, 5, 7]),
+      spec,
+      timeoutMs: 150_000,
+      publish: async (blob, hash) => {
+        const wrong = Uint8Array.from(blob);
+        wrong[wrong.length - 1] ^= 1;
+        served.set(`/blobs/${hash}`, wrong);
+        return { uris: [`${base}/blobs/${hash}`] };
+      },
+    });
+    assert.equal(tampered.status, 'Unusable');
+    const report = await api.query.inference.unusableReports(tampered.job, alice.address);
+    assert.equal(report.unwrap().type, 'BlobHashMismatch');
+
+    // Removing a source releases its deposit.
+    const reserved = (await api.query.system.account(ferdie.address)).data.reserved.toBigInt();
+    await sendAndFinalize(api, api.tx.inference.setBlobSource(input, null), ferdie);
+    assert.ok((await api.query.inference.blobSources(input, ferdie.address)).isNone);
+    const released = reserved - (await api.query.system.account(ferdie.address)).data.reserved.toBigInt();
+    assert.equal(released, source.deposit.toBigInt());
+    assert.ok(aliceNode.running && secondNode.running);
+  } finally {
+    server.close();
+  }
+});
+
 test('k = 2 sealed jobs agree under a float tolerance: outputs differing by hash are compared off chain and attested', { timeout: 240_000 }, async () => {
   // Bob becomes a provider at Alice's price, his key on the second node, which publishes his
   // encryption key.

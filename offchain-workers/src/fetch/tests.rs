@@ -462,3 +462,48 @@ fn a_fetch_over_the_store_budget_evicts_the_least_recently_used_model_no_job_nee
 	assert_eq!(left, expected, "the two oldest models no job needs go; the needed one stays");
 	assert!(!store.contains(&idle) && !store.contains(&stale));
 }
+
+#[test]
+fn a_blob_comes_from_its_registered_locations_only_with_its_hash_and_within_its_size() {
+	let blob = model_bytes(9, 3000);
+	let tampered: Vec<u8> = blob.iter().map(|b| b ^ 1).collect();
+	let server = Server::start(vec![
+		(&gateway_path(&blob), Reply::Bytes(blob.clone())),
+		("/wrong", Reply::Bytes(tampered)),
+		("/right", Reply::Bytes(blob.clone())),
+	]);
+	let downloader = BlobDownloader::new(&quick_config(vec![server.base.clone()]));
+	let sha256 = crate::store::sha256(&blob);
+	let uri = |path: &str| -> crate::types::ModelUri {
+		format!("{}{path}", server.base).into_bytes().try_into().unwrap()
+	};
+	// The CID through the gateway first, then the URLs in order.
+	let location = crate::seal::BlobLocation {
+		cid: Some(raw_cid(&blob)),
+		uris: vec![uri("/wrong"), uri("/right")].try_into().unwrap(),
+	};
+	let urls = downloader.urls(&location);
+	assert_eq!(
+		urls,
+		vec![
+			format!("{}{}", server.base, gateway_path(&blob)),
+			format!("{}/wrong", server.base),
+			format!("{}/right", server.base)
+		]
+	);
+	assert_eq!(downloader.download_blob(&urls, &sha256, 3000), Ok(blob.clone()));
+	// Wrong bytes are passed over for the next URL, and named when no URL serves the blob.
+	assert_eq!(downloader.download_blob(&urls[1..], &sha256, 3000), Ok(blob));
+	assert_eq!(
+		downloader.download_blob(&urls[1..2], &sha256, 3000),
+		Err(FetchFailure::HashMismatch)
+	);
+	// More than the blob may be is cut off.
+	assert_eq!(downloader.download_blob(&urls[2..], &sha256, 2999), Err(FetchFailure::TooLarge));
+	assert_eq!(
+		downloader.download_blob(&[closed_port_url()], &sha256, 3000),
+		Err(FetchFailure::Unreachable)
+	);
+	assert_eq!(downloader.download_blob(&[], &sha256, 3000), Err(FetchFailure::NoSource));
+	assert_eq!(server.hits("/right"), 2);
+}

@@ -55,13 +55,8 @@ impl<T: Config> Pallet<T> {
 	/// The weight of [`Pallet::attest_agreement`] over `k` parties, settling the job with
 	/// royalties over `lineage` when given.
 	pub(crate) fn attestation_weight(k: u32, lineage: Option<(u32, u32)>) -> Weight {
-		let attest = T::WeightInfo::attest_agreement(k.clamp(1, MAX_REDUNDANCY));
-		match lineage {
-			Some(lineage) => Self::sealed_receipt_weight(1, Some(lineage))
-				.saturating_sub(T::WeightInfo::submit_sealed_receipt(1))
-				.saturating_add(attest),
-			None => attest,
-		}
+		T::WeightInfo::attest_agreement(k.clamp(1, MAX_REDUNDANCY))
+			.saturating_add(Self::lineage_weight(lineage))
 	}
 
 	/// Records `who`'s attestation that `agreeing` parties' sealed outputs of job `job_id`

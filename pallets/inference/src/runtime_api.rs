@@ -14,8 +14,8 @@ pub const MAX_PAGE_SIZE: u32 = 256;
 
 sp_api::decl_runtime_apis! {
 	/// Queries of the inference pallet. Version 2 adds checkpoint commitments and audits;
-	/// version 3 blob quotas.
-	#[api_version(4)]
+	/// version 3 blob quotas; version 4 blob use; version 5 blob sources.
+	#[api_version(5)]
 	pub trait InferenceApi<AccountId, Balance, BlockNumber>
 	where
 		AccountId: Codec,
@@ -56,8 +56,12 @@ sp_api::decl_runtime_apis! {
 		fn blob_quota(account: AccountId) -> u64;
 
 		/// Whether an unpruned job names the sealed blob with this SHA-256 (as input or as a
-		/// receipt's outputs): a node's blob store keeps it while one does.
-		#[api_version(4)]
+		/// receipt's outputs): a node's blob store keeps it while one does (version 4 on).
 		fn blob_in_use(blob: [u8; 32]) -> bool;
+
+		/// Where the sealed blob with this SHA-256 can be fetched besides nodes' blob stores:
+		/// the sources registered by the requesters of the unpruned jobs that name it.
+		#[api_version(5)]
+		fn blob_sources(blob: [u8; 32]) -> Vec<cairn_inference::seal::BlobLocation>;
 	}
 }

@@ -8,10 +8,14 @@
 //! settlement. The blob quota is the deposit behind what an account keeps in a node's blob store.
 
 use super::*;
+use alloc::vec::Vec;
 use cairn_inference::seal::{
-	is_valid_public_key, BlobHash, KeyEnvelope, KeyRole, SealedInput, SealedOutput, UnusableReason,
-	MAX_SEALED_INPUT_BYTES,
+	is_valid_public_key, BlobHash, BlobLocation, KeyEnvelope, KeyRole, SealedInput, SealedOutput,
+	UnusableReason, MAX_SEALED_INPUT_BYTES,
 };
+
+/// The most jobs naming a blob whose requesters' sources [`Pallet::blob_sources`] reads.
+pub const MAX_SOURCE_JOBS: usize = 4;
 use frame_support::{
 	ensure,
 	pallet_prelude::*,
@@ -180,6 +184,73 @@ impl<T: Config> Pallet<T> {
 			Jobs::<T>::insert(job_id, job);
 		}
 		Ok(())
+	}
+
+	/// The deposit of one blob source: its record and keys at `JobDepositPerByte`.
+	pub fn blob_source_deposit() -> BalanceOf<T> {
+		use sp_runtime::traits::SaturatedConversion;
+		let bytes = BlobSource::<BalanceOf<T>>::max_encoded_len()
+			+ BlobHash::max_encoded_len()
+			+ T::AccountId::max_encoded_len();
+		T::JobDepositPerByte::get().saturating_mul((bytes as u64).saturated_into())
+	}
+
+	/// Registers `location` as `who`'s source of `blob` (replacing its earlier one), or removes
+	/// it, holding or releasing the deposit.
+	///
+	/// # Errors
+	/// [`Error::InvalidBlobSource`], [`Error::NoBlobSource`] and
+	/// [`Error::CannotHoldSourceDeposit`].
+	pub(crate) fn do_set_blob_source(
+		who: &T::AccountId,
+		blob: BlobHash,
+		location: Option<BlobLocation>,
+	) -> DispatchResult {
+		let reason: T::RuntimeHoldReason = HoldReason::BlobSource.into();
+		let existing = BlobSources::<T>::get(blob, who);
+		let deposit = match &location {
+			Some(location) => {
+				ensure!(location.is_valid(), Error::<T>::InvalidBlobSource);
+				let deposit = match &existing {
+					Some(source) => source.deposit,
+					None => {
+						let deposit = Self::blob_source_deposit();
+						T::Currency::hold(&reason, who, deposit)
+							.map_err(|_| Error::<T>::CannotHoldSourceDeposit)?;
+						deposit
+					},
+				};
+				BlobSources::<T>::insert(
+					blob,
+					who,
+					BlobSource { location: location.clone(), deposit },
+				);
+				deposit
+			},
+			None => {
+				let source = existing.ok_or(Error::<T>::NoBlobSource)?;
+				T::Currency::release(&reason, who, source.deposit, Precision::BestEffort)?;
+				BlobSources::<T>::remove(blob, who);
+				Zero::zero()
+			},
+		};
+		Self::deposit_event(Event::BlobSourceSet { blob, account: who.clone(), location, deposit });
+		Ok(())
+	}
+
+	/// Where blob `blob` can be fetched besides nodes' blob stores: the sources registered by
+	/// the requesters of the first [`MAX_SOURCE_JOBS`] unpruned jobs that name it.
+	pub fn blob_sources(blob: &BlobHash) -> Vec<BlobLocation> {
+		let mut locations: Vec<BlobLocation> = Vec::new();
+		for job in BlobUses::<T>::iter_key_prefix(blob).take(MAX_SOURCE_JOBS) {
+			let Some(record) = Jobs::<T>::get(job) else { continue };
+			if let Some(source) = BlobSources::<T>::get(blob, &record.requester) {
+				if !locations.contains(&source.location) {
+					locations.push(source.location);
+				}
+			}
+		}
+		locations
 	}
 
 	/// Sets the blob quota of `who` to `bytes`, holding or releasing the difference of deposit.

@@ -236,6 +236,17 @@ pub struct BlobQuota<Balance> {
 	pub deposit: Balance,
 }
 
+/// A place an account registered to fetch a sealed blob from, with the deposit held for it.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct BlobSource<Balance> {
+	/// Where the blob can be fetched.
+	pub location: cairn_inference::seal::BlobLocation,
+	/// The deposit held under the blob-source hold reason.
+	pub deposit: Balance,
+}
+
 /// A signed inference receipt: what a provider's node ran and what came out.
 #[derive(Clone, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
 pub struct Receipt<AccountId, BlockNumber> {

@@ -38,6 +38,8 @@ pub trait WeightInfo {
 	fn publish_encryption_key() -> Weight;
 	/// Weight of `set_blob_quota`.
 	fn set_blob_quota() -> Weight;
+	/// Weight of `set_blob_source`.
+	fn set_blob_source() -> Weight;
 	/// Weight of `on_initialize`.
 	fn on_initialize(n: u32, ) -> Weight;
 	/// Weight of `open_dispute`.
@@ -78,6 +80,8 @@ pub trait WeightInfo {
 	fn open_agreement_window(k: u32, ) -> Weight;
 	/// Weight of `submit_sealed_receipt`.
 	fn submit_sealed_receipt(k: u32, ) -> Weight;
+	/// Weight of `submit_single_sealed_receipt`.
+	fn submit_single_sealed_receipt() -> Weight;
 	/// Weight of `report_unusable`.
 	fn report_unusable() -> Weight;
 }
@@ -102,7 +106,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(247), added: 2722, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(265), added: 2740, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Deadlines` (r:1 w:1)
 	/// Proof: `Inference::Deadlines` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Jobs` (r:0 w:1)
@@ -115,10 +119,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `k` is `[1, 5]`.
 	fn request_job(i: u32, k: u32, ) -> Weight {
 		// Proof size: measured `2901`, estimated `40430` bytes.
-		// Minimum execution time: 211_818_000 picoseconds.
-		Weight::from_parts(198_992_348, 40430)
-			.saturating_add(Weight::from_parts(12_322, 0).saturating_mul(i.into()))
-			.saturating_add(Weight::from_parts(5_721_884, 0).saturating_mul(k.into()))
+		// Minimum execution time: 228_022_000 picoseconds.
+		Weight::from_parts(233_565_450, 40430)
+			.saturating_add(Weight::from_parts(14_507, 0).saturating_mul(i.into()))
+			.saturating_add(Weight::from_parts(7_941_305, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(18_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(k.into())))
@@ -132,9 +136,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[5, 512]`.
 	fn scan_providers(p: u32, ) -> Weight {
 		// Proof size: measured `345`, estimated `19860` bytes.
-		// Minimum execution time: 47_151_000 picoseconds.
-		Weight::from_parts(48_412_000, 19860)
-			.saturating_add(Weight::from_parts(7_902_953, 0).saturating_mul(p.into()))
+		// Minimum execution time: 48_513_000 picoseconds.
+		Weight::from_parts(49_764_000, 19860)
+			.saturating_add(Weight::from_parts(9_962_984, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 3019).saturating_mul(p.into()))
@@ -150,9 +154,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[5, 512]`.
 	fn scan_keyed_providers(p: u32, ) -> Weight {
 		// Proof size: measured `395`, estimated `19860` bytes.
-		// Minimum execution time: 72_889_000 picoseconds.
-		Weight::from_parts(76_344_000, 19860)
-			.saturating_add(Weight::from_parts(14_883_423, 0).saturating_mul(p.into()))
+		// Minimum execution time: 70_025_000 picoseconds.
+		Weight::from_parts(98_833_207, 19860)
+			.saturating_add(Weight::from_parts(13_612_026, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 3019).saturating_mul(p.into()))
@@ -164,9 +168,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `a` is `[0, 128]`.
 	fn check_ancestors(a: u32, ) -> Weight {
 		// Proof size: measured `863`, estimated `19229` bytes.
-		// Minimum execution time: 28_012_000 picoseconds.
-		Weight::from_parts(15_598_672, 19229)
-			.saturating_add(Weight::from_parts(5_625_517, 0).saturating_mul(a.into()))
+		// Minimum execution time: 28_603_000 picoseconds.
+		Weight::from_parts(29_625_000, 19229)
+			.saturating_add(Weight::from_parts(6_520_179, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(Weight::from_parts(0, 9860).saturating_mul(a.into()))
@@ -182,9 +186,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[0, 64]`.
 	fn check_licenses(l: u32, ) -> Weight {
 		// Proof size: measured `1787`, estimated `40430` bytes.
-		// Minimum execution time: 39_850_000 picoseconds.
-		Weight::from_parts(39_844_541, 40430)
-			.saturating_add(Weight::from_parts(13_064_296, 0).saturating_mul(l.into()))
+		// Minimum execution time: 42_383_000 picoseconds.
+		Weight::from_parts(53_218_314, 40430)
+			.saturating_add(Weight::from_parts(14_643_113, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(l.into())))
 			.saturating_add(Weight::from_parts(0, 3667).saturating_mul(l.into()))
@@ -206,7 +210,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Inference::Deadlines` (r:1 w:1)
 	/// Proof: `Inference::Deadlines` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(247), added: 2722, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(265), added: 2740, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:10 w:10)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `ModelProvenance::Models` (r:1 w:0)
@@ -233,30 +237,30 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `k` is `[1, 5]`.
 	fn submit_receipt(o: u32, k: u32, ) -> Weight {
 		// Proof size: measured `0`, estimated `19229` bytes.
-		// Minimum execution time: 529_104_000 picoseconds.
-		Weight::from_parts(204_030_071, 19229)
-			.saturating_add(Weight::from_parts(16_455, 0).saturating_mul(o.into()))
-			.saturating_add(Weight::from_parts(69_493_891, 0).saturating_mul(k.into()))
+		// Minimum execution time: 531_658_000 picoseconds.
+		Weight::from_parts(181_190_111, 19229)
+			.saturating_add(Weight::from_parts(20_798, 0).saturating_mul(o.into()))
+			.saturating_add(Weight::from_parts(77_902_883, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(14_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(k.into())))
 			.saturating_add(T::DbWeight::get().writes(17_u64))
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(k.into())))
-			.saturating_add(Weight::from_parts(0, 16404).saturating_mul(k.into()))
+			.saturating_add(Weight::from_parts(0, 16435).saturating_mul(k.into()))
 	}
 	/// Storage: `ModelProvenance::Models` (r:1 w:0)
 	/// Proof: `ModelProvenance::Models` (`max_values`: None, `max_size`: Some(7385), added: 9860, mode: `MaxEncodedLen`)
 	/// Storage: `ModelProvenance::Upstreams` (r:1 w:0)
 	/// Proof: `ModelProvenance::Upstreams` (`max_values`: None, `max_size`: Some(15764), added: 18239, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(247), added: 2722, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(265), added: 2740, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:130 w:130)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// The range of component `a` is `[0, 128]`.
 	fn pay_ancestor_royalties(a: u32, ) -> Weight {
 		// Proof size: measured `1928`, estimated `19229` bytes.
-		// Minimum execution time: 58_217_000 picoseconds.
-		Weight::from_parts(20_627_429, 19229)
-			.saturating_add(Weight::from_parts(41_246_949, 0).saturating_mul(a.into()))
+		// Minimum execution time: 56_736_000 picoseconds.
+		Weight::from_parts(40_500_520, 19229)
+			.saturating_add(Weight::from_parts(38_833_894, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -272,15 +276,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `DataLicensing::Datasets` (r:64 w:0)
 	/// Proof: `DataLicensing::Datasets` (`max_values`: None, `max_size`: Some(1192), added: 3667, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(247), added: 2722, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(265), added: 2740, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:69 w:69)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// The range of component `l` is `[0, 64]`.
 	fn pay_licensor_royalties(l: u32, ) -> Weight {
 		// Proof size: measured `2366`, estimated `19229` bytes.
-		// Minimum execution time: 176_665_000 picoseconds.
-		Weight::from_parts(182_885_858, 19229)
-			.saturating_add(Weight::from_parts(48_290_629, 0).saturating_mul(l.into()))
+		// Minimum execution time: 172_880_000 picoseconds.
+		Weight::from_parts(187_382_809, 19229)
+			.saturating_add(Weight::from_parts(48_160_128, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(l.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
@@ -291,8 +295,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ComputeRegistry::Providers` (`max_values`: None, `max_size`: Some(547), added: 3022, mode: `MaxEncodedLen`)
 	fn heartbeat() -> Weight {
 		// Proof size: measured `308`, estimated `4012` bytes.
-		// Minimum execution time: 11_347_000 picoseconds.
-		Weight::from_parts(12_359_000, 4012)
+		// Minimum execution time: 11_197_000 picoseconds.
+		Weight::from_parts(12_279_000, 4012)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -302,8 +306,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ComputeRegistry::EncryptionKeys` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
 	fn publish_encryption_key() -> Weight {
 		// Proof size: measured `424`, estimated `4012` bytes.
-		// Minimum execution time: 16_115_000 picoseconds.
-		Weight::from_parts(17_486_000, 4012)
+		// Minimum execution time: 15_444_000 picoseconds.
+		Weight::from_parts(17_236_000, 4012)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -312,13 +316,77 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(247), added: 2722, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(265), added: 2740, mode: `MaxEncodedLen`)
 	fn set_blob_quota() -> Weight {
-		// Proof size: measured `473`, estimated `3712` bytes.
-		// Minimum execution time: 52_329_000 picoseconds.
-		Weight::from_parts(55_673_000, 3712)
+		// Proof size: measured `473`, estimated `3730` bytes.
+		// Minimum execution time: 50_115_000 picoseconds.
+		Weight::from_parts(53_260_000, 3730)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
+	}
+	/// Storage: `Inference::BlobSources` (r:1 w:1)
+	/// Proof: `Inference::BlobSources` (`max_values`: None, `max_size`: Some(712), added: 3187, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(265), added: 2740, mode: `MaxEncodedLen`)
+	fn set_blob_source() -> Weight {
+		// Proof size: measured `302`, estimated `4177` bytes.
+		// Minimum execution time: 50_515_000 picoseconds.
+		Weight::from_parts(55_093_000, 4177)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
+	}
+	/// Storage: `Inference::Jobs` (r:1 w:1)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(666), added: 3141, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::SealedInputs` (r:1 w:0)
+	/// Proof: `Inference::SealedInputs` (`max_values`: None, `max_size`: Some(116), added: 2591, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::NextReceiptId` (r:1 w:1)
+	/// Proof: `Inference::NextReceiptId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `ComputeRegistry::Providers` (r:1 w:1)
+	/// Proof: `ComputeRegistry::Providers` (`max_values`: None, `max_size`: Some(547), added: 3022, mode: `MaxEncodedLen`)
+	/// Storage: `ModelProvenance::Upstreams` (r:1 w:0)
+	/// Proof: `ModelProvenance::Upstreams` (`max_values`: None, `max_size`: Some(15764), added: 18239, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::ReceiptOutputs` (r:1 w:0)
+	/// Proof: `Inference::ReceiptOutputs` (`max_values`: None, `max_size`: Some(16404), added: 18879, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::AgreementAttestations` (r:1 w:0)
+	/// Proof: `Inference::AgreementAttestations` (`max_values`: None, `max_size`: Some(321), added: 2796, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Deadlines` (r:1 w:1)
+	/// Proof: `Inference::Deadlines` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(265), added: 2740, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:7 w:7)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `ModelProvenance::Models` (r:1 w:0)
+	/// Proof: `ModelProvenance::Models` (`max_values`: None, `max_size`: Some(7385), added: 9860, mode: `MaxEncodedLen`)
+	/// Storage: UNKNOWN KEY `0x3f3b1db5533609a63ddaa4c2f701a559` (r:1 w:0)
+	/// Proof: UNKNOWN KEY `0x3f3b1db5533609a63ddaa4c2f701a559` (r:1 w:0)
+	/// Storage: `Inference::AuditDeadlines` (r:1 w:1)
+	/// Proof: `Inference::AuditDeadlines` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
+	/// Storage: `Agents::AgentJobs` (r:1 w:0)
+	/// Proof: `Agents::AgentJobs` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::ReceiptsByModel` (r:0 w:1)
+	/// Proof: `Inference::ReceiptsByModel` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::ReceiptCheckpoints` (r:0 w:1)
+	/// Proof: `Inference::ReceiptCheckpoints` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::AssignedJobs` (r:0 w:1)
+	/// Proof: `Inference::AssignedJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Receipts` (r:0 w:1)
+	/// Proof: `Inference::Receipts` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::BlobUses` (r:0 w:1)
+	/// Proof: `Inference::BlobUses` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Audits` (r:0 w:1)
+	/// Proof: `Inference::Audits` (`max_values`: None, `max_size`: Some(213), added: 2688, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::SealedOutputs` (r:0 w:1)
+	/// Proof: `Inference::SealedOutputs` (`max_values`: None, `max_size`: Some(144), added: 2619, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::ReceiptsByProvider` (r:0 w:1)
+	/// Proof: `Inference::ReceiptsByProvider` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	fn submit_single_sealed_receipt() -> Weight {
+		// Proof size: measured `2997`, estimated `19869` bytes.
+		// Minimum execution time: 342_684_000 picoseconds.
+		Weight::from_parts(377_206_000, 19869)
+			.saturating_add(T::DbWeight::get().reads(20_u64))
+			.saturating_add(T::DbWeight::get().writes(21_u64))
 	}
 	/// Storage: `Inference::Deadlines` (r:1 w:1)
 	/// Proof: `Inference::Deadlines` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
@@ -339,7 +407,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `ComputeRegistry::Providers` (r:46 w:46)
 	/// Proof: `ComputeRegistry::Providers` (`max_values`: None, `max_size`: Some(547), added: 3022, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(247), added: 2722, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(265), added: 2740, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:238 w:238)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `ModelProvenance::Models` (r:1 w:0)
@@ -359,9 +427,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 32]`.
 	fn on_initialize(n: u32, ) -> Weight {
 		// Proof size: measured `117519`, estimated `520000` bytes.
-		// Minimum execution time: 10_165_000 picoseconds.
-		Weight::from_parts(3_988_656_680, 520000)
-			.saturating_add(Weight::from_parts(7_419_875_630, 0).saturating_mul(n.into()))
+		// Minimum execution time: 13_621_000 picoseconds.
+		Weight::from_parts(863_643_716, 520000)
+			.saturating_add(Weight::from_parts(7_527_506_529, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(225_u64))
 			.saturating_add(T::DbWeight::get().reads((21_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(137_u64))
@@ -397,9 +465,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[8, 512]`.
 	fn open_dispute(p: u32, ) -> Weight {
 		// Proof size: measured `97250`, estimated `235678` bytes.
-		// Minimum execution time: 1_148_894_000 picoseconds.
-		Weight::from_parts(1_124_454_019, 235678)
-			.saturating_add(Weight::from_parts(7_546_060, 0).saturating_mul(p.into()))
+		// Minimum execution time: 1_235_204_000 picoseconds.
+		Weight::from_parts(1_321_269_644, 235678)
+			.saturating_add(Weight::from_parts(7_496_027, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(146_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(18_u64))
@@ -414,7 +482,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Inference::ReceiptOutputs` (r:8 w:0)
 	/// Proof: `Inference::ReceiptOutputs` (`max_values`: None, `max_size`: Some(16404), added: 18879, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:4 w:4)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(247), added: 2722, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(265), added: 2740, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:202 w:202)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `ComputeRegistry::Providers` (r:8 w:8)
@@ -435,8 +503,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::JobInputs` (`max_values`: None, `max_size`: Some(1048596), added: 1051071, mode: `MaxEncodedLen`)
 	fn resolve_dispute() -> Weight {
 		// Proof size: measured `137025`, estimated `526796` bytes.
-		// Minimum execution time: 8_755_120_000 picoseconds.
-		Weight::from_parts(9_868_460_000, 526796)
+		// Minimum execution time: 8_386_376_000 picoseconds.
+		Weight::from_parts(9_043_081_000, 526796)
 			.saturating_add(T::DbWeight::get().reads(363_u64))
 			.saturating_add(T::DbWeight::get().writes(224_u64))
 	}
@@ -451,13 +519,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(247), added: 2722, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(265), added: 2740, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::ReceiptOutputs` (r:0 w:8)
 	/// Proof: `Inference::ReceiptOutputs` (`max_values`: None, `max_size`: Some(16404), added: 18879, mode: `MaxEncodedLen`)
 	fn prune_job() -> Weight {
 		// Proof size: measured `2094`, estimated `21942` bytes.
-		// Minimum execution time: 172_078_000 picoseconds.
-		Weight::from_parts(245_008_000, 21942)
+		// Minimum execution time: 136_105_000 picoseconds.
+		Weight::from_parts(159_920_000, 21942)
 			.saturating_add(T::DbWeight::get().reads(13_u64))
 			.saturating_add(T::DbWeight::get().writes(12_u64))
 	}
@@ -476,7 +544,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(247), added: 2722, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(265), added: 2740, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::ReceiptOutputs` (r:0 w:8)
 	/// Proof: `Inference::ReceiptOutputs` (`max_values`: None, `max_size`: Some(16404), added: 18879, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::BlobUses` (r:0 w:9)
@@ -485,8 +553,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::AgreementWindows` (`max_values`: None, `max_size`: Some(20), added: 2495, mode: `MaxEncodedLen`)
 	fn prune_sealed_job() -> Weight {
 		// Proof size: measured `4319`, estimated `23358` bytes.
-		// Minimum execution time: 175_103_000 picoseconds.
-		Weight::from_parts(282_234_000, 23358)
+		// Minimum execution time: 156_975_000 picoseconds.
+		Weight::from_parts(177_757_000, 23358)
 			.saturating_add(T::DbWeight::get().reads(29_u64))
 			.saturating_add(T::DbWeight::get().writes(47_u64))
 	}
@@ -498,8 +566,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::Audits` (`max_values`: None, `max_size`: Some(213), added: 2688, mode: `MaxEncodedLen`)
 	fn draw_audit() -> Weight {
 		// Proof size: measured `0`, estimated `3465` bytes.
-		// Minimum execution time: 7_041_000 picoseconds.
-		Weight::from_parts(12_308_000, 3465)
+		// Minimum execution time: 6_811_000 picoseconds.
+		Weight::from_parts(9_464_000, 3465)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -528,9 +596,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[3, 512]`.
 	fn open_audit(p: u32, ) -> Weight {
 		// Proof size: measured `1604`, estimated `19860` bytes.
-		// Minimum execution time: 82_143_000 picoseconds.
-		Weight::from_parts(117_316_009, 19860)
-			.saturating_add(Weight::from_parts(12_170_926, 0).saturating_mul(p.into()))
+		// Minimum execution time: 81_983_000 picoseconds.
+		Weight::from_parts(85_248_000, 19860)
+			.saturating_add(Weight::from_parts(16_456_638, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
@@ -560,8 +628,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::RevealedLeaves` (`max_values`: None, `max_size`: Some(570), added: 3045, mode: `MaxEncodedLen`)
 	fn submit_sealed_audit() -> Weight {
 		// Proof size: measured `1735`, estimated `2100685` bytes.
-		// Minimum execution time: 104_707_000 picoseconds.
-		Weight::from_parts(112_769_000, 2100685)
+		// Minimum execution time: 105_498_000 picoseconds.
+		Weight::from_parts(158_097_000, 2100685)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(10_u64))
 	}
@@ -575,8 +643,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::KeyGrants` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
 	fn deliver_audit_key() -> Weight {
 		// Proof size: measured `920`, estimated `4131` bytes.
-		// Minimum execution time: 25_018_000 picoseconds.
-		Weight::from_parts(32_529_000, 4131)
+		// Minimum execution time: 24_497_000 picoseconds.
+		Weight::from_parts(30_736_000, 4131)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -607,9 +675,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `o` is `[64, 16384]`.
 	fn submit_audit(o: u32, ) -> Weight {
 		// Proof size: measured `1678`, estimated `2100685` bytes.
-		// Minimum execution time: 115_012_000 picoseconds.
-		Weight::from_parts(121_168_009, 2100685)
-			.saturating_add(Weight::from_parts(13_710, 0).saturating_mul(o.into()))
+		// Minimum execution time: 114_182_000 picoseconds.
+		Weight::from_parts(154_563_262, 2100685)
+			.saturating_add(Weight::from_parts(16_368, 0).saturating_mul(o.into()))
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(10_u64))
 	}
@@ -636,9 +704,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[3, 512]`.
 	fn reveal_checkpoints(p: u32, ) -> Weight {
 		// Proof size: measured `2212`, estimated `19860` bytes.
-		// Minimum execution time: 123_645_000 picoseconds.
-		Weight::from_parts(100_291_736, 19860)
-			.saturating_add(Weight::from_parts(7_688_469, 0).saturating_mul(p.into()))
+		// Minimum execution time: 163_966_000 picoseconds.
+		Weight::from_parts(26_384_215, 19860)
+			.saturating_add(Weight::from_parts(10_764_604, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
@@ -655,15 +723,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(247), added: 2722, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(265), added: 2740, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::AuditTasks` (r:0 w:2)
 	/// Proof: `Inference::AuditTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `b` is `[64, 2097152]`.
 	fn post_segment_input(b: u32, ) -> Weight {
 		// Proof size: measured `1551`, estimated `2100685` bytes.
-		// Minimum execution time: 76_325_000 picoseconds.
-		Weight::from_parts(45_178_654, 2100685)
-			.saturating_add(Weight::from_parts(12_746, 0).saturating_mul(b.into()))
+		// Minimum execution time: 80_481_000 picoseconds.
+		Weight::from_parts(10_646_308, 2100685)
+			.saturating_add(Weight::from_parts(14_292, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -680,7 +748,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:5 w:5)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:2 w:2)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(247), added: 2722, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(265), added: 2740, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::SegmentInputs` (r:1 w:1)
 	/// Proof: `Inference::SegmentInputs` (`max_values`: None, `max_size`: Some(2097220), added: 2099695, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::AuditTasks` (r:0 w:3)
@@ -689,8 +757,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::JobInputs` (`max_values`: None, `max_size`: Some(1048596), added: 1051071, mode: `MaxEncodedLen`)
 	fn submit_referee_answer() -> Weight {
 		// Proof size: measured `4058`, estimated `2100685` bytes.
-		// Minimum execution time: 259_290_000 picoseconds.
-		Weight::from_parts(283_195_000, 2100685)
+		// Minimum execution time: 248_523_000 picoseconds.
+		Weight::from_parts(346_881_000, 2100685)
 			.saturating_add(T::DbWeight::get().reads(16_u64))
 			.saturating_add(T::DbWeight::get().writes(19_u64))
 	}
@@ -703,7 +771,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `ComputeRegistry::Providers` (r:2 w:2)
 	/// Proof: `ComputeRegistry::Providers` (`max_values`: None, `max_size`: Some(547), added: 3022, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(247), added: 2722, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(265), added: 2740, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:4 w:4)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::SegmentInputs` (r:1 w:0)
@@ -714,8 +782,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::JobInputs` (`max_values`: None, `max_size`: Some(1048596), added: 1051071, mode: `MaxEncodedLen`)
 	fn close_audit_at_deadline() -> Weight {
 		// Proof size: measured `2259`, estimated `2100685` bytes.
-		// Minimum execution time: 136_334_000 picoseconds.
-		Weight::from_parts(145_479_000, 2100685)
+		// Minimum execution time: 136_495_000 picoseconds.
+		Weight::from_parts(150_246_000, 2100685)
 			.saturating_add(T::DbWeight::get().reads(12_u64))
 			.saturating_add(T::DbWeight::get().writes(13_u64))
 	}
@@ -738,7 +806,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(247), added: 2722, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(265), added: 2740, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Deadlines` (r:1 w:1)
 	/// Proof: `Inference::Deadlines` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Jobs` (r:0 w:1)
@@ -754,9 +822,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `k` is `[1, 5]`.
 	fn request_sealed_job(k: u32, ) -> Weight {
 		// Proof size: measured `3459`, estimated `40430` bytes.
-		// Minimum execution time: 218_769_000 picoseconds.
-		Weight::from_parts(226_030_337, 40430)
-			.saturating_add(Weight::from_parts(8_816_452, 0).saturating_mul(k.into()))
+		// Minimum execution time: 218_989_000 picoseconds.
+		Weight::from_parts(276_126_212, 40430)
+			.saturating_add(Weight::from_parts(9_780_657, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(24_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(k.into())))
@@ -766,9 +834,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `d` is `[0, 63]`.
 	fn skip_full_deadlines(d: u32, ) -> Weight {
 		// Proof size: measured `293`, estimated `3734` bytes.
-		// Minimum execution time: 4_036_000 picoseconds.
-		Weight::from_parts(4_243_830, 3734)
-			.saturating_add(Weight::from_parts(2_731_370, 0).saturating_mul(d.into()))
+		// Minimum execution time: 4_177_000 picoseconds.
+		Weight::from_parts(6_326_323, 3734)
+			.saturating_add(Weight::from_parts(3_781_879, 0).saturating_mul(d.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(d.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -783,9 +851,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 8]`.
 	fn deliver_keys(n: u32, ) -> Weight {
 		// Proof size: measured `928`, estimated `4131` bytes.
-		// Minimum execution time: 20_130_000 picoseconds.
-		Weight::from_parts(17_639_543, 4131)
-			.saturating_add(Weight::from_parts(4_922_034, 0).saturating_mul(n.into()))
+		// Minimum execution time: 21_182_000 picoseconds.
+		Weight::from_parts(31_467_438, 4131)
+			.saturating_add(Weight::from_parts(6_491_700, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
@@ -808,7 +876,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `ComputeRegistry::Providers` (r:5 w:5)
 	/// Proof: `ComputeRegistry::Providers` (`max_values`: None, `max_size`: Some(547), added: 3022, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(247), added: 2722, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(265), added: 2740, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:10 w:10)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `ModelProvenance::Models` (r:1 w:0)
@@ -823,8 +891,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn attest_agreement(k: u32, ) -> Weight {
 		// Proof size: measured `2283`, estimated `19229` bytes.
 		// Minimum execution time: 356_004_000 picoseconds.
-		Weight::from_parts(262_330_653, 19229)
-			.saturating_add(Weight::from_parts(61_483_566, 0).saturating_mul(k.into()))
+		Weight::from_parts(317_888_215, 19229)
+			.saturating_add(Weight::from_parts(73_751_777, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(k.into())))
 			.saturating_add(T::DbWeight::get().writes(10_u64))
@@ -848,9 +916,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `k` is `[2, 5]`.
 	fn open_agreement_window(k: u32, ) -> Weight {
 		// Proof size: measured `543`, estimated `4131` bytes.
-		// Minimum execution time: 42_423_000 picoseconds.
-		Weight::from_parts(23_370_706, 4131)
-			.saturating_add(Weight::from_parts(11_620_911, 0).saturating_mul(k.into()))
+		// Minimum execution time: 41_713_000 picoseconds.
+		Weight::from_parts(26_898_354, 4131)
+			.saturating_add(Weight::from_parts(13_039_086, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(k.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -875,7 +943,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Inference::Deadlines` (r:1 w:1)
 	/// Proof: `Inference::Deadlines` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(247), added: 2722, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(265), added: 2740, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:10 w:10)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `ModelProvenance::Models` (r:1 w:0)
@@ -896,22 +964,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::SealedOutputs` (`max_values`: None, `max_size`: Some(144), added: 2619, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::ReceiptsByProvider` (r:0 w:1)
 	/// Proof: `Inference::ReceiptsByProvider` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
-	/// Storage: UNKNOWN KEY `0x3f3b1db5533609a63ddaa4c2f701a559` (r:1 w:0)
-	/// Proof: UNKNOWN KEY `0x3f3b1db5533609a63ddaa4c2f701a559` (r:1 w:0)
-	/// Storage: `Inference::AuditDeadlines` (r:1 w:1)
-	/// Proof: `Inference::AuditDeadlines` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
-	/// Storage: `Inference::Audits` (r:0 w:1)
-	/// Proof: `Inference::Audits` (`max_values`: None, `max_size`: Some(213), added: 2688, mode: `MaxEncodedLen`)
-	/// The range of component `k` is `[1, 5]`.
+	/// The range of component `k` is `[2, 5]`.
 	fn submit_sealed_receipt(k: u32, ) -> Weight {
-		// Proof size: measured `2560`, estimated `2748922010535348224` bytes.
-		// Minimum execution time: 349_114_000 picoseconds.
-		Weight::from_parts(310_960_562, 2748922010535348224)
-			.saturating_add(Weight::from_parts(48_473_071, 0).saturating_mul(k.into()))
-			.saturating_add(T::DbWeight::get().reads(15_u64))
-			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(k.into())))
-			.saturating_add(T::DbWeight::get().writes(18_u64))
-			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(k.into())))
+		// Proof size: measured `2492`, estimated `19229` bytes.
+		// Minimum execution time: 374_221_000 picoseconds.
+		Weight::from_parts(275_020_589, 19229)
+			.saturating_add(Weight::from_parts(57_754_024, 0).saturating_mul(k.into()))
+			.saturating_add(T::DbWeight::get().reads(12_u64))
+			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(k.into())))
+			.saturating_add(T::DbWeight::get().writes(16_u64))
+			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(k.into())))
 			.saturating_add(Weight::from_parts(0, 18879).saturating_mul(k.into()))
 	}
 	/// Storage: `Inference::Jobs` (r:1 w:1)
@@ -930,8 +992,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::AssignedJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn report_unusable() -> Weight {
 		// Proof size: measured `1727`, estimated `13690` bytes.
-		// Minimum execution time: 58_187_000 picoseconds.
-		Weight::from_parts(62_063_000, 13690)
+		// Minimum execution time: 63_536_000 picoseconds.
+		Weight::from_parts(102_464_000, 13690)
 			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -940,54 +1002,54 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same weights with RocksDB-like database weights, for tests and other runtimes' defaults.
 impl WeightInfo for () {
 	fn request_job(i: u32, k: u32, ) -> Weight {
-		Weight::from_parts(198_992_348, 40430)
-			.saturating_add(Weight::from_parts(12_322, 0).saturating_mul(i.into()))
-			.saturating_add(Weight::from_parts(5_721_884, 0).saturating_mul(k.into()))
+		Weight::from_parts(233_565_450, 40430)
+			.saturating_add(Weight::from_parts(14_507, 0).saturating_mul(i.into()))
+			.saturating_add(Weight::from_parts(7_941_305, 0).saturating_mul(k.into()))
 			.saturating_add(RocksDbWeight::get().reads(18_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(k.into())))
 	}
 	fn scan_providers(p: u32, ) -> Weight {
-		Weight::from_parts(48_412_000, 19860)
-			.saturating_add(Weight::from_parts(7_902_953, 0).saturating_mul(p.into()))
+		Weight::from_parts(49_764_000, 19860)
+			.saturating_add(Weight::from_parts(9_962_984, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 3019).saturating_mul(p.into()))
 	}
 	fn scan_keyed_providers(p: u32, ) -> Weight {
-		Weight::from_parts(76_344_000, 19860)
-			.saturating_add(Weight::from_parts(14_883_423, 0).saturating_mul(p.into()))
+		Weight::from_parts(98_833_207, 19860)
+			.saturating_add(Weight::from_parts(13_612_026, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 3019).saturating_mul(p.into()))
 	}
 	fn check_ancestors(a: u32, ) -> Weight {
-		Weight::from_parts(15_598_672, 19229)
-			.saturating_add(Weight::from_parts(5_625_517, 0).saturating_mul(a.into()))
+		Weight::from_parts(29_625_000, 19229)
+			.saturating_add(Weight::from_parts(6_520_179, 0).saturating_mul(a.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(Weight::from_parts(0, 9860).saturating_mul(a.into()))
 	}
 	fn check_licenses(l: u32, ) -> Weight {
-		Weight::from_parts(39_844_541, 40430)
-			.saturating_add(Weight::from_parts(13_064_296, 0).saturating_mul(l.into()))
+		Weight::from_parts(53_218_314, 40430)
+			.saturating_add(Weight::from_parts(14_643_113, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(l.into())))
 			.saturating_add(Weight::from_parts(0, 3667).saturating_mul(l.into()))
 	}
 	fn submit_receipt(o: u32, k: u32, ) -> Weight {
-		Weight::from_parts(204_030_071, 19229)
-			.saturating_add(Weight::from_parts(16_455, 0).saturating_mul(o.into()))
-			.saturating_add(Weight::from_parts(69_493_891, 0).saturating_mul(k.into()))
+		Weight::from_parts(181_190_111, 19229)
+			.saturating_add(Weight::from_parts(20_798, 0).saturating_mul(o.into()))
+			.saturating_add(Weight::from_parts(77_902_883, 0).saturating_mul(k.into()))
 			.saturating_add(RocksDbWeight::get().reads(14_u64))
 			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(k.into())))
 			.saturating_add(RocksDbWeight::get().writes(17_u64))
 			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(k.into())))
-			.saturating_add(Weight::from_parts(0, 16404).saturating_mul(k.into()))
+			.saturating_add(Weight::from_parts(0, 16435).saturating_mul(k.into()))
 	}
 	fn pay_ancestor_royalties(a: u32, ) -> Weight {
-		Weight::from_parts(20_627_429, 19229)
-			.saturating_add(Weight::from_parts(41_246_949, 0).saturating_mul(a.into()))
+		Weight::from_parts(40_500_520, 19229)
+			.saturating_add(Weight::from_parts(38_833_894, 0).saturating_mul(a.into()))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
@@ -995,8 +1057,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(a.into()))
 	}
 	fn pay_licensor_royalties(l: u32, ) -> Weight {
-		Weight::from_parts(182_885_858, 19229)
-			.saturating_add(Weight::from_parts(48_290_629, 0).saturating_mul(l.into()))
+		Weight::from_parts(187_382_809, 19229)
+			.saturating_add(Weight::from_parts(48_160_128, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(l.into())))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
@@ -1004,23 +1066,33 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 3667).saturating_mul(l.into()))
 	}
 	fn heartbeat() -> Weight {
-		Weight::from_parts(12_359_000, 4012)
+		Weight::from_parts(12_279_000, 4012)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn publish_encryption_key() -> Weight {
-		Weight::from_parts(17_486_000, 4012)
+		Weight::from_parts(17_236_000, 4012)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn set_blob_quota() -> Weight {
-		Weight::from_parts(55_673_000, 3712)
+		Weight::from_parts(53_260_000, 3730)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
+	fn set_blob_source() -> Weight {
+		Weight::from_parts(55_093_000, 4177)
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
+			.saturating_add(RocksDbWeight::get().writes(3_u64))
+	}
+	fn submit_single_sealed_receipt() -> Weight {
+		Weight::from_parts(377_206_000, 19869)
+			.saturating_add(RocksDbWeight::get().reads(20_u64))
+			.saturating_add(RocksDbWeight::get().writes(21_u64))
+	}
 	fn on_initialize(n: u32, ) -> Weight {
-		Weight::from_parts(3_988_656_680, 520000)
-			.saturating_add(Weight::from_parts(7_419_875_630, 0).saturating_mul(n.into()))
+		Weight::from_parts(863_643_716, 520000)
+			.saturating_add(Weight::from_parts(7_527_506_529, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(225_u64))
 			.saturating_add(RocksDbWeight::get().reads((21_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(137_u64))
@@ -1028,107 +1100,107 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 75516).saturating_mul(n.into()))
 	}
 	fn open_dispute(p: u32, ) -> Weight {
-		Weight::from_parts(1_124_454_019, 235678)
-			.saturating_add(Weight::from_parts(7_546_060, 0).saturating_mul(p.into()))
+		Weight::from_parts(1_321_269_644, 235678)
+			.saturating_add(Weight::from_parts(7_496_027, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(146_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(RocksDbWeight::get().writes(18_u64))
 			.saturating_add(Weight::from_parts(0, 3019).saturating_mul(p.into()))
 	}
 	fn resolve_dispute() -> Weight {
-		Weight::from_parts(9_868_460_000, 526796)
+		Weight::from_parts(9_043_081_000, 526796)
 			.saturating_add(RocksDbWeight::get().reads(363_u64))
 			.saturating_add(RocksDbWeight::get().writes(224_u64))
 	}
 	fn prune_job() -> Weight {
-		Weight::from_parts(245_008_000, 21942)
+		Weight::from_parts(159_920_000, 21942)
 			.saturating_add(RocksDbWeight::get().reads(13_u64))
 			.saturating_add(RocksDbWeight::get().writes(12_u64))
 	}
 	fn prune_sealed_job() -> Weight {
-		Weight::from_parts(282_234_000, 23358)
+		Weight::from_parts(177_757_000, 23358)
 			.saturating_add(RocksDbWeight::get().reads(29_u64))
 			.saturating_add(RocksDbWeight::get().writes(47_u64))
 	}
 	fn draw_audit() -> Weight {
-		Weight::from_parts(12_308_000, 3465)
+		Weight::from_parts(9_464_000, 3465)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn open_audit(p: u32, ) -> Weight {
-		Weight::from_parts(117_316_009, 19860)
-			.saturating_add(Weight::from_parts(12_170_926, 0).saturating_mul(p.into()))
+		Weight::from_parts(85_248_000, 19860)
+			.saturating_add(Weight::from_parts(16_456_638, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 			.saturating_add(Weight::from_parts(0, 3019).saturating_mul(p.into()))
 	}
 	fn submit_sealed_audit() -> Weight {
-		Weight::from_parts(112_769_000, 2100685)
+		Weight::from_parts(158_097_000, 2100685)
 			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().writes(10_u64))
 	}
 	fn deliver_audit_key() -> Weight {
-		Weight::from_parts(32_529_000, 4131)
+		Weight::from_parts(30_736_000, 4131)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn submit_audit(o: u32, ) -> Weight {
-		Weight::from_parts(121_168_009, 2100685)
-			.saturating_add(Weight::from_parts(13_710, 0).saturating_mul(o.into()))
+		Weight::from_parts(154_563_262, 2100685)
+			.saturating_add(Weight::from_parts(16_368, 0).saturating_mul(o.into()))
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().writes(10_u64))
 	}
 	fn reveal_checkpoints(p: u32, ) -> Weight {
-		Weight::from_parts(100_291_736, 19860)
-			.saturating_add(Weight::from_parts(7_688_469, 0).saturating_mul(p.into()))
+		Weight::from_parts(26_384_215, 19860)
+			.saturating_add(Weight::from_parts(10_764_604, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(RocksDbWeight::get().writes(8_u64))
 			.saturating_add(Weight::from_parts(0, 2995).saturating_mul(p.into()))
 	}
 	fn post_segment_input(b: u32, ) -> Weight {
-		Weight::from_parts(45_178_654, 2100685)
-			.saturating_add(Weight::from_parts(12_746, 0).saturating_mul(b.into()))
+		Weight::from_parts(10_646_308, 2100685)
+			.saturating_add(Weight::from_parts(14_292, 0).saturating_mul(b.into()))
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	fn submit_referee_answer() -> Weight {
-		Weight::from_parts(283_195_000, 2100685)
+		Weight::from_parts(346_881_000, 2100685)
 			.saturating_add(RocksDbWeight::get().reads(16_u64))
 			.saturating_add(RocksDbWeight::get().writes(19_u64))
 	}
 	fn close_audit_at_deadline() -> Weight {
-		Weight::from_parts(145_479_000, 2100685)
+		Weight::from_parts(150_246_000, 2100685)
 			.saturating_add(RocksDbWeight::get().reads(12_u64))
 			.saturating_add(RocksDbWeight::get().writes(13_u64))
 	}
 	fn request_sealed_job(k: u32, ) -> Weight {
-		Weight::from_parts(226_030_337, 40430)
-			.saturating_add(Weight::from_parts(8_816_452, 0).saturating_mul(k.into()))
+		Weight::from_parts(276_126_212, 40430)
+			.saturating_add(Weight::from_parts(9_780_657, 0).saturating_mul(k.into()))
 			.saturating_add(RocksDbWeight::get().reads(24_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(k.into())))
 	}
 	fn skip_full_deadlines(d: u32, ) -> Weight {
-		Weight::from_parts(4_243_830, 3734)
-			.saturating_add(Weight::from_parts(2_731_370, 0).saturating_mul(d.into()))
+		Weight::from_parts(6_326_323, 3734)
+			.saturating_add(Weight::from_parts(3_781_879, 0).saturating_mul(d.into()))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(d.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 			.saturating_add(Weight::from_parts(0, 2744).saturating_mul(d.into()))
 	}
 	fn deliver_keys(n: u32, ) -> Weight {
-		Weight::from_parts(17_639_543, 4131)
-			.saturating_add(Weight::from_parts(4_922_034, 0).saturating_mul(n.into()))
+		Weight::from_parts(31_467_438, 4131)
+			.saturating_add(Weight::from_parts(6_491_700, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2673).saturating_mul(n.into()))
 	}
 	fn attest_agreement(k: u32, ) -> Weight {
-		Weight::from_parts(262_330_653, 19229)
-			.saturating_add(Weight::from_parts(61_483_566, 0).saturating_mul(k.into()))
+		Weight::from_parts(317_888_215, 19229)
+			.saturating_add(Weight::from_parts(73_751_777, 0).saturating_mul(k.into()))
 			.saturating_add(RocksDbWeight::get().reads(11_u64))
 			.saturating_add(RocksDbWeight::get().reads((5_u64).saturating_mul(k.into())))
 			.saturating_add(RocksDbWeight::get().writes(10_u64))
@@ -1136,24 +1208,24 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 18879).saturating_mul(k.into()))
 	}
 	fn open_agreement_window(k: u32, ) -> Weight {
-		Weight::from_parts(23_370_706, 4131)
-			.saturating_add(Weight::from_parts(11_620_911, 0).saturating_mul(k.into()))
+		Weight::from_parts(26_898_354, 4131)
+			.saturating_add(Weight::from_parts(13_039_086, 0).saturating_mul(k.into()))
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(k.into())))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 			.saturating_add(Weight::from_parts(0, 18879).saturating_mul(k.into()))
 	}
 	fn submit_sealed_receipt(k: u32, ) -> Weight {
-		Weight::from_parts(310_960_562, 2748922010535348224)
-			.saturating_add(Weight::from_parts(48_473_071, 0).saturating_mul(k.into()))
-			.saturating_add(RocksDbWeight::get().reads(15_u64))
-			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(k.into())))
-			.saturating_add(RocksDbWeight::get().writes(18_u64))
-			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(k.into())))
+		Weight::from_parts(275_020_589, 19229)
+			.saturating_add(Weight::from_parts(57_754_024, 0).saturating_mul(k.into()))
+			.saturating_add(RocksDbWeight::get().reads(12_u64))
+			.saturating_add(RocksDbWeight::get().reads((5_u64).saturating_mul(k.into())))
+			.saturating_add(RocksDbWeight::get().writes(16_u64))
+			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(k.into())))
 			.saturating_add(Weight::from_parts(0, 18879).saturating_mul(k.into()))
 	}
 	fn report_unusable() -> Weight {
-		Weight::from_parts(62_063_000, 13690)
+		Weight::from_parts(102_464_000, 13690)
 			.saturating_add(RocksDbWeight::get().reads(11_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
