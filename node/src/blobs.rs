@@ -290,23 +290,30 @@ where
 	>,
 {
 	use pallet_inference::runtime_api::InferenceApi;
-	use sp_api::ApiExt;
 	let best = client.info().best_hash;
 	let api = client.runtime_api();
-	let answers = api
-		.api_version::<dyn InferenceApi<
-			Block,
-			cairn_runtime::AccountId,
-			cairn_runtime::Balance,
-			cairn_runtime::BlockNumber,
-		>>(best)
-		.ok()
-		.flatten()
-		.is_some_and(|version| version >= 5);
-	match answers {
+	match inference_api_version(&*api, best).is_some_and(|version| version >= 5) {
 		true => api.blob_sources(best, *hash).unwrap_or_default(),
 		false => Vec::new(),
 	}
+}
+
+/// The version of `InferenceApi` the runtime at block `at` offers, if it offers one.
+fn inference_api_version<Api>(
+	api: &Api,
+	at: <Block as sp_runtime::traits::Block>::Hash,
+) -> Option<u32>
+where
+	Api: sp_api::ApiExt<Block>,
+{
+	api.api_version::<dyn pallet_inference::runtime_api::InferenceApi<
+		Block,
+		cairn_runtime::AccountId,
+		cairn_runtime::Balance,
+		cairn_runtime::BlockNumber,
+	>>(at)
+		.ok()
+		.flatten()
 }
 
 /// How often the node removes blobs no job names any more.
@@ -326,22 +333,11 @@ where
 	>,
 {
 	use pallet_inference::runtime_api::InferenceApi;
-	use sp_api::ApiExt;
 	loop {
 		futures_timer::Delay::new(GARBAGE_INTERVAL).await;
 		let best = client.info().best_hash;
 		let api = client.runtime_api();
-		let answers = api
-			.api_version::<dyn InferenceApi<
-				Block,
-				cairn_runtime::AccountId,
-				cairn_runtime::Balance,
-				cairn_runtime::BlockNumber,
-			>>(best)
-			.ok()
-			.flatten()
-			.is_some_and(|version| version >= 4);
-		if !answers {
+		if inference_api_version(&*api, best).is_none_or(|version| version < 4) {
 			continue;
 		}
 		let (count, bytes) = store.collect_garbage(BlobStore::now(), grace.as_secs(), |hash| {

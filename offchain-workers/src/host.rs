@@ -183,6 +183,31 @@ impl BlobAccessExt {
 	}
 }
 
+/// The node's encryption keys and blobs, as the sealed host functions use them.
+#[cfg(feature = "std")]
+type SealedAccess =
+	(std::sync::Arc<dyn SealKeys>, std::sync::Arc<dyn crate::sealed_run::BlobAccess>);
+
+/// The encryption keys and blobs registered with `ext`.
+///
+/// # Errors
+/// [`InferenceError::KeystoreUnavailable`] or [`InferenceError::BlobStoreUnavailable`] when
+/// either is not registered (outside an offchain worker).
+#[cfg(feature = "std")]
+fn sealed_access(
+	mut ext: &mut dyn sp_externalities::Externalities,
+) -> Result<SealedAccess, InferenceError> {
+	let keys = match ext.extension::<SealKeysExt>() {
+		Some(SealKeysExt(keys)) => keys.clone(),
+		None => return Err(InferenceError::KeystoreUnavailable),
+	};
+	let blobs = match ext.extension::<BlobAccessExt>() {
+		Some(BlobAccessExt(blobs)) => blobs.clone(),
+		None => return Err(InferenceError::BlobStoreUnavailable),
+	};
+	Ok((keys, blobs))
+}
+
 /// ONNX model inference for offchain workers.
 #[runtime_interface]
 pub trait Inference {
@@ -347,14 +372,7 @@ pub trait Inference {
 			Some(InferenceExt(engine)) => engine.clone(),
 			None => return Err(InferenceError::NoInferenceContext),
 		};
-		let keys = match self.extension::<SealKeysExt>() {
-			Some(SealKeysExt(keys)) => keys.clone(),
-			None => return Err(InferenceError::KeystoreUnavailable),
-		};
-		let blobs = match self.extension::<BlobAccessExt>() {
-			Some(BlobAccessExt(blobs)) => blobs.clone(),
-			None => return Err(InferenceError::BlobStoreUnavailable),
-		};
+		let (keys, blobs) = sealed_access(*self)?;
 		crate::sealed_run::run_sealed(&*engine, &*keys, &*blobs, &request)
 	}
 
@@ -366,14 +384,7 @@ pub trait Inference {
 		&mut self,
 		comparison: PassFatPointerAndDecode<SealedComparison>,
 	) -> AllocateAndReturnByCodec<Result<Vec<PeerAgreement>, InferenceError>> {
-		let keys = match self.extension::<SealKeysExt>() {
-			Some(SealKeysExt(keys)) => keys.clone(),
-			None => return Err(InferenceError::KeystoreUnavailable),
-		};
-		let blobs = match self.extension::<BlobAccessExt>() {
-			Some(BlobAccessExt(blobs)) => blobs.clone(),
-			None => return Err(InferenceError::BlobStoreUnavailable),
-		};
+		let (keys, blobs) = sealed_access(*self)?;
 		crate::sealed_run::compare_sealed(&*keys, &*blobs, &comparison)
 	}
 

@@ -338,7 +338,7 @@ function workerTimes() {
     Object.assign(job(Number(id)), { openMs: Number(openMicros) / 1000, sealMs: Number(sealMicros) / 1000 });
   }
   const fetches = new Map();
-  for (const [, hash, micros] of text.matchAll(/sealed input ([0-9a-f]{64}): fetched \d+ bytes from a peer in (\d+) µs/g)) {
+  for (const [, hash, micros] of text.matchAll(/sealed input ([0-9a-f]{64}): fetched \d+ bytes in (\d+) µs/g)) {
     fetches.set(hash, Number(micros) / 1000);
   }
   return { jobs, fetches };
