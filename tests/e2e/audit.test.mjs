@@ -184,6 +184,8 @@ test('a sealed job\'s cheat is caught with keys delivered to the auditor and ref
   const bondBefore = (await api.query.computeRegistry.providers(bob.address)).unwrap().bond.toBigInt();
   const provider = new WsProvider(honest.wsUrl);
   try {
+    // The blob upload is the first call on this connection: wait until it is open.
+    await provider.isReady;
     // The requester's client: seal, upload to the honest node, request (only Bob's price fits),
     // deliver Bob's key, open his (corrupted) outputs; then serve the audit's keys.
     const result = await runSealedJob(api, provider, eve, {
