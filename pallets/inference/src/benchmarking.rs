@@ -653,11 +653,7 @@ mod benchmarks {
 	/// royalties.
 	#[benchmark]
 	fn attest_agreement(k: Linear<2, MAX_REDUNDANCY>) -> Result<(), BenchmarkError> {
-		keyed_providers::<T>(0, k)?;
-		let model = T::BenchmarkHelper::model(1, OUTPUT_LEN, MIN_WEIGHED_ANCESTORS, 0);
-		let (job, who) = open_sealed_job::<T>(model, k)?;
-		let providers = assigned::<T>(job)?;
-		deliver_to::<T>(&who, job, &providers)?;
+		let (job, providers) = delivered_sealed_job::<T>(k)?;
 		answer_sealed::<T>(job, &providers, 10, |i| [i as u8 + 1; 32])?;
 		let others = |party: &T::AccountId| {
 			let others: Vec<T::AccountId> =
@@ -682,11 +678,7 @@ mod benchmarks {
 	/// window opened and the deadline moved.
 	#[benchmark]
 	fn open_agreement_window(k: Linear<2, MAX_REDUNDANCY>) -> Result<(), BenchmarkError> {
-		keyed_providers::<T>(0, k)?;
-		let model = T::BenchmarkHelper::model(1, OUTPUT_LEN, MIN_WEIGHED_ANCESTORS, 0);
-		let (job, who) = open_sealed_job::<T>(model, k)?;
-		let providers = assigned::<T>(job)?;
-		deliver_to::<T>(&who, job, &providers)?;
+		let (job, providers) = delivered_sealed_job::<T>(k)?;
 		answer_sealed::<T>(job, &providers, 10, |i| [i as u8 + 1; 32])?;
 		for party in providers.iter().take(k as usize - 1) {
 			AgreementAttestations::<T>::insert(job, party, BoundedVec::new());

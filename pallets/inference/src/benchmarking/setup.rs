@@ -515,17 +515,26 @@ pub(super) fn verdict_of<T: Config>(job: JobId) -> Option<AuditVerdict> {
 	}
 }
 
+/// A `k`-provider sealed job on a model of the smallest weighed lineage (`k` providers with keys
+/// registered), its key delivered to each: the job and its providers.
+pub(super) fn delivered_sealed_job<T: Config>(
+	k: u32,
+) -> Result<(JobId, Vec<T::AccountId>), BenchmarkError> {
+	keyed_providers::<T>(0, k)?;
+	let model = T::BenchmarkHelper::model(1, OUTPUT_LEN, MIN_WEIGHED_ANCESTORS, 0);
+	let (job, who) = open_sealed_job::<T>(model, k)?;
+	let providers = assigned::<T>(job)?;
+	deliver_to::<T>(&who, job, &providers)?;
+	Ok((job, providers))
+}
+
 /// A `k`-provider sealed job on a model of the smallest weighed lineage, its key delivered, every
 /// provider but the last answered with the same output hash: the job, the last provider and
 /// that hash.
 pub(super) fn sealed_job_but_one_receipt<T: Config>(
 	k: u32,
 ) -> Result<(JobId, T::AccountId, TensorSetHash), BenchmarkError> {
-	keyed_providers::<T>(0, k)?;
-	let model = T::BenchmarkHelper::model(1, OUTPUT_LEN, MIN_WEIGHED_ANCESTORS, 0);
-	let (job, who) = open_sealed_job::<T>(model, k)?;
-	let providers = assigned::<T>(job)?;
-	deliver_to::<T>(&who, job, &providers)?;
+	let (job, providers) = delivered_sealed_job::<T>(k)?;
 	let output_hash = [7; 32];
 	for provider in providers.iter().take(k as usize - 1) {
 		Pallet::<T>::do_submit_receipt(
