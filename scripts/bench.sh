@@ -12,6 +12,8 @@
 #   6. CUDA against CPU: needs an NVIDIA GPU (reported as such without one)
 #   7. verification: checkpoint commitments, sampled audits against k = 2, one dispute's segment
 #      against a full re-execution (scripts/bench-verification.sh; docs/bench/verification.md)
+#   9. market integrity: each strategy's profit and loss in the adversarial simulation
+#      (scripts/simulate.sh; docs/security.md)
 #
 # Usage: scripts/bench.sh [--quick] [--cold-build]
 #   --quick: every part at a small size and no build timing, report to a temporary directory
@@ -80,6 +82,8 @@ say "4. lineage RPC"
 "$CAIRN_ROOT/scripts/bench-rpc.sh" "${quick[@]}"
 say "7. verification"
 "$CAIRN_ROOT/scripts/bench-verification.sh" "${quick[@]}"
+say "9. market integrity: the adversarial simulation"
+"$CAIRN_ROOT/scripts/simulate.sh" "${quick[@]}"
 
 gpu=null
 command -v nvidia-smi >/dev/null && gpu="\"$(nvidia-smi --query-gpu=name --format=csv,noheader | head -n 1)\""

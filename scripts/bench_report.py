@@ -351,5 +351,45 @@ if space:
 else:
     lines += ["Not run.", ""]
 
+integrity = load("integrity.json")
+lines += ["## 9. Market integrity: what each strategy gains by attacking (target: no attack gains, honest providers profit)", ""]
+if integrity:
+    price = integrity["price"]
+    lines += [
+        f"The adversarial simulation (`scripts/simulate.sh`, `pallets/inference/src/simulation.rs`): "
+        f"{integrity['jobs']:,} inline jobs over {integrity['rounds']} rounds on the mock runtime, through "
+        "the real calls and hooks (commitments and reveals, settlement, disputes, sampled audits at 5 % "
+        "and their bisection). Amounts in units of one job's price "
+        f"({price} planck); an honest run costs its provider {integrity['run_cost'] / price:.1f}. "
+        "Profit and loss: the strategy's change in wealth (free, held and bonded, its Sybil providers "
+        "included), less what its honest runs cost, plus what the correct results it requested would "
+        "cost in an honest market. **Gain**: that against the same market in which only this strategy's "
+        "accounts play honestly (its counterfactual; a run per strategy).",
+        "",
+        "| strategy | attack | accounts | jobs requested | answers | profit and loss | honestly | gain | verdict |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for s in integrity["strategies"]:
+        if s["adversarial"]:
+            judged = verdict(s["gain"] <= 0)
+        elif s["jobs"] > 0:
+            judged = "n/a (pays for its results)"
+        else:
+            judged = verdict(s["pnl"] > 0)
+        lines.append(
+            f"| {s['strategy']} | {'yes' if s['adversarial'] else 'no'} | {s['accounts']} | {s['jobs']:,} | {s['answers']:,} "
+            f"| {s['pnl'] / price:,.1f} | {s['honest_pnl'] / price:,.1f} | {s['gain'] / price:,.1f} | {judged} |"
+        )
+    lines += [
+        "",
+        f"The audit pot (fees and slashes in, auditors' and referees' rewards out) changed by "
+        f"{integrity['audit_pot_delta'] / price:,.1f}; {integrity['live_at_end']} jobs were still live at the end. "
+        "Not simulated yet: lazy auditors, assignment grinding and audit-queue filling (open in "
+        "[security.md](../security.md)).",
+        "",
+    ]
+else:
+    lines += ["Not run.", ""]
+
 open(os.path.join(out, "REPORT.md"), "w").write("\n".join(lines))
 print("\n".join(lines))

@@ -377,7 +377,7 @@ pub trait Inference {
 	}
 
 	/// Compares this party's sealed outputs of a job with other parties' under the job's
-	/// tolerance (see [`crate::sealed_run::compare_sealed`]): only the verdicts leave the
+	/// tolerance raised to each element type's floor (see [`crate::sealed_run::compare_sealed`]): only the verdicts leave the
 	/// node's native side. A peer's blob not yet here is fetched in the background and reads
 	/// as pending.
 	fn compare_sealed(

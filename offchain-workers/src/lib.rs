@@ -51,7 +51,7 @@ pub mod sealed_run;
 #[cfg(feature = "std")]
 pub mod store;
 
-pub use agreement::{outputs_agree, Disagreement, Tolerance};
+pub use agreement::{answers_agree, outputs_agree, outputs_agree_floored, Disagreement, Tolerance};
 pub use checkpoints::{CheckpointedOutput, Commitment};
 pub use host::{
 	inference, model_checkpoint, run_model, run_model_checkpointed, run_model_on, run_model_segment,

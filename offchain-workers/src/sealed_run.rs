@@ -189,8 +189,10 @@ fn open_answer(
 	Ok(outputs)
 }
 
-/// Compares this party's sealed outputs of a job with each peer's under the job's tolerance,
-/// opening every blob with the key derived from the job's input content key; a peer's blob
+/// Compares this party's sealed outputs of a job with each peer's under the job's tolerance
+/// raised to each element type's floor ([`crate::outputs_agree_floored`]: the offchain worker
+/// asks only about answers not held to bit-exact agreement, which equal hashes decide), opening
+/// every blob with the key derived from the job's input content key; a peer's blob
 /// still being fetched (a fetch starts in the background) reads as
 /// [`PeerAgreement::Pending`]. Never blocks on the network. The plaintexts stay on the
 /// node's native side: the offchain worker gets only the verdicts.
@@ -217,9 +219,11 @@ pub fn compare_sealed(
 				return PeerAgreement::Agrees;
 			}
 			match open_answer(blobs, &input_key, job, model, peer) {
-				Ok(theirs) => match crate::outputs_agree(&own, &theirs, &comparison.tolerance) {
-					Ok(()) => PeerAgreement::Agrees,
-					Err(_) => PeerAgreement::Disagrees,
+				Ok(theirs) => {
+					match crate::outputs_agree_floored(&own, &theirs, &comparison.tolerance) {
+						Ok(()) => PeerAgreement::Agrees,
+						Err(_) => PeerAgreement::Disagrees,
+					}
 				},
 				Err(verdict) => verdict,
 			}

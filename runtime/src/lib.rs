@@ -78,18 +78,20 @@ macro_rules! runtime_version {
 			// 2: `inference.submit_receipt` takes the run's checkpoint commitment.
 			// 3: `inference.request_job` takes a `JobInput` (inline or sealed).
 			// 4: `inference.submit_sealed_audit` takes `within_tolerance`.
-			transaction_version: 4,
+			// 5: `inference.submit_receipt` and `submit_sealed_receipt` take the commitment's salt;
+			//    `inference.commit_receipt` (call 16).
+			transaction_version: 5,
 			system_version: 1,
 		};
 	};
 }
 
 #[cfg(not(feature = "upgrade-test"))]
-runtime_version!(109);
+runtime_version!(110);
 // The same runtime one `spec_version` later: what the runtime-upgrade test applies with
 // `system.setCode` (see `build.rs`). Never deployed.
 #[cfg(feature = "upgrade-test")]
-runtime_version!(110);
+runtime_version!(111);
 
 /// Time and block numbers.
 mod block_times {

@@ -7,7 +7,7 @@
 // rate raised to 100 % (root sets the `:AuditRate:` storage parameter), the job is audited by
 // Alice or Charlie; the outputs disagree; both sides reveal their checkpoints; the chain finds the
 // first diverging one (1); the agreed checkpoint 0 is posted; the referee (the other honest key)
-// re-runs segment 1 alone and sides with the auditor; Bob's bond is slashed to the requester.
+// re-runs segment 1 alone and sides with the auditor; Bob's bond is slashed to the audit pot.
 // The same cheat on a sealed job is caught without a tensor on chain: the requester's client
 // delivers the content key to the auditor and then to the referee, who runs the model from the
 // opened input.
@@ -33,6 +33,9 @@ const [alice, bob, charlie, dave, eve] = ['//Alice', '//Bob', '//Charlie', '//Da
 
 // The honest node's libp2p key, so that the follower can name it as its bootnode.
 const NODE_KEY = '0000000000000000000000000000000000000000000000000000000000000a0d';
+// The fee ceiling of the audited jobs: room for Bob's price only (UNIT / 250 at most), and the
+// audit fee at a 100 % rate (the auditor's and a referee's rewards, 0.02 CAIRN each).
+const AUDITED_FEE = UNIT / 250n + UNIT / 25n;
 
 let honest;
 let faulty;
@@ -117,10 +120,11 @@ async function auditOf(job) {
 test('a provider corrupting one operator is caught by bisection and slashed; only that segment is re-run', { timeout: 240_000 }, async () => {
   const start = (await api.rpc.chain.getHeader()).number.toNumber();
   const bondBefore = (await api.query.computeRegistry.providers(bob.address)).unwrap().bond.toBigInt();
-  // A fee ceiling only Bob's price fits: price, no royalties, the audit fee.
+  // A fee ceiling only Bob's price fits: price, no royalties, and the audit fee, which at a
+  // 100 % rate is the auditor's and a referee's rewards.
   const r = await sendAndFinalize(
     api,
-    api.tx.inference.requestJob(model, { Inline: f32Tensors('x', [1, 4], [1, 2, 3, 4]) }, jobSpec({ maxFee: UNIT / 250n })),
+    api.tx.inference.requestJob(model, { Inline: f32Tensors('x', [1, 4], [1, 2, 3, 4]) }, jobSpec({ maxFee: AUDITED_FEE })),
     eve,
   );
   const requested = eventOf(r.events, api.events.inference.JobRequested);
@@ -191,7 +195,7 @@ test('a sealed job\'s cheat is caught with keys delivered to the auditor and ref
     const result = await runSealedJob(api, provider, eve, {
       model,
       input: f32Tensors('x', [1, 4], [1, 2, 3, 4]),
-      spec: jobSpec({ maxFee: UNIT / 250n }),
+      spec: jobSpec({ maxFee: AUDITED_FEE }),
       timeoutMs: 120_000,
     });
     assert.equal(result.status, 'Completed');

@@ -105,6 +105,67 @@ fn sealed_outputs_differing_by_hash_agree_when_each_provider_attests_the_other()
 	});
 }
 
+/// A sealed receipt of `provider` for `job` with `output_hash`, computed on the CPU provider with
+/// ONNX Runtime build `runtime`.
+fn submit_sealed_built(provider: AccountId, job: JobId, output_hash: [u8; 32], runtime: &[u8]) {
+	let checkpoints = cairn_inference::Commitment::of(&[output_hash]);
+	assert_ok!(reveal(job, provider, &output_hash, &checkpoints, |salt| {
+		Inference::submit_sealed_receipt(
+			RuntimeOrigin::signed(provider),
+			job,
+			output_hash,
+			SealedOutput {
+				blob: BlobRef { sha256: [provider.0[0]; 32], size_bytes: 120 },
+				envelope: KeyEnvelope { ephemeral: [9; 32], nonce: [0; 12], sealed_key: [0; 48] },
+			},
+			checkpoints,
+			ExecutionProvider::Cpu,
+			runtime.to_vec().try_into().unwrap(),
+			42,
+			salt,
+		)
+		.map(|_| ())
+		.map_err(|e| e.error)
+	}));
+}
+
+/// Finding 9 (exact tolerance as a weapon): an exact job holds answers to bit-exact agreement
+/// only between parties on the same platform. Across runtime builds, mutual attestations under
+/// the floor make them agree; on one platform they cannot, and differing hashes go to dispute
+/// at once.
+#[test]
+fn an_exact_job_is_exact_only_on_one_platform() {
+	new_test_ext().execute_with(|| {
+		let (model, _) = lineage();
+		publish_keys(&providers());
+		let across = request_tolerant(model, 2, Tolerance::EXACT);
+		let pair = assigned(across);
+		deliver(across, &pair);
+		submit_sealed_built(pair[0], across, [1; 32], b"1.31.1");
+		submit_sealed_built(pair[1], across, [2; 32], b"1.32.0");
+		// Two builds: the job waits for attestations instead of a dispute.
+		run_to_block(System::block_number() + 1);
+		assert_eq!(Jobs::<Test>::get(across).unwrap().status, JobStatus::Open);
+		let bonds = pair.iter().map(bond).collect::<Vec<_>>();
+		assert_ok!(attest(pair[0], across, &[pair[1]]));
+		assert_ok!(attest(pair[1], across, &[pair[0]]));
+		assert_eq!(Jobs::<Test>::get(across).unwrap().status, JobStatus::Completed);
+		assert_eq!(pair.iter().map(bond).collect::<Vec<_>>(), bonds);
+
+		let same = request_tolerant(model, 2, Tolerance::EXACT);
+		let pair = assigned(same);
+		deliver(same, &pair);
+		submit_sealed_built(pair[0], same, [1; 32], b"1.31.1");
+		submit_sealed_built(pair[1], same, [2; 32], b"1.31.1");
+		// One build: attestations cannot make differing hashes agree.
+		assert_ok!(attest(pair[0], same, &[pair[1]]));
+		assert_ok!(attest(pair[1], same, &[pair[0]]));
+		assert_eq!(Jobs::<Test>::get(same).unwrap().status, JobStatus::Open);
+		run_to_block(System::block_number() + 1);
+		assert_eq!(Jobs::<Test>::get(same).unwrap().status, JobStatus::Disputed);
+	});
+}
+
 #[test]
 fn attestations_are_refused_by_name() {
 	new_test_ext().execute_with(|| {
@@ -115,14 +176,8 @@ fn attestations_are_refused_by_name() {
 		assert_noop!(attest(pair[0], job, &[pair[1], pair[1]]), Error::<Test>::InvalidAttestation);
 		assert_noop!(attest(pair[0], job, &[stranger]), Error::<Test>::InvalidAttestation);
 		assert_noop!(attest(pair[0], 99, &[]), Error::<Test>::UnknownJob);
-		// An exact tolerance compares hashes only.
-		let model = Jobs::<Test>::get(job).unwrap().model;
-		let exact = request_tolerant(model, 2, Tolerance::EXACT);
-		let exact_pair = assigned(exact);
-		deliver(exact, &exact_pair);
-		assert_ok!(submit_sealed(exact_pair[0], exact, [1; 32]));
-		assert_noop!(attest(exact_pair[0], exact, &[]), Error::<Test>::ToleranceIsExact);
 		// A job with inline outputs is compared on chain.
+		let model = Jobs::<Test>::get(job).unwrap().model;
 		let inline = request(model, 10_000, 2);
 		Jobs::<Test>::mutate(inline, |job| job.as_mut().unwrap().spec.tolerance = TOLERANCE);
 		assert_noop!(attest(pair[0], inline, &[]), Error::<Test>::NotSealed);
@@ -227,7 +282,7 @@ fn attestations_and_the_window_are_removed_with_the_job_and_paid_for_by_its_depo
 }
 
 #[test]
-fn a_sealed_audit_passes_within_the_tolerance_only_when_the_job_has_one() {
+fn a_sealed_audit_passes_within_the_tolerance_unless_held_exact() {
 	new_test_ext_with(0).execute_with(|| {
 		audit_everything();
 		let (model, _) = lineage();
@@ -238,7 +293,7 @@ fn a_sealed_audit_passes_within_the_tolerance_only_when_the_job_has_one() {
 		// Both jobs go to the provider, the only one with a key when they are requested.
 		publish_keys(&[provider]);
 		let leaves: Leaves = vec![[1; 32]].try_into().unwrap();
-		let jobs = [TOLERANCE, Tolerance::EXACT].map(|tolerance| {
+		let jobs = [TOLERANCE, Tolerance::EXACT, Tolerance::EXACT].map(|tolerance| {
 			let job = request_tolerant(model, 1, tolerance);
 			deliver(job, &[provider]);
 			assert_ok!(submit_sealed_committed(provider, job, &leaves));
@@ -251,24 +306,28 @@ fn a_sealed_audit_passes_within_the_tolerance_only_when_the_job_has_one() {
 			deliver(job, &[auditor]);
 		}
 		let theirs: Leaves = vec![[2; 32]].try_into().unwrap();
-		let submit = |job, within_tolerance| {
+		let submit = |job, within_tolerance, runtime: &[u8]| {
 			Inference::submit_sealed_audit(
 				RuntimeOrigin::signed(auditor),
 				job,
 				theirs[0],
 				cairn_inference::Commitment::of(&theirs),
 				ExecutionProvider::Cpu,
-				b"1.31.1".to_vec().try_into().unwrap(),
+				runtime.to_vec().try_into().unwrap(),
 				40,
 				within_tolerance,
 			)
 		};
-		let [tolerant, exact] = jobs;
-		assert_ok!(submit(tolerant, true));
+		let [tolerant, exact, across] = jobs;
+		assert_ok!(submit(tolerant, true, b"1.31.1"));
 		assert_eq!(audit_stage(tolerant), AuditStage::Closed(AuditVerdict::Passed));
-		// Under an exact tolerance the claim is ignored: the hashes differ, a dispute opens.
-		assert_ok!(submit(exact, true));
+		// An exact job audited on the receipt's platform: the claim is ignored, the hashes
+		// differ, a dispute opens.
+		assert_ok!(submit(exact, true, b"1.31.1"));
 		assert_eq!(audit_stage(exact), AuditStage::Revealing);
+		// On another runtime build, the floor holds and outputs within it pass.
+		assert_ok!(submit(across, true, b"1.32.0"));
+		assert_eq!(audit_stage(across), AuditStage::Closed(AuditVerdict::Passed));
 	});
 }
 
@@ -313,12 +372,23 @@ fn the_offchain_worker_compares_sealed_outputs_and_attests_those_within_the_tole
 		deliver(job, &[local, close, far]);
 		let (blob, _) = sealed_input(&[42; 32]);
 		blobs.put(&blob).unwrap();
-		// This node's provider runs the job; the others' outputs differ a little and a lot.
+		// This node's provider runs the job and commits; the others' outputs differ a little
+		// and a lot, and their commitments open the reveal phase.
 		let calls = run_worker(2, &pool);
+		assert!(matches!(calls[..], [RuntimeCall::Inference(Call::commit_receipt { .. })]));
+		land_receipt(calls, local);
+		let others = [(close, 1e-6), (far, 0.5)].map(|(who, shift)| {
+			let outputs = output([27.0 + shift, -7.5, 11.5]);
+			let checkpoints = cairn_inference::Commitment::of(&[outputs.hash()]);
+			let digest = receipt_commitment(job, &who, &outputs.hash(), &checkpoints, &TEST_SALT);
+			assert_ok!(Inference::commit_receipt(RuntimeOrigin::signed(who), job, digest));
+			(who, outputs, checkpoints)
+		});
+		assert!(Inference::reveal_open(job));
+		let calls = run_worker(3, &pool);
 		assert!(matches!(calls[..], [RuntimeCall::Inference(Call::submit_sealed_receipt { .. })]));
 		land_receipt(calls, local);
-		for (who, shift) in [(close, 1e-6), (far, 0.5)] {
-			let outputs = output([27.0 + shift, -7.5, 11.5]);
+		for (who, outputs, checkpoints) in others {
 			let (blob, described) = derived_output(job, who, &outputs);
 			blobs.put(&blob).unwrap();
 			assert_ok!(Inference::submit_sealed_receipt(
@@ -326,14 +396,15 @@ fn the_offchain_worker_compares_sealed_outputs_and_attests_those_within_the_tole
 				job,
 				outputs.hash(),
 				described,
-				cairn_inference::Commitment::of(&[outputs.hash()]),
+				checkpoints,
 				ExecutionProvider::Cpu,
 				b"1.31.1".to_vec().try_into().unwrap(),
 				42,
+				TEST_SALT,
 			));
 		}
 
-		let calls = run_worker(3, &pool);
+		let calls = run_worker(4, &pool);
 		assert_eq!(
 			calls,
 			vec![RuntimeCall::Inference(Call::attest_agreement {
@@ -346,7 +417,7 @@ fn the_offchain_worker_compares_sealed_outputs_and_attests_those_within_the_tole
 		assert!(!calls[0].encode().windows(needle.len()).any(|w| w == needle.as_slice()));
 		land_receipt(calls, local);
 		// Attested on chain: nothing more to send.
-		assert!(run_worker(4, &pool).is_empty());
+		assert!(run_worker(5, &pool).is_empty());
 		assert_ok!(attest(close, job, &[local]));
 		let record = Jobs::<Test>::get(job).unwrap();
 		assert_eq!(record.status, JobStatus::Completed);

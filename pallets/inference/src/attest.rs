@@ -1,9 +1,11 @@
-//! The offchain worker's side of sealed agreement: for every sealed job with a float tolerance
-//! that one of this node's providers answered (as provider, or as referee of its dispute), it
-//! compares its outputs with the other answers that differ by hash, on the node's native side
-//! (`compare_sealed`: the plaintexts never enter the runtime), and attests which agree
-//! (`attest_agreement`), again whenever the answers change. The jobs to watch are kept in the
-//! node's persistent offchain storage until they close.
+//! The offchain worker's side of sealed agreement: for every sealed job that one of this node's
+//! providers answered (as provider, or as referee of its dispute), it compares its outputs with
+//! the other answers that differ by hash by the agreement rule (bit for bit with answers of an
+//! exact job from its own platform, which their hashes decide; otherwise on the node's native
+//! side under the job's tolerance raised to the floor, `compare_sealed`: the plaintexts never
+//! enter the runtime), and attests which agree (`attest_agreement`), again whenever the answers
+//! change. The jobs to watch are kept in the node's persistent offchain storage until they
+//! close.
 
 use super::*;
 use crate::worker::{account_bytes, take_slot, LOG_TARGET};
@@ -48,12 +50,8 @@ fn set_watched<AccountId: Encode>(account: &AccountId, jobs: &[JobId]) {
 	);
 }
 
-/// Watches sealed job `job` for `account`, which just answered it, when its tolerance is not
-/// exact.
-pub(crate) fn watch<T: Config>(job_id: JobId, job: &JobOf<T>, account: &T::AccountId) {
-	if job.spec.tolerance == cairn_inference::Tolerance::EXACT {
-		return;
-	}
+/// Watches sealed job `job` for `account`, which just answered it.
+pub(crate) fn watch<T: Config>(job_id: JobId, _job: &JobOf<T>, account: &T::AccountId) {
 	let mut jobs = watched(account);
 	if !jobs.contains(&job_id) {
 		jobs.push(job_id);
@@ -63,13 +61,24 @@ pub(crate) fn watch<T: Config>(job_id: JobId, job: &JobOf<T>, account: &T::Accou
 	}
 }
 
-/// The sealed answer of an assignment with a receipt: its party, output hash and output blob.
-fn sealed_answer<T: Config>(assignment: &AssignmentOf<T>) -> Option<(T::AccountId, SealedAnswer)> {
-	let receipt = assignment.receipt?;
-	let output_hash = Receipts::<T>::get(receipt)?.output_hash;
-	let blob = SealedOutputs::<T>::get(receipt)?.blob;
+/// The platform a receipt names: its execution provider and runtime build.
+pub(crate) type Platform = (cairn_inference::ExecutionProvider, cairn_inference::RuntimeVersion);
+
+/// The sealed answer of an assignment with a receipt: its party, output hash and output blob,
+/// and the platform its receipt names.
+fn sealed_answer<T: Config>(
+	assignment: &AssignmentOf<T>,
+) -> Option<(T::AccountId, SealedAnswer, Platform)> {
+	let receipt_id = assignment.receipt?;
+	let receipt = Receipts::<T>::get(receipt_id)?;
+	let blob = SealedOutputs::<T>::get(receipt_id)?.blob;
 	let party = account_bytes(&assignment.provider)?;
-	Some((assignment.provider.clone(), SealedAnswer { party, output_hash, blob }))
+	let answer = SealedAnswer { party, output_hash: receipt.output_hash, blob };
+	Some((
+		assignment.provider.clone(),
+		answer,
+		(receipt.execution_provider, receipt.runtime_version),
+	))
 }
 
 /// Compares `own` (`account`'s answer to sealed job `job_id`) with `peers` on the node's
@@ -111,7 +120,7 @@ pub(crate) fn compare<T: Config>(
 /// Whether the sealed output blob of `assignment`'s receipt is in this node's store (a fetch
 /// from peers starts when it is not): what an auditor needs before it compares.
 pub(crate) fn output_blob_stored<T: Config>(assignment: &AssignmentOf<T>) -> bool {
-	sealed_answer::<T>(assignment).is_some_and(|(_, answer)| {
+	sealed_answer::<T>(assignment).is_some_and(|(_, answer, _)| {
 		matches!(
 			cairn_inference::inference::request_blob(answer.blob),
 			Ok(cairn_inference::seal::BlobState::Stored)
@@ -119,19 +128,36 @@ pub(crate) fn output_blob_stored<T: Config>(assignment: &AssignmentOf<T>) -> boo
 	})
 }
 
+/// Whether an audit of `audited`'s receipt on `ep` by this node is held to bit-exact agreement:
+/// the job is exact and the receipt names this node's platform.
+pub(crate) fn audit_held_exact<T: Config>(
+	job: &JobOf<T>,
+	audited: &AssignmentOf<T>,
+	ep: cairn_inference::ExecutionProvider,
+) -> bool {
+	let Some(receipt) = audited.receipt.and_then(Receipts::<T>::get) else { return false };
+	let Ok(capabilities) = cairn_inference::inference::capabilities() else { return false };
+	job.spec.tolerance.is_exact_between(
+		(receipt.execution_provider, receipt.runtime_version) == (ep, capabilities.runtime_version),
+	)
+}
+
 /// The auditor's verdict on whether the receipt's sealed outputs, differing by hash from its
-/// own `own`, agree with them under the job's tolerance.
+/// own `own` (computed on `platform`), agree with them by the agreement rule: never where the
+/// job is exact and the receipt names the same platform, otherwise under the job's tolerance
+/// raised to the floor.
 pub(crate) fn audit_within_tolerance<T: Config>(
 	job_id: JobId,
 	job: &JobOf<T>,
 	auditor: &T::AccountId,
 	audited: &AssignmentOf<T>,
 	own: SealedAnswer,
+	platform: Platform,
 ) -> bool {
-	if job.spec.tolerance == cairn_inference::Tolerance::EXACT {
+	let Some((_, theirs, theirs_platform)) = sealed_answer::<T>(audited) else { return false };
+	if job.spec.tolerance.is_exact_between(theirs_platform == platform) {
 		return false;
 	}
-	let Some((_, theirs)) = sealed_answer::<T>(audited) else { return false };
 	if theirs.output_hash == own.output_hash {
 		return false;
 	}
@@ -174,31 +200,51 @@ fn attest_job<T: Config>(
 	let disputed = job.status == JobStatus::Disputed;
 	let phase: &[AssignmentOf<T>] = if disputed { &job.referees } else { &job.assigned };
 	let judged: &[AssignmentOf<T>] = if disputed { &job.assigned } else { &[] };
-	let Some((_, own)) = phase.iter().find(|a| a.provider == *account).and_then(sealed_answer::<T>)
+	let Some((_, own, own_platform)) =
+		phase.iter().find(|a| a.provider == *account).and_then(sealed_answer::<T>)
 	else {
 		return;
 	};
-	let peers: Vec<(T::AccountId, SealedAnswer)> = phase
+	let peers: Vec<(T::AccountId, SealedAnswer, Platform)> = phase
 		.iter()
 		.chain(judged)
 		.filter(|a| a.provider != *account)
 		.filter_map(sealed_answer::<T>)
 		.collect();
-	if peers.iter().all(|(_, peer)| peer.output_hash == own.output_hash) {
+	if peers.iter().all(|(_, peer, _)| peer.output_hash == own.output_hash) {
 		// Equal hashes agree without attestations.
 		return;
 	}
-	let answers = peers.iter().map(|(_, answer)| answer.clone()).collect();
-	let Some(verdicts) = compare::<T>(job_id, job, account, own, answers) else { return };
-	if verdicts.contains(&PeerAgreement::Pending) {
+	// Answers held to bit-exact agreement (an exact job, the same platform) are decided by
+	// their hashes; the others are compared under the floor on the native side.
+	let exact =
+		|platform: &Platform| job.spec.tolerance.is_exact_between(*platform == own_platform);
+	let compared: Vec<SealedAnswer> = peers
+		.iter()
+		.filter(|(_, _, platform)| !exact(platform))
+		.map(|(_, answer, _)| answer.clone())
+		.collect();
+	let mut verdicts = match compared.is_empty() {
+		true => Vec::new(),
+		false => match compare::<T>(job_id, job, account, own.clone(), compared) {
+			Some(verdicts) => verdicts,
+			None => return,
+		},
+	}
+	.into_iter();
+	if verdicts.as_slice().contains(&PeerAgreement::Pending) {
 		// A peer's outputs are being fetched: the next block compares again.
 		return;
 	}
 	let agreeing: Vec<T::AccountId> = peers
 		.into_iter()
-		.zip(verdicts)
-		.filter(|(_, verdict)| *verdict == PeerAgreement::Agrees)
-		.map(|((party, _), _)| party)
+		.filter_map(|(party, answer, platform)| {
+			let agrees = match exact(&platform) {
+				true => answer.output_hash == own.output_hash,
+				false => verdicts.next() == Some(PeerAgreement::Agrees),
+			};
+			agrees.then_some(party)
+		})
 		.collect();
 	let Ok(agreeing) = BoundedVec::try_from(agreeing) else { return };
 	if AgreementAttestations::<T>::get(job_id, account).as_ref() == Some(&agreeing) {

@@ -21,10 +21,10 @@
 use super::*;
 use alloc::vec::Vec;
 use cairn_inference::{
+	answers_agree,
 	checkpoints::{first_divergence, Leaves, MAX_LEAVES},
-	outputs_agree,
 	seal::KeyRole,
-	Commitment, ExecutionProvider, TensorSet, TensorSetHash,
+	Commitment, ExecutionProvider, RuntimeVersion, TensorSet, TensorSetHash,
 };
 use codec::Encode;
 use frame_support::{
@@ -95,6 +95,35 @@ impl<T: Config> Pallet<T> {
 		Self::audits_on().then(|| T::AuditRate::get() * T::AuditSlash::get())
 	}
 
+	/// What the auditor of a job whose provider was paid `price` earns from the pot when the
+	/// audit passes or it wins the dispute: the job's price (an audit is the job's work again,
+	/// so any provider that would take the job at its price can audit it), and at least
+	/// `AuditReward`.
+	pub fn auditor_reward(price: BalanceOf<T>) -> BalanceOf<T> {
+		T::AuditReward::get().max(price)
+	}
+
+	/// What the deciding referee of the audit of a job priced `price` earns: the job's price,
+	/// and at least `RefereeReward`.
+	pub fn referee_reward(price: BalanceOf<T>) -> BalanceOf<T> {
+		T::RefereeReward::get().max(price)
+	}
+
+	/// The audit fee of a single-provider job whose provider is paid `price`: what the pot
+	/// takes in so that, at `AuditRate`, it pays the auditor and a referee of every audit
+	/// (`AuditRate × (auditor reward + referee reward)`, rounded up), and at least `AuditFee`.
+	pub fn audit_fee(price: BalanceOf<T>) -> BalanceOf<T> {
+		let rewards = Self::auditor_reward(price).saturating_add(Self::referee_reward(price));
+		T::AuditFee::get().max(T::AuditRate::get().mul_ceil(rewards))
+	}
+
+	/// The price the provider of job `job_id` was assigned at (its first provider's).
+	fn price_of(job_id: JobId) -> BalanceOf<T> {
+		Jobs::<T>::get(job_id)
+			.and_then(|job| job.assigned.first().map(|a| a.price))
+			.unwrap_or_default()
+	}
+
 	/// Puts `job_id` into the first of [`STEP_TRIES`] consecutive blocks from `at` with room in
 	/// [`AuditDeadlines`]; the block, or `None` when all are full.
 	fn schedule_audit_step(job_id: JobId, at: BlockNumberFor<T>) -> Option<BlockNumberFor<T>> {
@@ -108,13 +137,15 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Queues the audit draw of single-provider job `job_id`, completed now by `provider`'s
-	/// `receipt`, and charges its audit fee from the requester's held fee into the pot. Returns
-	/// the fee charged and whether the job's input is kept for the audit.
+	/// `receipt` at `price`, and charges its audit fee ([`Self::audit_fee`]) from the
+	/// requester's held fee into the pot. Returns the fee charged and whether the job's input is
+	/// kept for the audit.
 	pub(crate) fn queue_audit(
 		job_id: JobId,
 		requester: &T::AccountId,
 		provider: &T::AccountId,
 		receipt: ReceiptId,
+		price: BalanceOf<T>,
 	) -> (BalanceOf<T>, bool) {
 		if !Self::audits_on() {
 			return (Zero::zero(), false);
@@ -140,7 +171,7 @@ impl<T: Config> Pallet<T> {
 			},
 		);
 		let reason: T::RuntimeHoldReason = HoldReason::JobFee.into();
-		let fee = T::AuditFee::get();
+		let fee = Self::audit_fee(price);
 		let charged = T::Currency::transfer_on_hold(
 			&reason,
 			requester,
@@ -155,6 +186,7 @@ impl<T: Config> Pallet<T> {
 		if !charged.is_zero() {
 			Self::deposit_event(Event::AuditFeeCharged { job: job_id, amount: charged });
 		}
+		PendingDraws::<T>::insert(job_id, PendingDraw { fee: charged, deferrals: 0 });
 		(charged, true)
 	}
 
@@ -174,11 +206,16 @@ impl<T: Config> Pallet<T> {
 		let Some(audit) = Audits::<T>::get(job_id) else { return AuditStep::Nothing };
 		match audit.stage {
 			AuditStage::AwaitingDraw => {
-				if !Self::is_drawn(&frame_system::Pallet::<T>::parent_hash(), job_id) {
-					Self::drop_undrawn(job_id);
-					return AuditStep::NotDrawn;
+				// A deferred audit was drawn already: it only looks for its auditor again.
+				let deferred =
+					PendingDraws::<T>::get(job_id).is_some_and(|pending| pending.deferrals > 0);
+				if !deferred {
+					if !Self::is_drawn(&frame_system::Pallet::<T>::parent_hash(), job_id) {
+						Self::drop_undrawn(job_id);
+						return AuditStep::NotDrawn;
+					}
+					Self::deposit_event(Event::AuditDrawn { job: job_id, audited: true });
 				}
-				Self::deposit_event(Event::AuditDrawn { job: job_id, audited: true });
 				AuditStep::AuditorSought { scanned: Self::open_audit(job_id, audit) }
 			},
 			AuditStage::Auditing => {
@@ -211,36 +248,33 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Ends the audit of `job_id`, which the draw left unaudited: its record and the job's
-	/// input are removed.
+	/// input are removed; the fee stays in the pot (the draw it paid for was made).
 	pub(crate) fn drop_undrawn(job_id: JobId) {
+		PendingDraws::<T>::remove(job_id);
 		Audits::<T>::remove(job_id);
 		JobInputs::<T>::remove(job_id);
 		Self::deposit_event(Event::AuditDrawn { job: job_id, audited: false });
 	}
 
 	/// Assigns the auditor of drawn `job_id`: another provider eligible for the job and priced
-	/// at most `AuditReward`, chosen by the assignment rule salted `cairn/auditor` (seeded by
-	/// this block's parent hash). Without one the audit is skipped. Returns the providers
-	/// scanned.
+	/// at most [`Self::auditor_reward`], chosen by the assignment rule salted `cairn/auditor`
+	/// (seeded by this block's parent hash). Without one, or without room for its deadline, the
+	/// search is deferred ([`Self::defer_audit`]). Returns the providers scanned.
 	pub(crate) fn open_audit(job_id: JobId, mut audit: AuditOf<T>) -> u32 {
-		let skip = |reason| {
-			Audits::<T>::remove(job_id);
-			JobInputs::<T>::remove(job_id);
-			Self::deposit_event(Event::AuditSkipped { job: job_id, reason });
-		};
 		let Some(job) = Jobs::<T>::get(job_id) else {
-			skip(AuditSkipReason::NoAuditor);
+			Self::give_up_audit(job_id, AuditSkipReason::NoAuditor);
 			return 0;
 		};
+		let price = job.assigned.first().map(|a| a.price).unwrap_or_default();
 		let (auditor, scanned) = Self::choose_one(
 			b"cairn/auditor",
 			job_id,
 			&job,
-			T::AuditReward::get(),
+			Self::auditor_reward(price),
 			&[audit.provider.clone()],
 		);
 		let Some(auditor) = auditor else {
-			skip(AuditSkipReason::NoAuditor);
+			Self::defer_audit(job_id, audit, AuditSkipReason::NoAuditor);
 			return scanned;
 		};
 		let now = frame_system::Pallet::<T>::block_number();
@@ -249,9 +283,10 @@ impl<T: Config> Pallet<T> {
 			now.saturating_add(Self::period(T::AuditPeriod::get())),
 		) else {
 			let _ = T::Providers::release_job_slot(&auditor);
-			skip(AuditSkipReason::QueueFull);
+			Self::defer_audit(job_id, audit, AuditSkipReason::QueueFull);
 			return scanned;
 		};
+		PendingDraws::<T>::remove(job_id);
 		if SealedInputs::<T>::contains_key(job_id) {
 			// Chosen for its key: the grant cannot fail.
 			let _ = Self::grant_key(job_id, &auditor, KeyRole::Auditor, now);
@@ -268,6 +303,46 @@ impl<T: Config> Pallet<T> {
 		});
 		Audits::<T>::insert(job_id, audit);
 		scanned
+	}
+
+	/// Looks for the auditor of drawn `audit` of `job_id` again at the next block with room for
+	/// its step, up to [`MAX_AUDIT_DEFERRALS`] times; then gives it up for `reason`.
+	fn defer_audit(job_id: JobId, mut audit: AuditOf<T>, reason: AuditSkipReason) {
+		let mut pending = PendingDraws::<T>::get(job_id)
+			.unwrap_or(PendingDraw { fee: Zero::zero(), deferrals: 0 });
+		if pending.deferrals < MAX_AUDIT_DEFERRALS {
+			// A step of this block is taken at the start of the next.
+			let now = frame_system::Pallet::<T>::block_number();
+			if let Some(at) = Self::schedule_audit_step(job_id, now) {
+				pending.deferrals = pending.deferrals.saturating_add(1);
+				PendingDraws::<T>::insert(job_id, pending);
+				audit.deadline = at;
+				Audits::<T>::insert(job_id, audit);
+				Self::deposit_event(Event::AuditDeferred { job: job_id, at });
+				return;
+			}
+		}
+		Self::give_up_audit(job_id, reason);
+	}
+
+	/// Gives up the drawn audit of `job_id` for `reason`: its record and the job's input are
+	/// removed, and its fee is refunded from the pot to the requester (the draw it paid for
+	/// could not be served).
+	fn give_up_audit(job_id: JobId, reason: AuditSkipReason) {
+		Audits::<T>::remove(job_id);
+		JobInputs::<T>::remove(job_id);
+		Self::deposit_event(Event::AuditSkipped { job: job_id, reason });
+		let Some(pending) = PendingDraws::<T>::take(job_id) else { return };
+		let Some(requester) = Jobs::<T>::get(job_id).map(|job| job.requester) else { return };
+		let pot = Self::audit_pot();
+		let available =
+			T::Currency::reducible_balance(&pot, Preservation::Preserve, Fortitude::Polite);
+		let amount = pending.fee.min(available);
+		if !amount.is_zero()
+			&& T::Currency::transfer(&pot, &requester, amount, Preservation::Preserve).is_ok()
+		{
+			Self::deposit_event(Event::AuditFeeRefunded { job: job_id, amount });
+		}
 	}
 
 	/// Whether `party` was granted the content key of sealed job `job_id` and never got it.
@@ -310,8 +385,11 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Records the auditor's result for `job_id`: its `outputs` for a plain job, agreeing with
-	/// the receipt's under the job's tolerance; only their hash for a sealed job, agreeing when
-	/// equal to the receipt's or when the auditor found them within the job's float tolerance.
+	/// the receipt's by the agreement rule (`cairn_inference::answers_agree`: bit for bit for an
+	/// exact job when the auditor ran the receipt's platform, the job's tolerance raised to each
+	/// element type's floor otherwise); only their hash for a sealed job, agreeing when equal to
+	/// the receipt's or when the auditor found them within that rule's tolerance (never where
+	/// bit-exact agreement holds).
 	/// Agreement passes the audit; disagreement opens the reveal stage.
 	///
 	/// # Errors
@@ -319,6 +397,7 @@ impl<T: Config> Pallet<T> {
 	/// [`Error::UnknownJob`], [`Error::WrongExecutionProvider`], [`Error::InvalidCommitment`],
 	/// [`Error::JobIsSealed`], [`Error::NotSealed`], [`Error::OutputsNotCanonical`] and
 	/// [`Error::OutputHashMismatch`].
+	#[allow(clippy::too_many_arguments)]
 	pub(crate) fn do_submit_audit(
 		auditor: T::AccountId,
 		job_id: JobId,
@@ -326,6 +405,7 @@ impl<T: Config> Pallet<T> {
 		outputs: AuditOutputs,
 		checkpoints: Commitment,
 		execution_provider: ExecutionProvider,
+		runtime_version: RuntimeVersion,
 		elapsed_micros: u64,
 	) -> DispatchResult {
 		let mut audit = Audits::<T>::get(job_id).ok_or(Error::<T>::NoAudit)?;
@@ -339,6 +419,8 @@ impl<T: Config> Pallet<T> {
 		Self::check_commitment(&checkpoints)?;
 		let sealed = SealedInputs::<T>::contains_key(job_id);
 		let receipt = Receipts::<T>::get(audit.receipt).ok_or(Error::<T>::UnknownJob)?;
+		let same_platform = receipt.execution_provider == execution_provider
+			&& receipt.runtime_version == runtime_version;
 		let agrees = match outputs {
 			AuditOutputs::Inline(outputs) => {
 				ensure!(!sealed, Error::<T>::JobIsSealed);
@@ -349,13 +431,14 @@ impl<T: Config> Pallet<T> {
 					|| ReceiptOutputs::<T>::get(audit.receipt)
 						.and_then(|bytes| TensorSet::decode_canonical(&bytes).ok())
 						.is_some_and(|theirs| {
-							outputs_agree(&theirs, &decoded, &job.spec.tolerance).is_ok()
+							answers_agree(&theirs, &decoded, &job.spec.tolerance, same_platform)
+								.is_ok()
 						})
 			},
 			AuditOutputs::Sealed { within_tolerance } => {
 				ensure!(sealed, Error::<T>::NotSealed);
 				receipt.output_hash == output_hash
-					|| (within_tolerance && job.spec.tolerance != cairn_inference::Tolerance::EXACT)
+					|| (within_tolerance && !job.spec.tolerance.is_exact_between(same_platform))
 			},
 		};
 		let _ = T::Providers::heartbeat(&auditor);
@@ -484,11 +567,12 @@ impl<T: Config> Pallet<T> {
 			RefereeTask::Checkpoints => None,
 		};
 		let exclude = [audit.provider.clone(), auditor.clone()];
+		let price = job.assigned.first().map(|a| a.price).unwrap_or_default();
 		let (referee, scanned) = Self::choose_one(
 			b"cairn/audit-referee",
 			job_id,
 			&job,
-			T::RefereeReward::get(),
+			Self::referee_reward(price),
 			&exclude,
 		);
 		let Some(referee) = referee else {
@@ -611,8 +695,8 @@ impl<T: Config> Pallet<T> {
 		Self::close_audit_with(job_id, audit, verdict, false)
 	}
 
-	/// Closes the audit of `job_id` with `verdict`: slashes the caught party `AuditSlash` (the
-	/// provider's to the requester, the auditor's to the provider), pays the auditor and a
+	/// Closes the audit of `job_id` with `verdict`: slashes the caught party `AuditSlash` to the
+	/// audit pot (and a silent auditor or referee `MissedDeadlineSlash`), pays the auditor and a
 	/// `referee_answered` referee of a decided dispute their rewards from the pot, records each
 	/// one's outcome with the registry, frees the job slots still held, returns a posted segment
 	/// input's deposit and removes what the audit kept (the job's input, revealed leaves, tasks).
@@ -622,8 +706,8 @@ impl<T: Config> Pallet<T> {
 		verdict: AuditVerdict,
 		referee_answered: bool,
 	) {
-		let requester = Jobs::<T>::get(job_id).map(|job| job.requester);
 		let auditor = audit.auditor.clone();
+		let price = Self::price_of(job_id);
 		let referee = match &audit.stage {
 			AuditStage::Refereeing { referee, .. } => Some(referee.clone()),
 			_ => None,
@@ -636,9 +720,12 @@ impl<T: Config> Pallet<T> {
 			// A referee whose content key was never delivered could not answer: no outcome.
 			let outcome = match verdict {
 				_ if !referee_answered && Self::key_withheld(job_id, referee) => None,
-				_ if !referee_answered => Some(JobOutcome::Missed),
+				_ if !referee_answered => {
+					Self::slash_missed(job_id, referee);
+					Some(JobOutcome::Missed)
+				},
 				AuditVerdict::ProviderCaught | AuditVerdict::AuditorCaught => {
-					Self::reward(job_id, referee, T::RefereeReward::get());
+					Self::reward(job_id, referee, Self::referee_reward(price));
 					Some(JobOutcome::Completed)
 				},
 				_ => Some(JobOutcome::Failed),
@@ -648,27 +735,34 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		let mut slashed = None;
-		let mut slash = |who: &T::AccountId, to: Option<&T::AccountId>| {
-			let amount =
-				T::Providers::slash(who, T::AuditSlash::get(), to, SlashReason::DisputeLost)
-					.unwrap_or_default();
+		// To the pot: neither the requester nor the other party gains by a slash it can cause.
+		let pot = Self::audit_pot();
+		let mut slash = |who: &T::AccountId| {
+			let amount = T::Providers::slash(
+				who,
+				T::AuditSlash::get(),
+				Some(&pot),
+				SlashReason::DisputeLost,
+			)
+			.unwrap_or_default();
 			let _ = T::Providers::record_outcome(who, JobOutcome::DisputeLost);
 			slashed = Some((who.clone(), amount));
 		};
 		match (verdict, &auditor) {
 			(AuditVerdict::Passed, Some(auditor)) => {
-				Self::reward(job_id, auditor, T::AuditReward::get());
+				Self::reward(job_id, auditor, Self::auditor_reward(price));
 				let _ = T::Providers::record_outcome(auditor, JobOutcome::Completed);
 			},
 			(AuditVerdict::ProviderCaught, Some(auditor)) => {
-				slash(&audit.provider, requester.as_ref());
-				Self::reward(job_id, auditor, T::AuditReward::get());
+				slash(&audit.provider);
+				Self::reward(job_id, auditor, Self::auditor_reward(price));
 				let _ = T::Providers::record_outcome(auditor, JobOutcome::Completed);
 			},
 			(AuditVerdict::AuditorCaught, Some(auditor)) => {
-				slash(auditor, Some(&audit.provider));
+				slash(auditor);
 			},
 			(AuditVerdict::AuditorMissed, Some(auditor)) => {
+				Self::slash_missed(job_id, auditor);
 				let _ = T::Providers::record_outcome(auditor, JobOutcome::Missed);
 			},
 			_ => {},

@@ -40,6 +40,7 @@ fn submit_committed(
 		ExecutionProvider::Cpu,
 		b"1.31.1".to_vec().try_into().unwrap(),
 		42,
+		TEST_SALT,
 	)
 	.map(|_| ())
 	.map_err(|e| e.error)
@@ -161,6 +162,7 @@ fn receipts_carry_their_checkpoint_commitment() {
 				ExecutionProvider::Cpu,
 				Default::default(),
 				1,
+				TEST_SALT,
 			);
 			assert_eq!(result.map_err(|e| e.error), Err(err(Error::InvalidCommitment)));
 		}
@@ -186,13 +188,16 @@ fn an_honest_audit_passes_pays_the_auditor_and_reconciles_to_the_unit() {
 		let provider_before = free(&provider);
 		assert_ok!(submit_committed(provider, job, &tiny_output(), &leaves(1, &tiny_output())));
 		// The requester paid the price, the royalties and the audit fee; the deposit is held.
+		// The fee funds, at the audit rate, the auditor's and a referee's rewards.
+		let fee = Inference::audit_fee(PRICE);
+		assert_eq!(fee, AUDIT_REWARD + REFEREE_REWARD);
 		let (tune, base, data) = royalties(PRICE);
 		assert_eq!(
 			requester_before - free(&requester()),
-			PRICE + tune + base + data + AUDIT_FEE + job_deposit(1)
+			PRICE + tune + base + data + fee + job_deposit(1)
 		);
-		assert_eq!(free(&pot), pot_before + AUDIT_FEE);
-		assert!(events().contains(&Event::AuditFeeCharged { job, amount: AUDIT_FEE }));
+		assert_eq!(free(&pot), pot_before + fee);
+		assert!(events().contains(&Event::AuditFeeCharged { job, amount: fee }));
 		assert_eq!(stage(job), AuditStage::AwaitingDraw);
 		assert!(JobInputs::<Test>::get(job).is_some(), "kept for the auditor");
 
@@ -218,7 +223,7 @@ fn an_honest_audit_passes_pays_the_auditor_and_reconciles_to_the_unit() {
 			Event::AuditClosed { job, verdict: AuditVerdict::Passed, slashed: None }
 		);
 		assert_eq!(free(&auditor), auditor_before + AUDIT_REWARD);
-		assert_eq!(free(&pot), pot_before + AUDIT_FEE - AUDIT_REWARD);
+		assert_eq!(free(&pot), pot_before + fee - AUDIT_REWARD);
 		assert_eq!(free(&provider), provider_before + PRICE);
 		assert!(JobInputs::<Test>::get(job).is_none());
 		assert!(Inference::audit_tasks_of(&auditor).is_empty());
@@ -261,7 +266,7 @@ fn the_draw_is_fixed_after_the_receipt_and_follows_the_rate() {
 }
 
 #[test]
-fn a_cheating_provider_is_found_by_bisection_and_slashed_to_the_requester() {
+fn a_cheating_provider_is_found_by_bisection_and_slashed_to_the_pot() {
 	new_test_ext().execute_with(|| {
 		let cheat = leaves(0xbb, &wrong_output());
 		let honest = leaves(0xcc, &tiny_output());
@@ -327,8 +332,8 @@ fn a_cheating_provider_is_found_by_bisection_and_slashed_to_the_requester() {
 			Error::<Test>::SegmentInputAlreadyPosted
 		);
 
-		let (requester_before, provider_bond, referee_before) =
-			(free(&requester()), bond(&provider), free(&referee));
+		let (requester_before, provider_bond, referee_before, pot_before) =
+			(free(&requester()), bond(&provider), free(&referee), pot());
 		assert_noop!(
 			Inference::submit_referee_answer(
 				RuntimeOrigin::signed(auditor),
@@ -360,9 +365,12 @@ fn a_cheating_provider_is_found_by_bisection_and_slashed_to_the_requester() {
 			}
 		);
 		assert_eq!(bond(&provider), provider_bond - AUDIT_SLASH);
-		assert_eq!(free(&requester()), requester_before + AUDIT_SLASH);
+		// The slash goes to the pot, which pays the auditor and the referee; the requester
+		// gains nothing from it.
+		assert_eq!(free(&requester()), requester_before);
 		assert_eq!(free(&auditor), auditor_before + AUDIT_REWARD);
 		assert_eq!(free(&referee), referee_before + REFEREE_REWARD);
+		assert_eq!(pot(), pot_before + AUDIT_SLASH - AUDIT_REWARD - REFEREE_REWARD);
 		// Nothing of the dispute stays but the closed record.
 		assert!(SegmentInputs::<Test>::get(job).is_none());
 		assert!(RevealedLeaves::<Test>::iter_prefix(job).next().is_none());
@@ -382,7 +390,7 @@ fn a_lying_auditor_loses_to_the_referee() {
 		assert_ok!(Inference::reveal_checkpoints(RuntimeOrigin::signed(auditor), job, lie));
 		assert_ok!(Inference::reveal_checkpoints(RuntimeOrigin::signed(provider), job, honest));
 		let referee = referee(job);
-		let (auditor_bond, provider_before) = (bond(&auditor), free(&provider));
+		let (auditor_bond, provider_before, pot_before) = (bond(&auditor), free(&provider), pot());
 		assert_ok!(Inference::submit_referee_answer(
 			RuntimeOrigin::signed(referee),
 			job,
@@ -390,7 +398,9 @@ fn a_lying_auditor_loses_to_the_referee() {
 		));
 		assert_eq!(stage(job), AuditStage::Closed(AuditVerdict::AuditorCaught));
 		assert_eq!(bond(&auditor), auditor_bond - AUDIT_SLASH);
-		assert_eq!(free(&provider), provider_before + AUDIT_SLASH);
+		// To the pot (less the deciding referee's reward), not to the provider.
+		assert_eq!(free(&provider), provider_before);
+		assert_eq!(pot(), pot_before + AUDIT_SLASH - REFEREE_REWARD);
 	});
 }
 
@@ -447,7 +457,7 @@ fn honest_disagreement_within_tolerance_never_disputes() {
 }
 
 #[test]
-fn a_silent_auditor_misses_and_nobody_is_slashed() {
+fn a_silent_auditor_misses_and_is_slashed_a_little() {
 	new_test_ext().execute_with(|| {
 		let (job, provider, auditor) = audited_job(&tiny_output(), &leaves(1, &tiny_output()));
 		let bonds = (bond(&provider), bond(&auditor));
@@ -456,7 +466,7 @@ fn a_silent_auditor_misses_and_nobody_is_slashed() {
 		assert_eq!(stage(job), AuditStage::Auditing);
 		run_to_block(deadline + 1);
 		assert_eq!(stage(job), AuditStage::Closed(AuditVerdict::AuditorMissed));
-		assert_eq!((bond(&provider), bond(&auditor)), bonds);
+		assert_eq!((bond(&provider), bond(&auditor)), (bonds.0, bonds.1 - MISSED_DEADLINE_SLASH));
 		assert_eq!(
 			pallet_compute_registry::Providers::<Test>::get(auditor).unwrap().active_jobs,
 			0
@@ -637,6 +647,6 @@ fn single_provider_prices_stay_under_the_audit_cap() {
 			),
 			Error::<Test>::FeeTooLow
 		);
-		request(model, exact + AUDIT_FEE, 1);
+		request(model, exact + Inference::audit_fee(PRICE), 1);
 	});
 }

@@ -64,6 +64,9 @@ mod calls {
 		/// - `checkpoints`: the run's checkpoint commitment (1 to 17 leaves, the last the output
 		///   hash), which an audit's dispute reveals.
 		/// - `execution_provider`, `runtime_version`, `elapsed_micros`: how it ran.
+		/// - `salt`: the salt of the caller's commitment ([`Pallet::commit_receipt`]) for a job
+		///   of more than one provider, whose receipts are revealed only in the reveal phase and
+		///   must match their commitment; ignored for a one-provider job.
 		///
 		/// Emits `ReceiptSubmitted`, and the settlement events with the last receipt.
 		///
@@ -87,6 +90,7 @@ mod calls {
 			execution_provider: ExecutionProvider,
 			runtime_version: RuntimeVersion,
 			elapsed_micros: u64,
+			salt: CommitmentSalt,
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			let (_, weight) = Self::do_submit_receipt(
@@ -98,6 +102,7 @@ mod calls {
 				execution_provider,
 				runtime_version,
 				elapsed_micros,
+				salt,
 			)?;
 			Ok(Some(weight).into())
 		}
@@ -157,7 +162,6 @@ mod calls {
 			elapsed_micros: u64,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let _ = runtime_version;
 			Self::do_submit_audit(
 				who,
 				job,
@@ -165,6 +169,7 @@ mod calls {
 				audit::AuditOutputs::Inline(outputs),
 				checkpoints,
 				execution_provider,
+				runtime_version,
 				elapsed_micros,
 			)
 		}
@@ -317,8 +322,8 @@ mod calls {
 		///
 		/// - `output_hash`: SHA-256 of the canonical plaintext outputs.
 		/// - `output`: the sealed output blob and its content key wrapped to the requester.
-		/// - `checkpoints`, `execution_provider`, `runtime_version`, `elapsed_micros`: as for a
-		///   receipt.
+		/// - `checkpoints`, `execution_provider`, `runtime_version`, `elapsed_micros`, `salt`: as
+		///   for a receipt.
 		///
 		/// Emits `ReceiptSubmitted`, and the settlement events with the last receipt.
 		///
@@ -339,6 +344,7 @@ mod calls {
 			execution_provider: ExecutionProvider,
 			runtime_version: RuntimeVersion,
 			elapsed_micros: u64,
+			salt: CommitmentSalt,
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			let (_, weight) = Self::do_submit_receipt(
@@ -350,6 +356,7 @@ mod calls {
 				execution_provider,
 				runtime_version,
 				elapsed_micros,
+				salt,
 			)?;
 			Ok(Some(weight).into())
 		}
@@ -408,7 +415,6 @@ mod calls {
 			within_tolerance: bool,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let _ = runtime_version;
 			Self::do_submit_audit(
 				who,
 				job,
@@ -416,6 +422,7 @@ mod calls {
 				audit::AuditOutputs::Sealed { within_tolerance },
 				checkpoints,
 				execution_provider,
+				runtime_version,
 				elapsed_micros,
 			)
 		}
@@ -472,6 +479,33 @@ mod calls {
 			let who = ensure_signed(origin)?;
 			let weight = Self::do_attest_agreement(who, job, agreeing)?;
 			Ok(Some(weight).into())
+		}
+
+		/// Commit to the caller's receipt for a job of more than one provider (or its dispute),
+		/// before any receipt of the job's current phase is visible: `digest` is
+		/// [`receipt_commitment`] of the job, the caller, the output hash, the checkpoint
+		/// commitment and a secret salt. The receipt is revealed with the ordinary receipt call
+		/// once every party of the phase has committed, or the phase's deadline has passed
+		/// (`RevealPhaseOpened`); a commitment never revealed counts as silence. Counts as the
+		/// provider's heartbeat.
+		///
+		/// Origin must be signed by an assigned provider of an open redundant job, or a referee
+		/// of one in dispute, that has neither answered nor committed.
+		///
+		/// Emits `ReceiptCommitted`, and `RevealPhaseOpened` with the phase's last commitment.
+		///
+		/// Weight: O(k) in the parties of the phase, charged at the largest and refunded to the
+		/// work done.
+		#[pallet::call_index(16)]
+		#[pallet::weight(T::WeightInfo::commit_receipt(MAX_REDUNDANCY))]
+		pub fn commit_receipt(
+			origin: OriginFor<T>,
+			job: JobId,
+			digest: CommitmentDigest,
+		) -> DispatchResultWithPostInfo {
+			let who = ensure_signed(origin)?;
+			let parties = Self::do_commit_receipt(who, job, digest)?;
+			Ok(Some(T::WeightInfo::commit_receipt(parties.clamp(1, MAX_REDUNDANCY))).into())
 		}
 	}
 }

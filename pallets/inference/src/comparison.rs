@@ -1,14 +1,17 @@
-//! Agreement of sealed outputs under a float tolerance.
+//! Agreement of sealed outputs that differ by hash.
 //!
 //! A sealed job's outputs are off chain, so the chain cannot compare two providers' outputs
 //! that differ by hash. Every party granted the job's content key can: each party seals its
 //! outputs under a key derived from the content key for its account (`OutputKeyContext`), so
 //! the holders of the content key, who could compute the outputs themselves, open each other's.
-//! Each answering party attests which others agree with its own under the job's tolerance
+//! Each answering party attests which others agree with its own under the agreement rule
+//! (`cairn_inference::answers_agree`: the job's tolerance raised to each element type's floor,
+//! except bit-exact between answers of an exact job computed on the same platform)
 //! ([`Pallet::attest_agreement`]); two providers agree when each attested the other, and in a
-//! dispute the referees' majority judges the providers by its attestation alone.
+//! dispute the referees' majority judges the providers by its attestation alone. Attestations
+//! never make two answers agree where the rule asks for bit-exact agreement.
 //!
-//! When a sealed job with a float tolerance reaches its deadline with two or more answers, no
+//! When a sealed job reaches its deadline with two or more answers, no
 //! majority and attestations missing, it gets an agreement window of `AgreementWindow` blocks
 //! before it settles or opens a dispute; its dispute gets one of its own before it resolves.
 //! Once every answering party has attested, the job settles at once (or at the next block).
@@ -27,24 +30,38 @@ impl<T: Config> Pallet<T> {
 		AgreementAttestations::<T>::get(job, who).map(|a| a.into_inner()).unwrap_or_default()
 	}
 
-	/// The assignments of `job`'s current phase: its referees during a dispute, otherwise its
-	/// providers.
-	fn phase(job: &JobOf<T>) -> &[AssignmentOf<T>] {
-		match job.status {
-			JobStatus::Disputed => &job.referees,
-			_ => &job.assigned,
+	/// Whether `job` compares outputs that differ by hash by attestations: it has a sealed
+	/// input. (An exact job does too: its answers from different platforms are held to the
+	/// floor.)
+	fn compares_by_attestation(job_id: JobId, _job: &JobOf<T>) -> bool {
+		SealedInputs::<T>::contains_key(job_id)
+	}
+
+	/// Whether the answers of `job`'s current phase (with the providers a dispute's referees
+	/// judge) that differ by hash may still agree by attestation: the job is sealed, and its
+	/// tolerance is not exact or the answers name more than one platform (execution provider
+	/// and runtime build). Otherwise their hashes decide at once.
+	pub(crate) fn attestable(job_id: JobId, job: &JobOf<T>) -> bool {
+		if !Self::compares_by_attestation(job_id, job) {
+			return false;
 		}
+		if job.spec.tolerance != cairn_inference::Tolerance::EXACT {
+			return true;
+		}
+		let judged: &[AssignmentOf<T>] =
+			if job.status == JobStatus::Disputed { &job.assigned } else { &[] };
+		let mut platforms = Self::phase_of(job)
+			.iter()
+			.chain(judged)
+			.filter_map(|a| a.receipt)
+			.filter_map(Receipts::<T>::get)
+			.map(|r| (r.execution_provider, r.runtime_version));
+		let first = platforms.next();
+		platforms.any(|platform| Some(platform) != first)
 	}
 
-	/// Whether `job` compares sealed outputs by attestations: it has a float tolerance and a
-	/// sealed input (read only for a float tolerance).
-	fn compares_by_attestation(job_id: JobId, job: &JobOf<T>) -> bool {
-		job.spec.tolerance != cairn_inference::Tolerance::EXACT
-			&& SealedInputs::<T>::contains_key(job_id)
-	}
-
-	/// How many attestations settling `job` reads: one per provider of a sealed job with a
-	/// float tolerance, none otherwise.
+	/// How many attestations settling `job` reads: one per provider of a sealed job, none
+	/// otherwise.
 	pub(crate) fn attestations_read(job_id: JobId, job: &JobOf<T>) -> u32 {
 		match Self::compares_by_attestation(job_id, job) {
 			true => job.assigned.len() as u32,
@@ -66,7 +83,7 @@ impl<T: Config> Pallet<T> {
 	///
 	/// # Errors
 	/// [`Error::UnknownJob`], [`Error::JobClosed`], [`Error::NotSealed`],
-	/// [`Error::ToleranceIsExact`], [`Error::NotAnswered`] and [`Error::InvalidAttestation`].
+	/// [`Error::NotAnswered`] and [`Error::InvalidAttestation`].
 	pub(crate) fn do_attest_agreement(
 		who: T::AccountId,
 		job_id: JobId,
@@ -74,13 +91,9 @@ impl<T: Config> Pallet<T> {
 	) -> Result<Weight, DispatchError> {
 		let mut job = Jobs::<T>::get(job_id).ok_or(Error::<T>::UnknownJob)?;
 		ensure!(job.status.is_live(), Error::<T>::JobClosed);
-		ensure!(
-			job.spec.tolerance != cairn_inference::Tolerance::EXACT,
-			Error::<T>::ToleranceIsExact
-		);
 		ensure!(SealedInputs::<T>::contains_key(job_id), Error::<T>::NotSealed);
 		let disputed = job.status == JobStatus::Disputed;
-		let phase = Self::phase(&job);
+		let phase = Self::phase_of(&job);
 		ensure!(
 			phase.iter().any(|a| a.provider == who && a.receipt.is_some()),
 			Error::<T>::NotAnswered
@@ -112,7 +125,7 @@ impl<T: Config> Pallet<T> {
 					.saturating_add(T::OnJobSettled::weight()));
 			}
 		}
-		let all_attested = Self::phase(&job)
+		let all_attested = Self::phase_of(&job)
 			.iter()
 			.filter(|a| a.receipt.is_some())
 			.all(|a| AgreementAttestations::<T>::contains_key(job_id, &a.provider));
@@ -125,20 +138,20 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Gives the parties of `job`'s current phase the agreement window, once per phase: when
-	/// the job is sealed with a float tolerance, has answers to compare in the phase (two of
+	/// the job is sealed, has answers to compare in the phase (two of
 	/// its providers', or one of its referees', who judge the providers) and some answering
 	/// party has not attested yet. Moves its deadline to the window's end and returns the
 	/// answers to compare; `None` when no window opens (the job then settles or resolves as it
 	/// is).
 	pub(crate) fn open_agreement_window(job_id: JobId, job: &mut JobOf<T>) -> Option<u32> {
 		let needed: usize = if job.status == JobStatus::Disputed { 1 } else { 2 };
-		let answered: Vec<T::AccountId> = Self::phase(job)
+		let answered: Vec<T::AccountId> = Self::phase_of(job)
 			.iter()
 			.filter(|a| a.receipt.is_some())
 			.map(|a| a.provider.clone())
 			.collect();
 		if answered.len() < needed
-			|| !Self::compares_by_attestation(job_id, job)
+			|| !Self::attestable(job_id, job)
 			|| AgreementWindows::<T>::contains_key(job_id)
 			|| answered.iter().all(|party| AgreementAttestations::<T>::contains_key(job_id, party))
 		{

@@ -34,6 +34,7 @@ fn disputed() -> (JobId, AccountId, AccountId) {
 fn a_dispute_is_decided_by_cpu_referees_and_the_losing_side_slashed() {
 	new_test_ext().execute_with(|| {
 		let start = free(&requester());
+		let pot_before = pot();
 		let (job, right, wrong_one) = disputed();
 		let owners = [model_owner(), acc(4), data_owner()].map(|a| free(&a));
 		let record = Jobs::<Test>::get(job).unwrap();
@@ -79,7 +80,7 @@ fn a_dispute_is_decided_by_cpu_referees_and_the_losing_side_slashed() {
 			.into(),
 		);
 		// Balances to the unit: the right provider and the agreeing referees are paid, the wrong
-		// provider and the wrong referee slashed to the requester, the lineage paid royalties.
+		// provider and the wrong referee slashed to the audit pot, the lineage paid royalties.
 		assert_eq!(free(&right), before[0] + PRICE);
 		assert_eq!(free(&wrong_one), before[1]);
 		assert_eq!(free(&referees[0]), before[2] + PRICE);
@@ -88,10 +89,8 @@ fn a_dispute_is_decided_by_cpu_referees_and_the_losing_side_slashed() {
 		assert_eq!(bond(&wrong_one), BOND - WRONG_RESULT_SLASH);
 		assert_eq!(bond(&referees[1]), BOND - WRONG_RESULT_SLASH);
 		assert_eq!(bond(&right), BOND);
-		assert_eq!(
-			free(&requester()),
-			start - paid - tune - base - data + 2 * WRONG_RESULT_SLASH - job_deposit(2)
-		);
+		assert_eq!(free(&requester()), start - paid - tune - base - data - job_deposit(2));
+		assert_eq!(pot(), pot_before + 2 * WRONG_RESULT_SLASH);
 		assert_eq!(held_fee(&requester()), 0);
 		assert_eq!(free(&model_owner()), owners[0] + tune);
 		assert_eq!(free(&acc(4)), owners[1] + base);
@@ -132,21 +131,29 @@ fn receipts_in_a_dispute_are_refused_by_name() {
 }
 
 #[test]
-fn referees_that_disagree_leave_the_dispute_unresolved_and_refunded() {
+fn referees_that_disagree_leave_the_dispute_unresolved_and_the_providers_paid() {
 	new_test_ext().execute_with(|| {
 		let start = free(&requester());
 		let (job, right, wrong_one) = disputed();
+		let before = [right, wrong_one].map(|p| free(&p));
 		let referees = referees(job);
 		assert_ok!(submit(referees[0], job, &tiny_output()));
 		assert_ok!(submit(referees[1], job, &wrong()));
 		assert_ok!(submit(referees[2], job, &output([5.0, 5.0, 5.0])));
 		run_to_block(3);
 		assert_eq!(Jobs::<Test>::get(job).unwrap().status, JobStatus::Unresolved);
-		assert_eq!(free(&requester()), start - job_deposit(2));
+		// Nobody could be judged: the work done is paid (with its royalties), nobody slashed;
+		// the referees, without a majority, are neither paid nor slashed.
+		let (tune, base, data) = royalties(2 * PRICE);
+		assert_eq!(free(&requester()), start - 2 * PRICE - tune - base - data - job_deposit(2));
+		assert_eq!([right, wrong_one].map(|p| free(&p)), before.map(|b| b + PRICE));
 		assert!(referees.iter().chain([&right, &wrong_one]).all(|p| bond(p) == BOND));
-		assert!(referees.iter().chain([&right, &wrong_one]).all(|p| {
-			ComputeRegistry::capacity_left(p) == 4 && reputation(p) == Reputation::default()
-		}));
+		assert!(referees
+			.iter()
+			.chain([&right, &wrong_one])
+			.all(|p| { ComputeRegistry::capacity_left(p) == 4 }));
+		assert!(referees.iter().all(|p| reputation(p) == Reputation::default()));
+		assert_eq!(reputation(&right).completed, 1);
 	});
 }
 
@@ -164,7 +171,13 @@ fn a_silent_referee_is_missed_and_the_others_still_decide_at_the_deadline() {
 		assert_eq!(Jobs::<Test>::get(job).unwrap().status, JobStatus::Completed);
 		assert_eq!(bond(&right), BOND - WRONG_RESULT_SLASH);
 		assert_eq!(bond(&wrong_one), BOND);
+		// Silent while the other referees answered: slashed a little.
 		assert_eq!(reputation(&referees[1]).missed, 1);
+		assert_eq!(bond(&referees[1]), BOND - MISSED_DEADLINE_SLASH);
+		System::assert_has_event(
+			Event::SilenceSlashed { job, party: referees[1], slashed: MISSED_DEADLINE_SLASH }
+				.into(),
+		);
 		assert_eq!(ComputeRegistry::capacity_left(&referees[1]), 4);
 		System::assert_has_event(
 			Event::JobSettled {
@@ -213,11 +226,12 @@ fn a_partial_answer_without_majority_goes_to_dispute_at_the_deadline() {
 		assert_eq!(reputation(&providers[0]).completed, 1);
 		assert_eq!(reputation(&providers[1]).disputes_lost, 1);
 		assert_eq!(reputation(&providers[2]).missed, 1);
+		assert_eq!(bond(&providers[2]), BOND - MISSED_DEADLINE_SLASH);
 	});
 }
 
 #[test]
-fn no_dispute_without_enough_referees_or_fee_for_them() {
+fn without_referees_the_job_ends_unresolved_and_the_work_is_paid() {
 	// Two providers only: nobody is left to referee.
 	new_test_ext_with(2).execute_with(|| {
 		let start = free(&requester());
@@ -225,21 +239,50 @@ fn no_dispute_without_enough_referees_or_fee_for_them() {
 		let record = Jobs::<Test>::get(job).unwrap();
 		assert_eq!(record.status, JobStatus::Unresolved);
 		assert!(record.referees.is_empty());
-		assert_eq!(free(&requester()), start - job_deposit(2));
+		let (tune, base, data) = royalties(2 * PRICE);
+		assert_eq!(free(&requester()), start - 2 * PRICE - tune - base - data - job_deposit(2));
 		assert_eq!(bond(&right), BOND);
 		assert_eq!(bond(&wrong_one), BOND);
 		assert_eq!(ComputeRegistry::capacity_left(&right), 4);
 	});
-	// Enough referees, but the fee ceiling covers only the two providers and the royalties.
+}
+
+#[test]
+fn a_redundant_request_reserves_its_referees() {
 	new_test_ext().execute_with(|| {
 		let (model, _) = lineage();
+		// The fee ceiling covers the two providers and their royalties, not the referees: its
+		// share per party prices every provider out.
 		let (tune, base, data) = royalties(2 * PRICE);
-		let job = request(model, 2 * PRICE + tune + base + data, 2);
+		assert_noop!(
+			Inference::request_job(
+				RuntimeOrigin::signed(requester()),
+				model,
+				input([1.0, 2.0, 3.0, 4.0]).into(),
+				job_spec(2 * PRICE + tune + base + data, 2)
+			),
+			err(Error::NotEnoughProviders)
+		);
+		// Two providers and three referees at the providers' price, with royalties on all.
+		let reserved = (2 + Balance::from(DISPUTE_REFEREES)) * PRICE;
+		let (tune, base, data) = royalties(reserved);
+		let fee = reserved + tune + base + data;
+		assert_noop!(
+			Inference::request_job(
+				RuntimeOrigin::signed(requester()),
+				model,
+				input([1.0, 2.0, 3.0, 4.0]).into(),
+				job_spec(fee - 1, 2)
+			),
+			err(Error::FeeTooLow)
+		);
+		let job = request(model, fee, 2);
 		let providers = assigned(job);
 		assert_ok!(submit(providers[0], job, &tiny_output()));
 		assert_ok!(submit(providers[1], job, &wrong()));
 		run_to_block(2);
-		assert_eq!(Jobs::<Test>::get(job).unwrap().status, JobStatus::Unresolved);
+		// The smallest fee that was accepted funds the dispute.
+		assert_eq!(Jobs::<Test>::get(job).unwrap().status, JobStatus::Disputed);
 	});
 }
 
@@ -307,12 +350,9 @@ fn settled_jobs_are_pruned_after_retention_and_their_receipt_records_stay() {
 		assert_eq!(indexed, receipts);
 		assert_noop!(Inference::prune_job(caller, job), err(Error::UnknownJob));
 		// Over the whole life of the job: the requester paid the providers, royalties and
-		// the receipt record fees, and got the slashes.
+		// the receipt record fees; the slash went to the audit pot.
 		let (tune, base, data) = royalties(4 * PRICE);
-		assert_eq!(
-			free(&requester()),
-			start - 4 * PRICE - tune - base - data + WRONG_RESULT_SLASH - burned
-		);
+		assert_eq!(free(&requester()), start - 4 * PRICE - tune - base - data - burned);
 	});
 }
 

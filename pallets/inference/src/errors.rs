@@ -35,7 +35,8 @@ mod errors {
 		DeadlineFull,
 		/// Fewer live eligible providers than the redundancy asks for.
 		NotEnoughProviders,
-		/// The fee ceiling does not cover the assigned providers' prices and the royalties.
+		/// The fee ceiling does not cover the assigned providers' prices, a redundant job's referees
+		/// (reserved at the highest of those prices each), the royalties and the audit fee.
 		FeeTooLow,
 		/// The requester cannot hold the fee ceiling and the job deposit.
 		CannotHoldFee,
@@ -126,7 +127,9 @@ mod errors {
 		KeyNotDelivered,
 		/// The sealed output blob is empty.
 		InvalidSealedOutput,
-		/// The job's tolerance is exact: outputs agree only by equal hashes, nothing to attest.
+		/// No longer returned (since spec 110 answers of an exact job computed on different
+		/// platforms are compared under the floor, by attestation too); kept so that the errors
+		/// after it keep their indexes.
 		ToleranceIsExact,
 		/// The caller has no receipt in the job's current phase (its providers, or the
 		/// referees of its dispute).
@@ -141,5 +144,20 @@ mod errors {
 		NoBlobSource,
 		/// The deposit of a blob source cannot be held.
 		CannotHoldSourceDeposit,
+		/// The job has one provider: its receipt is submitted without a commitment.
+		NothingToCommit,
+		/// The caller already committed to its receipt in the job's current phase.
+		AlreadyCommitted,
+		/// The reveal phase of the job's current phase is open: commitments are closed.
+		RevealPhaseOpen,
+		/// The job's receipts are committed first, and the caller made no commitment in its
+		/// current phase.
+		NotCommitted,
+		/// The reveal phase of the job's current phase is not open yet: others are still to
+		/// commit, and the deadline has not passed.
+		RevealPhaseNotOpen,
+		/// The receipt (its output hash, checkpoints and salt) does not match the caller's
+		/// commitment.
+		CommitmentMismatch,
 	}
 }

@@ -74,7 +74,7 @@ mod events {
 			refunded: BalanceOf<T>,
 		},
 		/// A provider whose receipt disagreed with the majority (or with a dispute's referees)
-		/// was slashed to the requester.
+		/// was slashed to the audit pot.
 		ProviderOutvoted {
 			/// The job.
 			job: JobId,
@@ -97,6 +97,22 @@ mod events {
 			/// The job.
 			job: JobId,
 			/// The fee.
+			amount: BalanceOf<T>,
+		},
+		/// A drawn audit found no auditor (none eligible and free, or no room for its step) and
+		/// looks again at the start of the block after `at`.
+		AuditDeferred {
+			/// The job.
+			job: JobId,
+			/// The block of its next step.
+			at: BlockNumberFor<T>,
+		},
+		/// A drawn audit that no auditor could serve was given up and its fee refunded to the
+		/// requester.
+		AuditFeeRefunded {
+			/// The job.
+			job: JobId,
+			/// The fee refunded.
 			amount: BalanceOf<T>,
 		},
 		/// The draw decided whether a completed job is audited.
@@ -232,6 +248,16 @@ mod events {
 			/// Why.
 			reason: cairn_inference::seal::UnusableReason,
 		},
+		/// A party assigned to a job (provider, referee, auditor) stayed silent through a
+		/// deadline that others met, and was slashed to the audit pot.
+		SilenceSlashed {
+			/// The job.
+			job: JobId,
+			/// The silent party.
+			party: T::AccountId,
+			/// The amount slashed.
+			slashed: BalanceOf<T>,
+		},
 		/// A provider assigned to a sealed job whose content key was never delivered to it was
 		/// compensated its price from the requester's held fee.
 		ProviderCompensated {
@@ -270,6 +296,21 @@ mod events {
 			/// The job.
 			job: JobId,
 			/// The block whose start settles the job.
+			until: BlockNumberFor<T>,
+		},
+		/// A party of a redundant job committed to its receipt, not yet revealed.
+		ReceiptCommitted {
+			/// The job.
+			job: JobId,
+			/// The party.
+			party: T::AccountId,
+		},
+		/// The reveal phase of a redundant job's current phase opened: its committed parties
+		/// reveal their receipts until `until`, when the phase settles (or its dispute resolves).
+		RevealPhaseOpened {
+			/// The job.
+			job: JobId,
+			/// The block whose start settles the phase at the latest.
 			until: BlockNumberFor<T>,
 		},
 		/// A settled job past its retention period was pruned; its receipt records stay.

@@ -96,8 +96,15 @@ impl<T: Config> Pallet<T> {
 		// A single provider is audited: it pays the audit fee and is priced under the cap that
 		// keeps cheating a losing bet.
 		let audited = spec.redundancy == 1 && Self::audits_on();
-		let audit_fee = if audited { T::AuditFee::get() } else { Zero::zero() };
-		let mut share = spec.max_fee / BalanceOf::<T>::from(spec.redundancy);
+		// A redundant job reserves its dispute's referees up front: each party, provider or
+		// referee, is priced within an equal share of the fee ceiling, so that a dispute can
+		// always be paid for and withholding a majority cannot end the job unpaid.
+		let referees = if spec.redundancy > 1 { Self::referee_count() } else { 0 };
+		let mut share = spec.max_fee / BalanceOf::<T>::from(spec.redundancy + referees);
+		if audited {
+			// The ceiling pays the audit fee too: at least its floor, whatever the price.
+			share = share.saturating_sub(Self::audit_fee(Zero::zero()));
+		}
 		if let Some(cap) = Self::audited_price_cap().filter(|_| audited) {
 			share = share.min(cap);
 		}
@@ -116,14 +123,18 @@ impl<T: Config> Pallet<T> {
 		let quote = chosen
 			.iter()
 			.fold(BalanceOf::<T>::zero(), |sum, (_, price)| sum.saturating_add(*price));
-		let royalties = Self::total(&Self::royalty_shares(model, quote));
+		// The audit fee scales with the provider's price.
+		let audit_fee = if audited { Self::audit_fee(quote) } else { Zero::zero() };
+		// Each referee reserved at the highest price among the providers.
+		let highest = chosen.iter().map(|(_, price)| *price).max().unwrap_or_default();
+		let reserved = quote.saturating_add(highest.saturating_mul(referees.into()));
+		let royalties = Self::total(&Self::royalty_shares(model, reserved));
 		ensure!(
-			quote.saturating_add(royalties).saturating_add(audit_fee) <= spec.max_fee,
+			reserved.saturating_add(royalties).saturating_add(audit_fee) <= spec.max_fee,
 			Error::<T>::FeeTooLow
 		);
 
-		let receipts =
-			spec.redundancy + if spec.redundancy > 1 { Self::referee_count() } else { 0 };
+		let receipts = spec.redundancy + referees;
 		let stored_bytes = match (&inline, &sealed) {
 			(Some(encoded), _) => encoded.len() as u32,
 			_ => Self::sealed_storage_bytes(receipts),
@@ -439,8 +450,10 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Records a receipt of `provider` for `job`: an assigned provider's while the job is open,
-	/// a referee's (on CPU) while it is in dispute. The last receipt expected settles the job when
-	/// a majority agrees, and otherwise brings its dispute step forward to the next block.
+	/// a referee's (on CPU) while it is in dispute; for a redundant job, the reveal of the
+	/// party's commitment (salted with `salt`) in the phase's reveal phase. The last receipt
+	/// expected settles the job when a majority agrees, and otherwise brings its dispute step
+	/// forward to the next block.
 	/// Returns the receipt's id and the weight of what was done: a receipt that completes an
 	/// open job is charged for comparing all its receipts and paying its lineage; any other
 	/// for storing itself.
@@ -448,7 +461,9 @@ impl<T: Config> Pallet<T> {
 	/// # Errors
 	/// [`Error::UnknownJob`], [`Error::JobClosed`], [`Error::InDispute`],
 	/// [`Error::NotAssigned`], [`Error::DuplicateReceipt`], [`Error::WrongExecutionProvider`],
-	/// [`Error::OutputsNotCanonical`], [`Error::OutputHashMismatch`] and [`Error::IdsExhausted`].
+	/// [`Error::NotCommitted`], [`Error::RevealPhaseNotOpen`], [`Error::CommitmentMismatch`],
+	/// [`Error::OutputsNotCanonical`], [`Error::OutputHashMismatch`] and
+	/// [`Error::IdsExhausted`].
 	#[allow(clippy::too_many_arguments)]
 	pub(crate) fn do_submit_receipt(
 		provider: T::AccountId,
@@ -459,9 +474,11 @@ impl<T: Config> Pallet<T> {
 		execution_provider: ExecutionProvider,
 		runtime_version: RuntimeVersion,
 		elapsed_micros: u64,
+		salt: CommitmentSalt,
 	) -> Result<(ReceiptId, Weight), DispatchError> {
 		Self::check_commitment(&checkpoints)?;
 		let mut job = Jobs::<T>::get(job_id).ok_or(Error::<T>::UnknownJob)?;
+		let commits = Self::commits(&job);
 		let disputed = match job.status {
 			JobStatus::Open => false,
 			JobStatus::Disputed => true,
@@ -479,6 +496,13 @@ impl<T: Config> Pallet<T> {
 			.ok_or(Error::<T>::NotAssigned)?;
 		ensure!(assignment.receipt.is_none(), Error::<T>::DuplicateReceipt);
 		ensure!(execution_provider == required, Error::<T>::WrongExecutionProvider);
+		if commits {
+			let commitment =
+				ReceiptCommitments::<T>::get(job_id, &provider).ok_or(Error::<T>::NotCommitted)?;
+			ensure!(Self::reveal_open(job_id), Error::<T>::RevealPhaseNotOpen);
+			let digest = receipt_commitment(job_id, &provider, &output_hash, &checkpoints, &salt);
+			ensure!(commitment.digest == digest, Error::<T>::CommitmentMismatch);
+		}
 		let sealed = SealedInputs::<T>::contains_key(job_id);
 		let outputs_bytes = match &output {
 			ReceiptOutput::Inline(outputs) => {
@@ -558,10 +582,9 @@ impl<T: Config> Pallet<T> {
 				return Ok((id, weight.saturating_add(T::OnJobSettled::weight())));
 			}
 		}
-		// Sealed outputs differing within a float tolerance wait for their parties'
+		// Sealed outputs differing by hash that may agree by attestation wait for their parties'
 		// attestations, which bring the deadline forward once all are in.
-		let awaits_attestations = sealed && job.spec.tolerance != cairn_inference::Tolerance::EXACT;
-		if complete && !awaits_attestations {
+		if complete && !Self::attestable(job_id, &job) {
 			Self::bring_forward(job_id, &mut job, now);
 		}
 		Jobs::<T>::insert(job_id, job);

@@ -7,7 +7,8 @@ use sp_runtime::traits::{Saturating, Zero};
 impl<T: Config> Pallet<T> {
 	/// Checks the pallet's invariants: held fees equal those of live jobs and held deposits
 	/// those of unpruned jobs; settled jobs hold no fee and keep no input; assignments and
-	/// deadlines index exactly the live jobs' providers (referees, in dispute) yet to answer.
+	/// deadlines index exactly the live jobs' providers (referees, in dispute) yet to answer;
+	/// receipt commitments and reveal phases belong to the current phase of live redundant jobs.
 	#[cfg(any(test, feature = "try-runtime"))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		use alloc::collections::BTreeMap;
@@ -79,6 +80,26 @@ impl<T: Config> Pallet<T> {
 		}
 		for (job, _, _) in UnusableReports::<T>::iter() {
 			ensure!(SealedInputs::<T>::contains_key(job), "a report on a job that is not sealed");
+		}
+		for (job_id, party, _) in ReceiptCommitments::<T>::iter() {
+			let job = Jobs::<T>::get(job_id).ok_or("a commitment of a pruned job")?;
+			ensure!(job.status.is_live() && Self::commits(&job), "a commitment outside a phase");
+			ensure!(
+				Self::phase_of(&job).iter().any(|a| a.provider == party),
+				"a commitment of a party outside the job's current phase"
+			);
+		}
+		for (job_id, _) in PendingDraws::<T>::iter() {
+			ensure!(
+				Audits::<T>::get(job_id).is_some_and(|a| a.stage == AuditStage::AwaitingDraw),
+				"a pending draw of an audit that is not awaiting its draw"
+			);
+		}
+		for (job_id, _) in RevealPhases::<T>::iter() {
+			ensure!(
+				Jobs::<T>::get(job_id).is_some_and(|job| job.status.is_live()),
+				"a reveal phase of a job that is not live"
+			);
 		}
 		for (who, quota) in BlobQuotas::<T>::iter() {
 			let on_hold = T::Currency::balance_on_hold(&HoldReason::BlobQuota.into(), &who);

@@ -250,30 +250,27 @@ fn receipts_are_refused_by_name() {
 		assert_noop!(submit(assigned[0], 99, &y), err(Error::UnknownJob));
 		assert_noop!(submit(outsider, job, &y), err(Error::NotAssigned));
 		let encoded: EncodedOutputs = y.encode().try_into().unwrap();
+		let checkpoints = cairn_inference::Commitment::of(&[y.hash()]);
+		let revealed = |output_hash: [u8; 32], outputs: EncodedOutputs| {
+			reveal(job, assigned[0], &output_hash, &checkpoints, |salt| {
+				Inference::submit_receipt(
+					RuntimeOrigin::signed(assigned[0]),
+					job,
+					output_hash,
+					outputs,
+					checkpoints,
+					ExecutionProvider::Cpu,
+					Default::default(),
+					1,
+					salt,
+				)
+				.map(|_| ())
+				.map_err(|e| e.error)
+			})
+		};
+		assert_noop!(revealed([0; 32], encoded.clone()), err(Error::OutputHashMismatch));
 		assert_noop!(
-			Inference::submit_receipt(
-				RuntimeOrigin::signed(assigned[0]),
-				job,
-				[0; 32],
-				encoded.clone(),
-				cairn_inference::Commitment::of(&[y.hash()]),
-				ExecutionProvider::Cpu,
-				Default::default(),
-				1
-			),
-			err(Error::OutputHashMismatch)
-		);
-		assert_noop!(
-			Inference::submit_receipt(
-				RuntimeOrigin::signed(assigned[0]),
-				job,
-				y.hash(),
-				vec![1, 2, 3].try_into().unwrap(),
-				cairn_inference::Commitment::of(&[y.hash()]),
-				ExecutionProvider::Cpu,
-				Default::default(),
-				1
-			),
+			revealed(y.hash(), vec![1, 2, 3].try_into().unwrap()),
 			err(Error::OutputsNotCanonical)
 		);
 		assert_noop!(
@@ -285,7 +282,8 @@ fn receipts_are_refused_by_name() {
 				cairn_inference::Commitment::of(&[y.hash()]),
 				ExecutionProvider::Cuda,
 				Default::default(),
-				1
+				1,
+				TEST_SALT,
 			),
 			err(Error::WrongExecutionProvider)
 		);
@@ -297,10 +295,11 @@ fn receipts_are_refused_by_name() {
 }
 
 #[test]
-fn the_majority_is_paid_and_the_minority_slashed_to_the_requester() {
+fn the_majority_is_paid_and_the_minority_slashed_to_the_pot() {
 	new_test_ext().execute_with(|| {
 		let (model, _) = lineage();
 		let start = free(&requester());
+		let pot_before = pot();
 		let job = request(model, 10_000, 3);
 		let assigned: Vec<AccountId> =
 			Jobs::<Test>::get(job).unwrap().assigned.iter().map(|a| a.provider).collect();
@@ -316,10 +315,9 @@ fn the_majority_is_paid_and_the_minority_slashed_to_the_requester() {
 		assert_eq!(free(&assigned[2]), before[2] + PRICE);
 		assert_eq!(free(&assigned[1]), before[1]);
 		assert_eq!(bond(&assigned[1]), BOND - WRONG_RESULT_SLASH);
-		assert_eq!(
-			free(&requester()),
-			start - paid - tune - base - data + WRONG_RESULT_SLASH - job_deposit(3)
-		);
+		// The requester, who could have caused the slash, gets none of it.
+		assert_eq!(free(&requester()), start - paid - tune - base - data - job_deposit(3));
+		assert_eq!(pot(), pot_before + WRONG_RESULT_SLASH);
 		assert_eq!(held_fee(&requester()), 0);
 		System::assert_has_event(
 			Event::ProviderOutvoted { job, provider: assigned[1], slashed: WRONG_RESULT_SLASH }
@@ -675,7 +673,12 @@ fn the_offchain_worker_answers_a_dispute_as_referee_on_cpu() {
 		run_to_block(2);
 		assert_eq!(referees(job), vec![local]);
 
+		// The referee commits first; as the only referee, its commitment opens the reveal.
 		let calls = run_worker(2, &pool);
+		assert!(matches!(calls[..], [RuntimeCall::Inference(Call::commit_receipt { .. })]));
+		land_receipt(calls, local);
+		assert!(Inference::reveal_open(job));
+		let calls = run_worker(3, &pool);
 		let [RuntimeCall::Inference(Call::submit_receipt {
 			job: for_job,
 			output_hash,
@@ -687,7 +690,7 @@ fn the_offchain_worker_answers_a_dispute_as_referee_on_cpu() {
 		};
 		assert_eq!((for_job, output_hash), (job, tiny_output().hash()));
 		assert_eq!(execution_provider, ExecutionProvider::Cpu);
-		assert!(run_worker(3, &pool).is_empty(), "answered once");
+		assert!(run_worker(4, &pool).is_empty(), "answered once");
 		land_receipt(calls, local);
 		run_to_block(3);
 		assert_eq!(Jobs::<Test>::get(job).unwrap().status, JobStatus::Completed);
@@ -779,10 +782,18 @@ fn requests_and_receipts_are_charged_for_what_they_read_not_the_worst_case() {
 			execution_provider: ExecutionProvider::Cpu,
 			runtime_version: Default::default(),
 			elapsed_micros: 1,
+			salt: TEST_SALT,
 		};
 		let declared = call.get_dispatch_info().call_weight;
-		let receipt =
-			|provider| call.clone().dispatch_bypass_filter(RuntimeOrigin::signed(provider));
+		let checkpoints = cairn_inference::Commitment::of(&[outputs.hash()]);
+		let receipt = |provider| {
+			let mut post = None;
+			assert_ok!(reveal(job, provider, &outputs.hash(), &checkpoints, |_| {
+				post = Some(call.clone().dispatch_bypass_filter(RuntimeOrigin::signed(provider)));
+				Ok(())
+			}));
+			post.unwrap()
+		};
 		let [first, second] = [0, 1].map(|i| assigned(job)[i]);
 		// The first of two receipts only stores itself.
 		let stored = Pallet::<Test>::receipt_weight(encoded.len() as u32, 1, None);

@@ -53,6 +53,9 @@ mod audit_tests;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 mod calls;
+pub mod commit;
+#[cfg(test)]
+mod commit_tests;
 pub mod comparison;
 #[cfg(test)]
 mod dispute_tests;
@@ -60,12 +63,16 @@ pub mod encryption;
 mod errors;
 mod events;
 mod functions;
+#[cfg(test)]
+mod integrity_tests;
 #[cfg(any(test, feature = "try-runtime"))]
 mod invariants;
 pub mod sealed;
 #[cfg(test)]
 mod sealed_tests;
 mod settlement;
+#[cfg(test)]
+mod simulation;
 #[cfg(test)]
 mod source_tests;
 pub use audit::AuditOf;
@@ -79,6 +86,7 @@ mod key_tests;
 #[cfg(test)]
 mod mock;
 pub mod probe;
+pub mod reveal;
 pub mod runtime_api;
 #[cfg(test)]
 mod tests;
@@ -167,6 +175,10 @@ pub type JobOf<T> = Job<
 /// An assignment of a runtime.
 pub type AssignmentOf<T> = Assignment<<T as frame_system::Config>::AccountId, BalanceOf<T>>;
 
+/// A receipt commitment of a runtime.
+pub type ReceiptCommitmentOf<T> =
+	ReceiptCommitment<frame_system::pallet_prelude::BlockNumberFor<T>>;
+
 /// A job spec of a runtime.
 pub type JobSpecOf<T> = JobSpec<BalanceOf<T>, frame_system::pallet_prelude::BlockNumberFor<T>>;
 
@@ -182,6 +194,9 @@ pub type ReceiptOf<T> = Receipt<
 #[import_section(errors::errors)]
 #[import_section(calls::calls)]
 #[frame_support::pallet]
+// The receipt calls take the run's description and the commitment's salt: eight arguments,
+// which the call enum's generated constructors repeat.
+#[allow(clippy::too_many_arguments)]
 pub mod pallet {
 	use super::*;
 	use cairn_inference::{
@@ -243,9 +258,15 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxDeadline: Get<BlockNumberFor<Self>>;
 
-		/// What a provider whose receipt disagrees with the majority loses to the requester.
+		/// What a provider whose receipt disagrees with the majority loses of its bond (to the
+		/// audit pot, never to the requester).
 		#[pallet::constant]
 		type WrongResultSlash: Get<BalanceOf<Self>>;
+
+		/// What an assigned party (provider, referee, auditor) that stays silent through a
+		/// deadline others met loses of its bond (to the audit pot).
+		#[pallet::constant]
+		type MissedDeadlineSlash: Get<BalanceOf<Self>>;
 
 		/// How many CPU referees a dispute re-runs a job on (1 to 3; their majority decides).
 		#[pallet::constant]
@@ -321,6 +342,12 @@ pub mod pallet {
 		/// the job settles or its dispute resolves.
 		#[pallet::constant]
 		type AgreementWindow: Get<BlockNumberFor<Self>>;
+
+		/// Blocks the committed parties of a redundant job's phase (its providers, its dispute's
+		/// referees) have to reveal their receipts once the phase's commit deadline passed with
+		/// commitments unrevealed (and at least this long after the last commitment).
+		#[pallet::constant]
+		type RevealWindow: Get<BlockNumberFor<Self>>;
 
 		/// The id the audit pot's account derives from.
 		#[pallet::constant]
@@ -540,6 +567,32 @@ pub mod pallet {
 	pub type AgreementWindows<T: Config> =
 		StorageMap<_, Twox64Concat, JobId, BlockNumberFor<T>, OptionQuery>;
 
+	/// The audit fee and deferrals of each completed single-provider job whose audit draw is
+	/// pending or whose drawn audit is looking for an auditor.
+	#[pallet::storage]
+	pub type PendingDraws<T: Config> =
+		StorageMap<_, Twox64Concat, JobId, PendingDraw<BalanceOf<T>>, OptionQuery>;
+
+	/// Each party's commitment to its receipt in a redundant job's current phase, made before
+	/// any receipt of the phase is visible (removed when the job settles or its dispute opens).
+	#[pallet::storage]
+	pub type ReceiptCommitments<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		JobId,
+		Blake2_128Concat,
+		T::AccountId,
+		ReceiptCommitmentOf<T>,
+		OptionQuery,
+	>;
+
+	/// The block at which the reveal phase of a redundant job's current phase opened: every
+	/// party committed, or its deadline passed (removed when the job settles or its dispute
+	/// opens).
+	#[pallet::storage]
+	pub type RevealPhases<T: Config> =
+		StorageMap<_, Twox64Concat, JobId, BlockNumberFor<T>, OptionQuery>;
+
 	/// Each account's blob quota: how many bytes of sealed job data it may keep in a node's blob
 	/// store, and the deposit held for it.
 	#[pallet::storage]
@@ -576,6 +629,9 @@ pub mod pallet {
 								attestations_read,
 							));
 						}
+					},
+					SettleStep::RevealWindowOpened { parties } => {
+						weight.saturating_accrue(T::WeightInfo::open_reveal_window(parties))
 					},
 					SettleStep::AgreementWindowOpened { compared } => {
 						weight.saturating_accrue(T::WeightInfo::open_agreement_window(compared))

@@ -68,6 +68,8 @@ pub const PRICE: Balance = 1_000;
 pub const BOND: Balance = 100_000;
 /// Slash of an outvoted provider.
 pub const WRONG_RESULT_SLASH: Balance = 5_000;
+/// What a party silent through a deadline others met loses.
+pub const MISSED_DEADLINE_SLASH: Balance = 100;
 /// Free balance of each funded account at genesis.
 pub const FUNDS: Balance = 100_000_000;
 /// Blocks a heartbeat keeps a provider live.
@@ -102,6 +104,8 @@ pub const REVEAL_PERIOD: u64 = 4;
 pub const REFEREE_PERIOD: u64 = 8;
 /// Blocks a sealed job's parties get to attest agreement of differing outputs.
 pub const AGREEMENT_WINDOW: u64 = 3;
+/// Blocks the committed parties of a redundant job's phase get to reveal after its deadline.
+pub const REVEAL_WINDOW: u64 = 3;
 
 parameter_types! {
 	/// The audit rate: zero (audits off) unless a test sets it.
@@ -199,6 +203,7 @@ impl pallet_inference::Config for Test {
 	type MaxCandidates = ConstU32<64>;
 	type MaxDeadline = ConstU64<100>;
 	type WrongResultSlash = WrongResultSlash;
+	type MissedDeadlineSlash = ConstU64<MISSED_DEADLINE_SLASH>;
 	type DisputeReferees = DisputeReferees;
 	type DisputePeriod = ConstU64<DISPUTE_PERIOD>;
 	type JobDepositBase = JobDepositBase;
@@ -216,6 +221,7 @@ impl pallet_inference::Config for Test {
 	type RefereePeriod = ConstU64<REFEREE_PERIOD>;
 	type MaxBlobQuota = ConstU64<MAX_BLOB_QUOTA>;
 	type AgreementWindow = ConstU64<AGREEMENT_WINDOW>;
+	type RevealWindow = ConstU64<REVEAL_WINDOW>;
 	type AuditPotId = AuditPotId;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
@@ -571,6 +577,40 @@ pub fn request(model: ModelId, max_fee: Balance, k: u32) -> JobId {
 	id
 }
 
+/// The salt the tests' receipts are committed with.
+pub const TEST_SALT: CommitmentSalt = [3; 32];
+
+/// Submits a receipt of `party` for `job` (`output_hash`, `checkpoints`) with `submit`, given
+/// the salt: for a job whose receipts are committed first, the party's commitment is stored and
+/// the phase's reveal phase opened, as if every party had committed (the protocol itself is
+/// tested in `commit_tests.rs`). All of it is undone when the receipt is refused.
+pub fn reveal(
+	job: JobId,
+	party: AccountId,
+	output_hash: &cairn_inference::TensorSetHash,
+	checkpoints: &cairn_inference::Commitment,
+	submit: impl FnOnce(CommitmentSalt) -> sp_runtime::DispatchResult,
+) -> sp_runtime::DispatchResult {
+	frame_support::storage::with_storage_layer(|| {
+		let record = Jobs::<Test>::get(job);
+		let in_phase = record.as_ref().is_some_and(|record| {
+			Inference::commits(record)
+				&& Inference::phase_of(record).iter().any(|a| a.provider == party)
+		});
+		if in_phase && !ReceiptCommitments::<Test>::contains_key(job, party) {
+			let digest = receipt_commitment(job, &party, output_hash, checkpoints, &TEST_SALT);
+			let committed_at = System::block_number();
+			ReceiptCommitments::<Test>::insert(
+				job,
+				party,
+				ReceiptCommitment { digest, committed_at },
+			);
+			RevealPhases::<Test>::insert(job, committed_at);
+		}
+		submit(TEST_SALT)
+	})
+}
+
 /// Submits `outputs` for `job` as `provider`, on CPU.
 pub fn submit(provider: AccountId, job: JobId, outputs: &TensorSet) -> sp_runtime::DispatchResult {
 	submit_on(provider, job, outputs, ExecutionProvider::Cpu)
@@ -610,6 +650,11 @@ pub fn bond(who: &AccountId) -> Balance {
 	)
 }
 
+/// Free balance of the audit pot, where slashes go.
+pub fn pot() -> Balance {
+	free(&Inference::audit_pot())
+}
+
 /// The royalties on `paid` for the mock lineage: fine-tune owner, base owner, dataset owner.
 pub fn royalties(paid: Balance) -> (Balance, Balance, Balance) {
 	let share = |bps: u16| paid * u64::from(bps) / 10_000;
@@ -638,16 +683,20 @@ pub fn submit_on(
 	outputs: &TensorSet,
 	ep: ExecutionProvider,
 ) -> sp_runtime::DispatchResult {
-	Inference::submit_receipt(
-		RuntimeOrigin::signed(provider),
-		job,
-		outputs.hash(),
-		codec::Encode::encode(outputs).try_into().unwrap(),
-		cairn_inference::Commitment::of(&[outputs.hash()]),
-		ep,
-		b"1.31.1".to_vec().try_into().unwrap(),
-		42,
-	)
-	.map(|_| ())
-	.map_err(|e| e.error)
+	let checkpoints = cairn_inference::Commitment::of(&[outputs.hash()]);
+	reveal(job, provider, &outputs.hash(), &checkpoints, |salt| {
+		Inference::submit_receipt(
+			RuntimeOrigin::signed(provider),
+			job,
+			outputs.hash(),
+			codec::Encode::encode(outputs).try_into().unwrap(),
+			checkpoints,
+			ep,
+			b"1.31.1".to_vec().try_into().unwrap(),
+			42,
+			salt,
+		)
+		.map(|_| ())
+		.map_err(|e| e.error)
+	})
 }

@@ -5,7 +5,9 @@
 use super::*;
 use crate::functions::DEADLINE_TRIES;
 use alloc::vec::Vec;
-use cairn_inference::{outputs_agree, seal::KeyRole, ExecutionProvider, TensorSet, TensorSetHash};
+use cairn_inference::{
+	answers_agree, seal::KeyRole, ExecutionProvider, RuntimeVersion, TensorSet, TensorSetHash,
+};
 use frame_support::{
 	pallet_prelude::*,
 	traits::{fungible::MutateHold, tokens::Precision},
@@ -24,19 +26,29 @@ pub(crate) struct Answer<AccountId> {
 	pub outputs: Option<TensorSet>,
 	/// The answering party.
 	pub party: AccountId,
+	/// The execution provider and runtime build its receipt names.
+	pub platform: (ExecutionProvider, RuntimeVersion),
 	/// The parties whose sealed outputs this party attested agree with its own (read only for
-	/// sealed jobs with a float tolerance).
+	/// sealed jobs).
 	pub attested: Vec<AccountId>,
 }
 
 impl<AccountId: PartialEq> Answer<AccountId> {
-	/// Whether this answer agrees with `other` under `spec`'s tolerance: equal hashes, inline
-	/// outputs within the tolerance, or sealed outputs each party attested agree with its own.
+	/// Whether this answer agrees with `other` by the agreement rule
+	/// ([`cairn_inference::answers_agree`]): equal hashes, inline outputs within the job's
+	/// tolerance raised to the floor (bit for bit for an exact job on one platform), or sealed
+	/// outputs each party attested agree with its own (never where bit-exact agreement holds).
 	fn agrees_with<B, N>(&self, other: &Self, spec: &JobSpec<B, N>) -> bool {
 		self.hash == other.hash
 			|| match (&self.outputs, &other.outputs) {
-				(Some(a), Some(b)) => outputs_agree(a, b, &spec.tolerance).is_ok(),
-				_ => self.attested.contains(&other.party) && other.attested.contains(&self.party),
+				(Some(a), Some(b)) => {
+					answers_agree(a, b, &spec.tolerance, self.platform == other.platform).is_ok()
+				},
+				_ => {
+					!self.held_exact_with(other, spec)
+						&& self.attested.contains(&other.party)
+						&& other.attested.contains(&self.party)
+				},
 			}
 	}
 
@@ -46,9 +58,17 @@ impl<AccountId: PartialEq> Answer<AccountId> {
 	fn judges_right<B, N>(&self, other: &Self, spec: &JobSpec<B, N>) -> bool {
 		self.hash == other.hash
 			|| match (&self.outputs, &other.outputs) {
-				(Some(a), Some(b)) => outputs_agree(a, b, &spec.tolerance).is_ok(),
-				_ => self.attested.contains(&other.party),
+				(Some(a), Some(b)) => {
+					answers_agree(a, b, &spec.tolerance, self.platform == other.platform).is_ok()
+				},
+				_ => !self.held_exact_with(other, spec) && self.attested.contains(&other.party),
 			}
+	}
+
+	/// Whether this answer and `other` must agree bit for bit: the job asks for it and both
+	/// were computed on the same platform.
+	fn held_exact_with<B, N>(&self, other: &Self, spec: &JobSpec<B, N>) -> bool {
+		spec.tolerance.is_exact_between(self.platform == other.platform)
 	}
 }
 
@@ -58,6 +78,11 @@ pub(crate) enum SettleStep {
 	Settled {
 		/// Attestations read (the assigned providers of a sealed job with a float tolerance).
 		attestations_read: u32,
+	},
+	/// The committed parties of a redundant job's phase were given the reveal window.
+	RevealWindowOpened {
+		/// The parties of the phase.
+		parties: u32,
 	},
 	/// A sealed job's parties were given the agreement window to compare their outputs.
 	AgreementWindowOpened {
@@ -96,8 +121,13 @@ impl<T: Config> Pallet<T> {
 	/// dispute), resolves a dispute.
 	pub(crate) fn settle_due(job_id: JobId) -> SettleStep {
 		match Jobs::<T>::get(job_id) {
-			Some(job) if job.status == JobStatus::Open => Self::settle(job_id, job),
-			Some(mut job) if job.status == JobStatus::Disputed => {
+			Some(mut job) if job.status.is_live() => {
+				if let Some(parties) = Self::open_reveal_window(job_id, &mut job) {
+					return SettleStep::RevealWindowOpened { parties };
+				}
+				if job.status == JobStatus::Open {
+					return Self::settle(job_id, job);
+				}
 				if let Some(compared) = Self::open_agreement_window(job_id, &mut job) {
 					return SettleStep::AgreementWindowOpened { compared };
 				}
@@ -109,29 +139,34 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The answers of job `job_id` among `assignments`, with the attestations of sealed
-	/// answers when `attestations` is asked for and `spec` has a float tolerance.
+	/// answers when `attestations` is asked for.
 	fn answers(
 		job_id: JobId,
 		assignments: &[AssignmentOf<T>],
-		spec: &JobSpecOf<T>,
 		attestations: bool,
 	) -> Vec<Answer<T::AccountId>> {
-		let tolerant = attestations && spec.tolerance != cairn_inference::Tolerance::EXACT;
 		assignments
 			.iter()
 			.enumerate()
 			.filter_map(|(index, a)| {
-				let receipt = a.receipt?;
-				let hash = Receipts::<T>::get(receipt)?.output_hash;
-				let outputs = match ReceiptOutputs::<T>::get(receipt) {
+				let receipt_id = a.receipt?;
+				let receipt = Receipts::<T>::get(receipt_id)?;
+				let outputs = match ReceiptOutputs::<T>::get(receipt_id) {
 					Some(outputs) => Some(TensorSet::decode_canonical(&outputs).ok()?),
 					None => None,
 				};
-				let attested = match (&outputs, tolerant) {
+				let attested = match (&outputs, attestations) {
 					(None, true) => Self::attested(job_id, &a.provider),
 					_ => Vec::new(),
 				};
-				Some(Answer { index, hash, outputs, party: a.provider.clone(), attested })
+				Some(Answer {
+					index,
+					hash: receipt.output_hash,
+					outputs,
+					party: a.provider.clone(),
+					platform: (receipt.execution_provider, receipt.runtime_version),
+					attested,
+				})
 			})
 			.collect()
 	}
@@ -162,7 +197,7 @@ impl<T: Config> Pallet<T> {
 		assigned: &[AssignmentOf<T>],
 		spec: &JobSpecOf<T>,
 	) -> Option<(Vec<usize>, TensorSetHash)> {
-		let answers = Self::answers(job_id, assigned, spec, true);
+		let answers = Self::answers(job_id, assigned, true);
 		Self::agreeing_majority(&answers, spec.redundancy, spec)
 			.map(|(agreeing, position)| (agreeing, answers[position].hash))
 	}
@@ -193,7 +228,7 @@ impl<T: Config> Pallet<T> {
 			return SettleStep::AgreementWindowOpened { compared };
 		}
 		let scanned = Self::open_dispute(job_id, &mut job).unwrap_or_else(|scanned| {
-			let verdicts = Self::undecided(job_id, &job.assigned, true);
+			let verdicts = Self::unjudged(job_id, &job.assigned, true);
 			Self::finalize(job_id, job, &verdicts, &[], None, JobStatus::Unresolved);
 			scanned
 		});
@@ -213,6 +248,26 @@ impl<T: Config> Pallet<T> {
 				result: match a.receipt {
 					None => Self::silent(job_id, &a.provider),
 					Some(_) => ProviderResult::Undecided,
+				},
+				release_slot,
+			})
+			.collect()
+	}
+
+	/// The verdicts of providers nobody could judge (no majority, no dispute decided): those
+	/// that answered are paid, since the work was done and the requester cannot be let off by
+	/// withholding a judgement; [`Self::silent`] for the others.
+	fn unjudged(
+		job_id: JobId,
+		assignments: &[AssignmentOf<T>],
+		release_slot: bool,
+	) -> Vec<Verdict> {
+		assignments
+			.iter()
+			.map(|a| Verdict {
+				result: match a.receipt {
+					None => Self::silent(job_id, &a.provider),
+					Some(_) => ProviderResult::Paid,
 				},
 				release_slot,
 			})
@@ -312,6 +367,8 @@ impl<T: Config> Pallet<T> {
 			let _ = referees.try_push(provider.clone());
 			let _ = job.referees.try_push(Assignment { provider, price, receipt: None });
 		}
+		// The referees commit afresh.
+		Self::forget_commitments(job_id);
 		job.status = JobStatus::Disputed;
 		job.deadline_at = deadline;
 		Self::deposit_event(Event::DisputeOpened { job: job_id, referees, deadline });
@@ -324,18 +381,18 @@ impl<T: Config> Pallet<T> {
 	/// disagreeing slashed, those silent marked missed, and the job completes with the
 	/// reference's output hash. Otherwise the job ends unresolved and is refunded.
 	pub(crate) fn resolve_dispute(job_id: JobId, job: JobOf<T>) {
-		let referee_answers = Self::answers(job_id, &job.referees, &job.spec, true);
+		let referee_answers = Self::answers(job_id, &job.referees, true);
 		let reference =
 			Self::agreeing_majority(&referee_answers, job.referees.len() as u32, &job.spec);
 		let Some((referee_winners, position)) = reference else {
 			// The providers' slots were freed when the dispute opened; the referees' are held.
-			let providers = Self::undecided(job_id, &job.assigned, false);
+			let providers = Self::unjudged(job_id, &job.assigned, false);
 			let referees = Self::undecided(job_id, &job.referees, true);
 			Self::finalize(job_id, job, &providers, &referees, None, JobStatus::Unresolved);
 			return;
 		};
 		let reference = &referee_answers[position];
-		let provider_answers = Self::answers(job_id, &job.assigned, &job.spec, false);
+		let provider_answers = Self::answers(job_id, &job.assigned, false);
 		let providers: Vec<Verdict> = (0..job.assigned.len())
 			.map(|index| Verdict {
 				result: match provider_answers.iter().find(|answer| answer.index == index) {
@@ -365,8 +422,8 @@ impl<T: Config> Pallet<T> {
 		Self::finalize(job_id, job, &providers, &referees, Some(output_hash), JobStatus::Completed);
 	}
 
-	/// Ends a job: applies each provider's and referee's verdict (pay, slash, record the
-	/// outcome, free the slot), pays the royalties on what providers were paid, refunds the
+	/// Ends a job: applies each provider's and referee's verdict (pay, slash to the audit pot,
+	/// record the outcome, free the slot), pays the royalties on what providers were paid, refunds the
 	/// rest of the hold. held = paid + royalties + refunded.
 	fn finalize(
 		job_id: JobId,
@@ -380,6 +437,10 @@ impl<T: Config> Pallet<T> {
 		let mut paid = BalanceOf::<T>::zero();
 		// Compensation for withheld keys pays no royalties: the model did not run.
 		let mut compensated = BalanceOf::<T>::zero();
+		// Silence is slashed only where someone answered: a job nobody could run (a model that
+		// does not load, an input it refuses) slashes nobody.
+		let answered = job.receipts().next().is_some();
+		let pot = Self::audit_pot();
 		let pairs = job.assigned.iter().zip(providers).chain(job.referees.iter().zip(referees));
 		for (assignment, verdict) in pairs {
 			let provider = &assignment.provider;
@@ -406,10 +467,11 @@ impl<T: Config> Pallet<T> {
 						},
 						_ => (SlashReason::WrongResult, JobOutcome::Failed),
 					};
+					// To the pot, never to the requester, who could cause it.
 					let slashed = T::Providers::slash(
 						provider,
 						T::WrongResultSlash::get(),
-						Some(&job.requester),
+						Some(&pot),
 						reason,
 					)
 					.unwrap_or_default();
@@ -420,7 +482,12 @@ impl<T: Config> Pallet<T> {
 					});
 					Some(outcome)
 				},
-				ProviderResult::Missed => Some(JobOutcome::Missed),
+				ProviderResult::Missed => {
+					if answered {
+						Self::slash_missed(job_id, provider);
+					}
+					Some(JobOutcome::Missed)
+				},
 				ProviderResult::Withheld => {
 					if Self::pay(&reason, &job.requester, provider, assignment.price) {
 						compensated = compensated.saturating_add(assignment.price);
@@ -442,9 +509,11 @@ impl<T: Config> Pallet<T> {
 		let (audit_fee, audited) = match (status, &job.assigned[..], providers) {
 			(
 				JobStatus::Completed,
-				[Assignment { provider, receipt: Some(receipt), .. }],
+				[Assignment { provider, receipt: Some(receipt), price }],
 				[Verdict { result: ProviderResult::Paid, .. }],
-			) if job.referees.is_empty() => Self::queue_audit(job_id, &job.requester, provider, *receipt),
+			) if job.referees.is_empty() => {
+				Self::queue_audit(job_id, &job.requester, provider, *receipt, *price)
+			},
 			_ => (Zero::zero(), false),
 		};
 		let paid = paid.saturating_add(compensated);
@@ -469,7 +538,21 @@ impl<T: Config> Pallet<T> {
 			refunded,
 		});
 		job.fee_held = Zero::zero();
+		Self::forget_commitments(job_id);
 		T::OnJobSettled::on_job_settled(job_id, &job.requester, refunded);
 		Jobs::<T>::insert(job_id, job);
+	}
+
+	/// Slashes `party`, silent through a deadline of job `job_id` that others met,
+	/// `MissedDeadlineSlash` to the audit pot.
+	pub(crate) fn slash_missed(job_id: JobId, party: &T::AccountId) {
+		let slashed = T::Providers::slash(
+			party,
+			T::MissedDeadlineSlash::get(),
+			Some(&Self::audit_pot()),
+			SlashReason::MissedDeadline,
+		)
+		.unwrap_or_default();
+		Self::deposit_event(Event::SilenceSlashed { job: job_id, party: party.clone(), slashed });
 	}
 }

@@ -270,6 +270,39 @@ pub struct Receipt<AccountId, BlockNumber> {
 	pub submitted_at: BlockNumber,
 }
 
+/// A receipt commitment's digest: [`receipt_commitment`].
+pub type CommitmentDigest = [u8; 32];
+
+/// The secret a receipt commitment is salted with, revealed with the receipt.
+pub type CommitmentSalt = [u8; 32];
+
+/// A party's commitment to its receipt in a redundant job's phase.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct ReceiptCommitment<BlockNumber> {
+	/// The digest: [`receipt_commitment`] of the receipt to come.
+	pub digest: CommitmentDigest,
+	/// Block it was made in.
+	pub committed_at: BlockNumber,
+}
+
+/// The digest a party commits to before revealing its receipt for `job`: BLAKE2-256 of
+/// SCALE(`"cairn/receipt-commit/v1"`, job, party, output hash, checkpoint commitment, salt).
+/// Bound to the party, so a copied commitment reveals only the copier's own answer, and salted,
+/// so that guessing an output from a small set and testing it against the digest fails.
+pub fn receipt_commitment<AccountId: Encode>(
+	job: JobId,
+	party: &AccountId,
+	output_hash: &TensorSetHash,
+	checkpoints: &cairn_inference::Commitment,
+	salt: &CommitmentSalt,
+) -> CommitmentDigest {
+	let preimage =
+		(b"cairn/receipt-commit/v1", job, party, output_hash, checkpoints, salt).encode();
+	sp_io::hashing::blake2_256(&preimage)
+}
+
 /// How a job ended for one assigned provider or referee.
 #[derive(
 	Clone,
@@ -287,16 +320,16 @@ pub enum ProviderResult {
 	/// In the majority (or agreeing with the referees): paid its price.
 	#[codec(index = 0)]
 	Paid,
-	/// Disagreed with the majority (or the referees): slashed to the requester.
+	/// Disagreed with the majority (or the referees): slashed to the audit pot.
 	#[codec(index = 1)]
 	Outvoted,
-	/// No receipt by the deadline.
+	/// No receipt by the deadline: slashed a little to the audit pot when others answered.
 	#[codec(index = 2)]
 	Missed,
-	/// No majority formed and no dispute decided: not paid, not slashed.
+	/// A referee of a dispute whose referees formed no majority: not paid, not slashed.
 	#[codec(index = 3)]
 	Undecided,
-	/// Its receipt disagreed with the result of a dispute's referees: slashed to the requester,
+	/// Its receipt disagreed with the result of a dispute's referees: slashed to the audit pot,
 	/// recorded as a lost dispute.
 	#[codec(index = 4)]
 	DisputeLost,
@@ -308,6 +341,22 @@ pub enum ProviderResult {
 	#[codec(index = 6)]
 	ReportedUnusable,
 }
+
+/// The audit fee a completed single-provider job paid and the draws of an auditor deferred so
+/// far, kept until an auditor is assigned or the fee is refunded.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct PendingDraw<Balance> {
+	/// The audit fee charged into the pot.
+	pub fee: Balance,
+	/// Times the search for an auditor was deferred (0: not drawn yet).
+	pub deferrals: u8,
+}
+
+/// Times a drawn audit looks for an auditor again, a block later each time, before it is given
+/// up and its fee refunded.
+pub const MAX_AUDIT_DEFERRALS: u8 = 8;
 
 /// The most audit steps (draws and deadlines) that fall in one block.
 pub const MAX_AUDIT_STEPS_PER_BLOCK: u32 = 64;
@@ -526,7 +575,8 @@ pub enum AuditSkipReason {
 	/// The blocks its step could go in were full.
 	#[codec(index = 0)]
 	QueueFull,
-	/// No other provider was eligible and priced at most the audit reward.
+	/// No other provider was eligible and priced at most the audit reward, through every
+	/// deferral (the fee is refunded).
 	#[codec(index = 1)]
 	NoAuditor,
 	/// The job is sealed. Emitted only by runtimes before spec 107, which did not audit sealed

@@ -78,6 +78,10 @@ pub trait WeightInfo {
 	fn attest_agreement(k: u32, ) -> Weight;
 	/// Weight of `open_agreement_window`.
 	fn open_agreement_window(k: u32, ) -> Weight;
+	/// Weight of `commit_receipt`.
+	fn commit_receipt(k: u32, ) -> Weight;
+	/// Weight of `open_reveal_window`.
+	fn open_reveal_window(k: u32, ) -> Weight;
 	/// Weight of `submit_sealed_receipt`.
 	fn submit_sealed_receipt(k: u32, ) -> Weight;
 	/// Weight of `submit_single_sealed_receipt`.
@@ -119,10 +123,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `k` is `[1, 5]`.
 	fn request_job(i: u32, k: u32, ) -> Weight {
 		// Proof size: measured `2901`, estimated `40430` bytes.
-		// Minimum execution time: 228_022_000 picoseconds.
-		Weight::from_parts(233_565_450, 40430)
-			.saturating_add(Weight::from_parts(14_507, 0).saturating_mul(i.into()))
-			.saturating_add(Weight::from_parts(7_941_305, 0).saturating_mul(k.into()))
+		// Minimum execution time: 228_212_000 picoseconds.
+		Weight::from_parts(227_931_477, 40430)
+			.saturating_add(Weight::from_parts(17_572, 0).saturating_mul(i.into()))
+			.saturating_add(Weight::from_parts(4_980_375, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(18_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(k.into())))
@@ -136,9 +140,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[5, 512]`.
 	fn scan_providers(p: u32, ) -> Weight {
 		// Proof size: measured `345`, estimated `19860` bytes.
-		// Minimum execution time: 48_513_000 picoseconds.
-		Weight::from_parts(49_764_000, 19860)
-			.saturating_add(Weight::from_parts(9_962_984, 0).saturating_mul(p.into()))
+		// Minimum execution time: 48_994_000 picoseconds.
+		Weight::from_parts(12_716_149, 19860)
+			.saturating_add(Weight::from_parts(8_243_978, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 3019).saturating_mul(p.into()))
@@ -154,9 +158,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[5, 512]`.
 	fn scan_keyed_providers(p: u32, ) -> Weight {
 		// Proof size: measured `395`, estimated `19860` bytes.
-		// Minimum execution time: 70_025_000 picoseconds.
-		Weight::from_parts(98_833_207, 19860)
-			.saturating_add(Weight::from_parts(13_612_026, 0).saturating_mul(p.into()))
+		// Minimum execution time: 72_549_000 picoseconds.
+		Weight::from_parts(74_031_000, 19860)
+			.saturating_add(Weight::from_parts(12_221_290, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 3019).saturating_mul(p.into()))
@@ -168,9 +172,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `a` is `[0, 128]`.
 	fn check_ancestors(a: u32, ) -> Weight {
 		// Proof size: measured `863`, estimated `19229` bytes.
-		// Minimum execution time: 28_603_000 picoseconds.
-		Weight::from_parts(29_625_000, 19229)
-			.saturating_add(Weight::from_parts(6_520_179, 0).saturating_mul(a.into()))
+		// Minimum execution time: 27_802_000 picoseconds.
+		Weight::from_parts(17_640_932, 19229)
+			.saturating_add(Weight::from_parts(5_458_821, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(Weight::from_parts(0, 9860).saturating_mul(a.into()))
@@ -186,15 +190,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[0, 64]`.
 	fn check_licenses(l: u32, ) -> Weight {
 		// Proof size: measured `1787`, estimated `40430` bytes.
-		// Minimum execution time: 42_383_000 picoseconds.
-		Weight::from_parts(53_218_314, 40430)
-			.saturating_add(Weight::from_parts(14_643_113, 0).saturating_mul(l.into()))
+		// Minimum execution time: 42_343_000 picoseconds.
+		Weight::from_parts(35_179_406, 40430)
+			.saturating_add(Weight::from_parts(15_025_813, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(l.into())))
 			.saturating_add(Weight::from_parts(0, 3667).saturating_mul(l.into()))
 	}
 	/// Storage: `Inference::Jobs` (r:1 w:1)
 	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(666), added: 3141, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::ReceiptCommitments` (r:5 w:5)
+	/// Proof: `Inference::ReceiptCommitments` (`max_values`: None, `max_size`: Some(100), added: 2575, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::RevealPhases` (r:1 w:1)
+	/// Proof: `Inference::RevealPhases` (`max_values`: None, `max_size`: Some(20), added: 2495, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::SealedInputs` (r:1 w:0)
 	/// Proof: `Inference::SealedInputs` (`max_values`: None, `max_size`: Some(116), added: 2591, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::NextReceiptId` (r:1 w:1)
@@ -231,21 +239,23 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: UNKNOWN KEY `0x3f3b1db5533609a63ddaa4c2f701a559` (r:1 w:0)
 	/// Storage: `Inference::AuditDeadlines` (r:1 w:1)
 	/// Proof: `Inference::AuditDeadlines` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::PendingDraws` (r:0 w:1)
+	/// Proof: `Inference::PendingDraws` (`max_values`: None, `max_size`: Some(33), added: 2508, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Audits` (r:0 w:1)
 	/// Proof: `Inference::Audits` (`max_values`: None, `max_size`: Some(213), added: 2688, mode: `MaxEncodedLen`)
 	/// The range of component `o` is `[64, 16384]`.
 	/// The range of component `k` is `[1, 5]`.
 	fn submit_receipt(o: u32, k: u32, ) -> Weight {
 		// Proof size: measured `0`, estimated `19229` bytes.
-		// Minimum execution time: 531_658_000 picoseconds.
-		Weight::from_parts(181_190_111, 19229)
-			.saturating_add(Weight::from_parts(20_798, 0).saturating_mul(o.into()))
-			.saturating_add(Weight::from_parts(77_902_883, 0).saturating_mul(k.into()))
-			.saturating_add(T::DbWeight::get().reads(14_u64))
-			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(k.into())))
-			.saturating_add(T::DbWeight::get().writes(17_u64))
-			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(k.into())))
-			.saturating_add(Weight::from_parts(0, 16435).saturating_mul(k.into()))
+		// Minimum execution time: 606_650_000 picoseconds.
+		Weight::from_parts(42_944_780, 19229)
+			.saturating_add(Weight::from_parts(35_884, 0).saturating_mul(o.into()))
+			.saturating_add(Weight::from_parts(126_798_825, 0).saturating_mul(k.into()))
+			.saturating_add(T::DbWeight::get().reads(13_u64))
+			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(k.into())))
+			.saturating_add(T::DbWeight::get().writes(18_u64))
+			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(k.into())))
+			.saturating_add(Weight::from_parts(0, 16525).saturating_mul(k.into()))
 	}
 	/// Storage: `ModelProvenance::Models` (r:1 w:0)
 	/// Proof: `ModelProvenance::Models` (`max_values`: None, `max_size`: Some(7385), added: 9860, mode: `MaxEncodedLen`)
@@ -258,9 +268,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `a` is `[0, 128]`.
 	fn pay_ancestor_royalties(a: u32, ) -> Weight {
 		// Proof size: measured `1928`, estimated `19229` bytes.
-		// Minimum execution time: 56_736_000 picoseconds.
-		Weight::from_parts(40_500_520, 19229)
-			.saturating_add(Weight::from_parts(38_833_894, 0).saturating_mul(a.into()))
+		// Minimum execution time: 62_914_000 picoseconds.
+		Weight::from_parts(90_695_559, 19229)
+			.saturating_add(Weight::from_parts(44_205_005, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -282,9 +292,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[0, 64]`.
 	fn pay_licensor_royalties(l: u32, ) -> Weight {
 		// Proof size: measured `2366`, estimated `19229` bytes.
-		// Minimum execution time: 172_880_000 picoseconds.
-		Weight::from_parts(187_382_809, 19229)
-			.saturating_add(Weight::from_parts(48_160_128, 0).saturating_mul(l.into()))
+		// Minimum execution time: 179_820_000 picoseconds.
+		Weight::from_parts(197_584_713, 19229)
+			.saturating_add(Weight::from_parts(48_966_837, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(l.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
@@ -295,8 +305,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ComputeRegistry::Providers` (`max_values`: None, `max_size`: Some(547), added: 3022, mode: `MaxEncodedLen`)
 	fn heartbeat() -> Weight {
 		// Proof size: measured `308`, estimated `4012` bytes.
-		// Minimum execution time: 11_197_000 picoseconds.
-		Weight::from_parts(12_279_000, 4012)
+		// Minimum execution time: 11_467_000 picoseconds.
+		Weight::from_parts(12_438_000, 4012)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -306,8 +316,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ComputeRegistry::EncryptionKeys` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
 	fn publish_encryption_key() -> Weight {
 		// Proof size: measured `424`, estimated `4012` bytes.
-		// Minimum execution time: 15_444_000 picoseconds.
-		Weight::from_parts(17_236_000, 4012)
+		// Minimum execution time: 16_825_000 picoseconds.
+		Weight::from_parts(18_518_000, 4012)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -319,8 +329,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(265), added: 2740, mode: `MaxEncodedLen`)
 	fn set_blob_quota() -> Weight {
 		// Proof size: measured `473`, estimated `3730` bytes.
-		// Minimum execution time: 50_115_000 picoseconds.
-		Weight::from_parts(53_260_000, 3730)
+		// Minimum execution time: 50_626_000 picoseconds.
+		Weight::from_parts(57_627_000, 3730)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -332,61 +342,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(265), added: 2740, mode: `MaxEncodedLen`)
 	fn set_blob_source() -> Weight {
 		// Proof size: measured `302`, estimated `4177` bytes.
-		// Minimum execution time: 50_515_000 picoseconds.
-		Weight::from_parts(55_093_000, 4177)
+		// Minimum execution time: 52_930_000 picoseconds.
+		Weight::from_parts(57_106_000, 4177)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
-	}
-	/// Storage: `Inference::Jobs` (r:1 w:1)
-	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(666), added: 3141, mode: `MaxEncodedLen`)
-	/// Storage: `Inference::SealedInputs` (r:1 w:0)
-	/// Proof: `Inference::SealedInputs` (`max_values`: None, `max_size`: Some(116), added: 2591, mode: `MaxEncodedLen`)
-	/// Storage: `Inference::NextReceiptId` (r:1 w:1)
-	/// Proof: `Inference::NextReceiptId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `ComputeRegistry::Providers` (r:1 w:1)
-	/// Proof: `ComputeRegistry::Providers` (`max_values`: None, `max_size`: Some(547), added: 3022, mode: `MaxEncodedLen`)
-	/// Storage: `ModelProvenance::Upstreams` (r:1 w:0)
-	/// Proof: `ModelProvenance::Upstreams` (`max_values`: None, `max_size`: Some(15764), added: 18239, mode: `MaxEncodedLen`)
-	/// Storage: `Inference::ReceiptOutputs` (r:1 w:0)
-	/// Proof: `Inference::ReceiptOutputs` (`max_values`: None, `max_size`: Some(16404), added: 18879, mode: `MaxEncodedLen`)
-	/// Storage: `Inference::AgreementAttestations` (r:1 w:0)
-	/// Proof: `Inference::AgreementAttestations` (`max_values`: None, `max_size`: Some(321), added: 2796, mode: `MaxEncodedLen`)
-	/// Storage: `Inference::Deadlines` (r:1 w:1)
-	/// Proof: `Inference::Deadlines` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(265), added: 2740, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:7 w:7)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `ModelProvenance::Models` (r:1 w:0)
-	/// Proof: `ModelProvenance::Models` (`max_values`: None, `max_size`: Some(7385), added: 9860, mode: `MaxEncodedLen`)
-	/// Storage: UNKNOWN KEY `0x3f3b1db5533609a63ddaa4c2f701a559` (r:1 w:0)
-	/// Proof: UNKNOWN KEY `0x3f3b1db5533609a63ddaa4c2f701a559` (r:1 w:0)
-	/// Storage: `Inference::AuditDeadlines` (r:1 w:1)
-	/// Proof: `Inference::AuditDeadlines` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
-	/// Storage: `Agents::AgentJobs` (r:1 w:0)
-	/// Proof: `Agents::AgentJobs` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
-	/// Storage: `Inference::ReceiptsByModel` (r:0 w:1)
-	/// Proof: `Inference::ReceiptsByModel` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Inference::ReceiptCheckpoints` (r:0 w:1)
-	/// Proof: `Inference::ReceiptCheckpoints` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
-	/// Storage: `Inference::AssignedJobs` (r:0 w:1)
-	/// Proof: `Inference::AssignedJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
-	/// Storage: `Inference::Receipts` (r:0 w:1)
-	/// Proof: `Inference::Receipts` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
-	/// Storage: `Inference::BlobUses` (r:0 w:1)
-	/// Proof: `Inference::BlobUses` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Inference::Audits` (r:0 w:1)
-	/// Proof: `Inference::Audits` (`max_values`: None, `max_size`: Some(213), added: 2688, mode: `MaxEncodedLen`)
-	/// Storage: `Inference::SealedOutputs` (r:0 w:1)
-	/// Proof: `Inference::SealedOutputs` (`max_values`: None, `max_size`: Some(144), added: 2619, mode: `MaxEncodedLen`)
-	/// Storage: `Inference::ReceiptsByProvider` (r:0 w:1)
-	/// Proof: `Inference::ReceiptsByProvider` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
-	fn submit_single_sealed_receipt() -> Weight {
-		// Proof size: measured `2997`, estimated `19869` bytes.
-		// Minimum execution time: 342_684_000 picoseconds.
-		Weight::from_parts(377_206_000, 19869)
-			.saturating_add(T::DbWeight::get().reads(20_u64))
-			.saturating_add(T::DbWeight::get().writes(21_u64))
 	}
 	/// Storage: `Inference::Deadlines` (r:1 w:1)
 	/// Proof: `Inference::Deadlines` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
@@ -394,6 +353,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::AuditDeadlines` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Jobs` (r:32 w:32)
 	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(666), added: 3141, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::RevealPhases` (r:32 w:32)
+	/// Proof: `Inference::RevealPhases` (`max_values`: None, `max_size`: Some(20), added: 2495, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::SealedInputs` (r:32 w:0)
 	/// Proof: `Inference::SealedInputs` (`max_values`: None, `max_size`: Some(116), added: 2591, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Receipts` (r:128 w:0)
@@ -406,9 +367,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::KeyGrants` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
 	/// Storage: `ComputeRegistry::Providers` (r:46 w:46)
 	/// Proof: `ComputeRegistry::Providers` (`max_values`: None, `max_size`: Some(547), added: 3022, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Storage: `Balances::Holds` (r:25 w:25)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(265), added: 2740, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:238 w:238)
+	/// Storage: `System::Account` (r:241 w:241)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `ModelProvenance::Models` (r:1 w:0)
 	/// Proof: `ModelProvenance::Models` (`max_values`: None, `max_size`: Some(7385), added: 9860, mode: `MaxEncodedLen`)
@@ -418,6 +379,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `DataLicensing::Licenses` (`max_values`: None, `max_size`: Some(353), added: 2828, mode: `MaxEncodedLen`)
 	/// Storage: `DataLicensing::Datasets` (r:64 w:0)
 	/// Proof: `DataLicensing::Datasets` (`max_values`: None, `max_size`: Some(1192), added: 3667, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::ReceiptCommitments` (r:128 w:128)
+	/// Proof: `Inference::ReceiptCommitments` (`max_values`: None, `max_size`: Some(100), added: 2575, mode: `MaxEncodedLen`)
 	/// Storage: `Agents::AgentJobs` (r:32 w:0)
 	/// Proof: `Agents::AgentJobs` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::AssignedJobs` (r:0 w:160)
@@ -426,18 +389,20 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::JobInputs` (`max_values`: None, `max_size`: Some(1048596), added: 1051071, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 32]`.
 	fn on_initialize(n: u32, ) -> Weight {
-		// Proof size: measured `117519`, estimated `520000` bytes.
-		// Minimum execution time: 13_621_000 picoseconds.
-		Weight::from_parts(863_643_716, 520000)
-			.saturating_add(Weight::from_parts(7_527_506_529, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(225_u64))
-			.saturating_add(T::DbWeight::get().reads((21_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(137_u64))
-			.saturating_add(T::DbWeight::get().writes((13_u64).saturating_mul(n.into())))
+		// Proof size: measured `118213`, estimated `522585` bytes.
+		// Minimum execution time: 10_425_000 picoseconds.
+		Weight::from_parts(11_437_000, 522585)
+			.saturating_add(Weight::from_parts(8_475_682_531, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(226_u64))
+			.saturating_add(T::DbWeight::get().reads((26_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(139_u64))
+			.saturating_add(T::DbWeight::get().writes((18_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 75516).saturating_mul(n.into()))
 	}
 	/// Storage: `Inference::Jobs` (r:1 w:1)
 	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(666), added: 3141, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::RevealPhases` (r:1 w:1)
+	/// Proof: `Inference::RevealPhases` (`max_values`: None, `max_size`: Some(20), added: 2495, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::SealedInputs` (r:1 w:0)
 	/// Proof: `Inference::SealedInputs` (`max_values`: None, `max_size`: Some(116), added: 2591, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Receipts` (r:5 w:0)
@@ -460,21 +425,25 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ComputeRegistry::Providers` (`max_values`: None, `max_size`: Some(547), added: 3022, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Deadlines` (r:1 w:1)
 	/// Proof: `Inference::Deadlines` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::ReceiptCommitments` (r:5 w:5)
+	/// Proof: `Inference::ReceiptCommitments` (`max_values`: None, `max_size`: Some(100), added: 2575, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::AssignedJobs` (r:0 w:8)
 	/// Proof: `Inference::AssignedJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `p` is `[8, 512]`.
 	fn open_dispute(p: u32, ) -> Weight {
-		// Proof size: measured `97250`, estimated `235678` bytes.
-		// Minimum execution time: 1_235_204_000 picoseconds.
-		Weight::from_parts(1_321_269_644, 235678)
-			.saturating_add(Weight::from_parts(7_496_027, 0).saturating_mul(p.into()))
-			.saturating_add(T::DbWeight::get().reads(146_u64))
+		// Proof size: measured `97756`, estimated `235678` bytes.
+		// Minimum execution time: 1_273_892_000 picoseconds.
+		Weight::from_parts(1_257_709_551, 235678)
+			.saturating_add(Weight::from_parts(8_746_405, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(152_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
-			.saturating_add(T::DbWeight::get().writes(18_u64))
+			.saturating_add(T::DbWeight::get().writes(24_u64))
 			.saturating_add(Weight::from_parts(0, 3019).saturating_mul(p.into()))
 	}
 	/// Storage: `Inference::Jobs` (r:1 w:1)
 	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(666), added: 3141, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::RevealPhases` (r:1 w:1)
+	/// Proof: `Inference::RevealPhases` (`max_values`: None, `max_size`: Some(20), added: 2495, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::SealedInputs` (r:1 w:0)
 	/// Proof: `Inference::SealedInputs` (`max_values`: None, `max_size`: Some(116), added: 2591, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Receipts` (r:8 w:0)
@@ -483,7 +452,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::ReceiptOutputs` (`max_values`: None, `max_size`: Some(16404), added: 18879, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:4 w:4)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(265), added: 2740, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:202 w:202)
+	/// Storage: `System::Account` (r:203 w:203)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `ComputeRegistry::Providers` (r:8 w:8)
 	/// Proof: `ComputeRegistry::Providers` (`max_values`: None, `max_size`: Some(547), added: 3022, mode: `MaxEncodedLen`)
@@ -495,6 +464,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `DataLicensing::Licenses` (`max_values`: None, `max_size`: Some(353), added: 2828, mode: `MaxEncodedLen`)
 	/// Storage: `DataLicensing::Datasets` (r:64 w:0)
 	/// Proof: `DataLicensing::Datasets` (`max_values`: None, `max_size`: Some(1192), added: 3667, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::ReceiptCommitments` (r:3 w:3)
+	/// Proof: `Inference::ReceiptCommitments` (`max_values`: None, `max_size`: Some(100), added: 2575, mode: `MaxEncodedLen`)
 	/// Storage: `Agents::AgentJobs` (r:1 w:0)
 	/// Proof: `Agents::AgentJobs` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::AssignedJobs` (r:0 w:8)
@@ -502,11 +473,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Inference::JobInputs` (r:0 w:1)
 	/// Proof: `Inference::JobInputs` (`max_values`: None, `max_size`: Some(1048596), added: 1051071, mode: `MaxEncodedLen`)
 	fn resolve_dispute() -> Weight {
-		// Proof size: measured `137025`, estimated `526796` bytes.
-		// Minimum execution time: 8_386_376_000 picoseconds.
-		Weight::from_parts(9_043_081_000, 526796)
-			.saturating_add(T::DbWeight::get().reads(363_u64))
-			.saturating_add(T::DbWeight::get().writes(224_u64))
+		// Proof size: measured `137463`, estimated `529399` bytes.
+		// Minimum execution time: 8_806_426_000 picoseconds.
+		Weight::from_parts(9_561_059_000, 529399)
+			.saturating_add(T::DbWeight::get().reads(368_u64))
+			.saturating_add(T::DbWeight::get().writes(229_u64))
 	}
 	/// Storage: `Inference::Jobs` (r:1 w:1)
 	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(666), added: 3141, mode: `MaxEncodedLen`)
@@ -524,8 +495,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::ReceiptOutputs` (`max_values`: None, `max_size`: Some(16404), added: 18879, mode: `MaxEncodedLen`)
 	fn prune_job() -> Weight {
 		// Proof size: measured `2094`, estimated `21942` bytes.
-		// Minimum execution time: 136_105_000 picoseconds.
-		Weight::from_parts(159_920_000, 21942)
+		// Minimum execution time: 130_836_000 picoseconds.
+		Weight::from_parts(183_595_000, 21942)
 			.saturating_add(T::DbWeight::get().reads(13_u64))
 			.saturating_add(T::DbWeight::get().writes(12_u64))
 	}
@@ -553,23 +524,25 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::AgreementWindows` (`max_values`: None, `max_size`: Some(20), added: 2495, mode: `MaxEncodedLen`)
 	fn prune_sealed_job() -> Weight {
 		// Proof size: measured `4319`, estimated `23358` bytes.
-		// Minimum execution time: 156_975_000 picoseconds.
-		Weight::from_parts(177_757_000, 23358)
+		// Minimum execution time: 171_707_000 picoseconds.
+		Weight::from_parts(185_248_000, 23358)
 			.saturating_add(T::DbWeight::get().reads(29_u64))
 			.saturating_add(T::DbWeight::get().writes(47_u64))
 	}
 	/// Storage: UNKNOWN KEY `0x3f3b1db5533609a63ddaa4c2f701a559` (r:1 w:0)
 	/// Proof: UNKNOWN KEY `0x3f3b1db5533609a63ddaa4c2f701a559` (r:1 w:0)
+	/// Storage: `Inference::PendingDraws` (r:0 w:1)
+	/// Proof: `Inference::PendingDraws` (`max_values`: None, `max_size`: Some(33), added: 2508, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::JobInputs` (r:0 w:1)
 	/// Proof: `Inference::JobInputs` (`max_values`: None, `max_size`: Some(1048596), added: 1051071, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Audits` (r:0 w:1)
 	/// Proof: `Inference::Audits` (`max_values`: None, `max_size`: Some(213), added: 2688, mode: `MaxEncodedLen`)
 	fn draw_audit() -> Weight {
 		// Proof size: measured `0`, estimated `3465` bytes.
-		// Minimum execution time: 6_811_000 picoseconds.
-		Weight::from_parts(9_464_000, 3465)
+		// Minimum execution time: 8_122_000 picoseconds.
+		Weight::from_parts(10_165_000, 3465)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
-			.saturating_add(T::DbWeight::get().writes(2_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Inference::Jobs` (r:1 w:0)
 	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(666), added: 3141, mode: `MaxEncodedLen`)
@@ -589,6 +562,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::AuditDeadlines` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::AuditTasks` (r:0 w:1)
 	/// Proof: `Inference::AuditTasks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::PendingDraws` (r:0 w:1)
+	/// Proof: `Inference::PendingDraws` (`max_values`: None, `max_size`: Some(33), added: 2508, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Audits` (r:0 w:1)
 	/// Proof: `Inference::Audits` (`max_values`: None, `max_size`: Some(213), added: 2688, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::KeyGrants` (r:0 w:1)
@@ -596,12 +571,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[3, 512]`.
 	fn open_audit(p: u32, ) -> Weight {
 		// Proof size: measured `1604`, estimated `19860` bytes.
-		// Minimum execution time: 81_983_000 picoseconds.
-		Weight::from_parts(85_248_000, 19860)
-			.saturating_add(Weight::from_parts(16_456_638, 0).saturating_mul(p.into()))
+		// Minimum execution time: 88_953_000 picoseconds.
+		Weight::from_parts(91_247_000, 19860)
+			.saturating_add(Weight::from_parts(13_610_998, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(p.into())))
-			.saturating_add(T::DbWeight::get().writes(5_u64))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
 			.saturating_add(Weight::from_parts(0, 3019).saturating_mul(p.into()))
 	}
 	/// Storage: `Inference::Audits` (r:1 w:1)
@@ -628,8 +603,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::RevealedLeaves` (`max_values`: None, `max_size`: Some(570), added: 3045, mode: `MaxEncodedLen`)
 	fn submit_sealed_audit() -> Weight {
 		// Proof size: measured `1735`, estimated `2100685` bytes.
-		// Minimum execution time: 105_498_000 picoseconds.
-		Weight::from_parts(158_097_000, 2100685)
+		// Minimum execution time: 114_452_000 picoseconds.
+		Weight::from_parts(126_380_000, 2100685)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(10_u64))
 	}
@@ -643,8 +618,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::KeyGrants` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
 	fn deliver_audit_key() -> Weight {
 		// Proof size: measured `920`, estimated `4131` bytes.
-		// Minimum execution time: 24_497_000 picoseconds.
-		Weight::from_parts(30_736_000, 4131)
+		// Minimum execution time: 26_921_000 picoseconds.
+		Weight::from_parts(35_523_000, 4131)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -675,9 +650,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `o` is `[64, 16384]`.
 	fn submit_audit(o: u32, ) -> Weight {
 		// Proof size: measured `1678`, estimated `2100685` bytes.
-		// Minimum execution time: 114_182_000 picoseconds.
-		Weight::from_parts(154_563_262, 2100685)
-			.saturating_add(Weight::from_parts(16_368, 0).saturating_mul(o.into()))
+		// Minimum execution time: 115_653_000 picoseconds.
+		Weight::from_parts(127_094_454, 2100685)
+			.saturating_add(Weight::from_parts(20_859, 0).saturating_mul(o.into()))
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(10_u64))
 	}
@@ -704,9 +679,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[3, 512]`.
 	fn reveal_checkpoints(p: u32, ) -> Weight {
 		// Proof size: measured `2212`, estimated `19860` bytes.
-		// Minimum execution time: 163_966_000 picoseconds.
-		Weight::from_parts(26_384_215, 19860)
-			.saturating_add(Weight::from_parts(10_764_604, 0).saturating_mul(p.into()))
+		// Minimum execution time: 145_088_000 picoseconds.
+		Weight::from_parts(72_567_001, 19860)
+			.saturating_add(Weight::from_parts(7_940_068, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
@@ -729,9 +704,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `b` is `[64, 2097152]`.
 	fn post_segment_input(b: u32, ) -> Weight {
 		// Proof size: measured `1551`, estimated `2100685` bytes.
-		// Minimum execution time: 80_481_000 picoseconds.
-		Weight::from_parts(10_646_308, 2100685)
-			.saturating_add(Weight::from_parts(14_292, 0).saturating_mul(b.into()))
+		// Minimum execution time: 78_809_000 picoseconds.
+		Weight::from_parts(80_160_000, 2100685)
+			.saturating_add(Weight::from_parts(19_682, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -745,7 +720,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::AuditDeadlines` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Jobs` (r:1 w:0)
 	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(666), added: 3141, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:5 w:5)
+	/// Storage: `System::Account` (r:4 w:4)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:2 w:2)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(265), added: 2740, mode: `MaxEncodedLen`)
@@ -756,11 +731,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Inference::JobInputs` (r:0 w:1)
 	/// Proof: `Inference::JobInputs` (`max_values`: None, `max_size`: Some(1048596), added: 1051071, mode: `MaxEncodedLen`)
 	fn submit_referee_answer() -> Weight {
-		// Proof size: measured `4058`, estimated `2100685` bytes.
-		// Minimum execution time: 248_523_000 picoseconds.
-		Weight::from_parts(346_881_000, 2100685)
-			.saturating_add(T::DbWeight::get().reads(16_u64))
-			.saturating_add(T::DbWeight::get().writes(19_u64))
+		// Proof size: measured `3884`, estimated `2100685` bytes.
+		// Minimum execution time: 240_711_000 picoseconds.
+		Weight::from_parts(256_404_000, 2100685)
+			.saturating_add(T::DbWeight::get().reads(15_u64))
+			.saturating_add(T::DbWeight::get().writes(18_u64))
 	}
 	/// Storage: `Inference::Audits` (r:1 w:1)
 	/// Proof: `Inference::Audits` (`max_values`: None, `max_size`: Some(213), added: 2688, mode: `MaxEncodedLen`)
@@ -772,7 +747,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ComputeRegistry::Providers` (`max_values`: None, `max_size`: Some(547), added: 3022, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(265), added: 2740, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:4 w:4)
+	/// Storage: `System::Account` (r:3 w:3)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::SegmentInputs` (r:1 w:0)
 	/// Proof: `Inference::SegmentInputs` (`max_values`: None, `max_size`: Some(2097220), added: 2099695, mode: `MaxEncodedLen`)
@@ -781,11 +756,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Inference::JobInputs` (r:0 w:1)
 	/// Proof: `Inference::JobInputs` (`max_values`: None, `max_size`: Some(1048596), added: 1051071, mode: `MaxEncodedLen`)
 	fn close_audit_at_deadline() -> Weight {
-		// Proof size: measured `2259`, estimated `2100685` bytes.
-		// Minimum execution time: 136_495_000 picoseconds.
-		Weight::from_parts(150_246_000, 2100685)
-			.saturating_add(T::DbWeight::get().reads(12_u64))
-			.saturating_add(T::DbWeight::get().writes(13_u64))
+		// Proof size: measured `2085`, estimated `2100685` bytes.
+		// Minimum execution time: 134_442_000 picoseconds.
+		Weight::from_parts(142_053_000, 2100685)
+			.saturating_add(T::DbWeight::get().reads(11_u64))
+			.saturating_add(T::DbWeight::get().writes(12_u64))
 	}
 	/// Storage: `ModelProvenance::Models` (r:4 w:0)
 	/// Proof: `ModelProvenance::Models` (`max_values`: None, `max_size`: Some(7385), added: 9860, mode: `MaxEncodedLen`)
@@ -822,9 +797,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `k` is `[1, 5]`.
 	fn request_sealed_job(k: u32, ) -> Weight {
 		// Proof size: measured `3459`, estimated `40430` bytes.
-		// Minimum execution time: 218_989_000 picoseconds.
-		Weight::from_parts(276_126_212, 40430)
-			.saturating_add(Weight::from_parts(9_780_657, 0).saturating_mul(k.into()))
+		// Minimum execution time: 227_932_000 picoseconds.
+		Weight::from_parts(230_992_398, 40430)
+			.saturating_add(Weight::from_parts(9_018_702, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(24_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(k.into())))
@@ -834,9 +809,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `d` is `[0, 63]`.
 	fn skip_full_deadlines(d: u32, ) -> Weight {
 		// Proof size: measured `293`, estimated `3734` bytes.
-		// Minimum execution time: 4_177_000 picoseconds.
-		Weight::from_parts(6_326_323, 3734)
-			.saturating_add(Weight::from_parts(3_781_879, 0).saturating_mul(d.into()))
+		// Minimum execution time: 4_186_000 picoseconds.
+		Weight::from_parts(4_407_745, 3734)
+			.saturating_add(Weight::from_parts(2_877_422, 0).saturating_mul(d.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(d.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -851,9 +826,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 8]`.
 	fn deliver_keys(n: u32, ) -> Weight {
 		// Proof size: measured `928`, estimated `4131` bytes.
-		// Minimum execution time: 21_182_000 picoseconds.
-		Weight::from_parts(31_467_438, 4131)
-			.saturating_add(Weight::from_parts(6_491_700, 0).saturating_mul(n.into()))
+		// Minimum execution time: 20_350_000 picoseconds.
+		Weight::from_parts(17_503_852, 4131)
+			.saturating_add(Weight::from_parts(4_809_773, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
@@ -881,26 +856,32 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `ModelProvenance::Models` (r:1 w:0)
 	/// Proof: `ModelProvenance::Models` (`max_values`: None, `max_size`: Some(7385), added: 9860, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::ReceiptCommitments` (r:5 w:5)
+	/// Proof: `Inference::ReceiptCommitments` (`max_values`: None, `max_size`: Some(100), added: 2575, mode: `MaxEncodedLen`)
 	/// Storage: `Agents::AgentJobs` (r:1 w:0)
 	/// Proof: `Agents::AgentJobs` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::RevealPhases` (r:0 w:1)
+	/// Proof: `Inference::RevealPhases` (`max_values`: None, `max_size`: Some(20), added: 2495, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::AssignedJobs` (r:0 w:5)
 	/// Proof: `Inference::AssignedJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::JobInputs` (r:0 w:1)
 	/// Proof: `Inference::JobInputs` (`max_values`: None, `max_size`: Some(1048596), added: 1051071, mode: `MaxEncodedLen`)
 	/// The range of component `k` is `[2, 5]`.
 	fn attest_agreement(k: u32, ) -> Weight {
-		// Proof size: measured `2283`, estimated `19229` bytes.
-		// Minimum execution time: 356_004_000 picoseconds.
-		Weight::from_parts(317_888_215, 19229)
-			.saturating_add(Weight::from_parts(73_751_777, 0).saturating_mul(k.into()))
+		// Proof size: measured `2383`, estimated `19229` bytes.
+		// Minimum execution time: 363_836_000 picoseconds.
+		Weight::from_parts(264_933_643, 19229)
+			.saturating_add(Weight::from_parts(63_420_988, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(11_u64))
-			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(k.into())))
-			.saturating_add(T::DbWeight::get().writes(10_u64))
-			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(k.into())))
+			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(k.into())))
+			.saturating_add(T::DbWeight::get().writes(11_u64))
+			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(k.into())))
 			.saturating_add(Weight::from_parts(0, 18879).saturating_mul(k.into()))
 	}
 	/// Storage: `Inference::Jobs` (r:1 w:1)
 	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(666), added: 3141, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::RevealPhases` (r:1 w:0)
+	/// Proof: `Inference::RevealPhases` (`max_values`: None, `max_size`: Some(20), added: 2495, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::SealedInputs` (r:1 w:0)
 	/// Proof: `Inference::SealedInputs` (`max_values`: None, `max_size`: Some(116), added: 2591, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Receipts` (r:5 w:0)
@@ -915,17 +896,61 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::Deadlines` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	/// The range of component `k` is `[2, 5]`.
 	fn open_agreement_window(k: u32, ) -> Weight {
-		// Proof size: measured `543`, estimated `4131` bytes.
-		// Minimum execution time: 41_713_000 picoseconds.
-		Weight::from_parts(26_898_354, 4131)
-			.saturating_add(Weight::from_parts(13_039_086, 0).saturating_mul(k.into()))
-			.saturating_add(T::DbWeight::get().reads(4_u64))
+		// Proof size: measured `584`, estimated `4131` bytes.
+		// Minimum execution time: 45_097_000 picoseconds.
+		Weight::from_parts(28_995_061, 4131)
+			.saturating_add(Weight::from_parts(11_254_219, 0).saturating_mul(k.into()))
+			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(k.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 			.saturating_add(Weight::from_parts(0, 18879).saturating_mul(k.into()))
 	}
 	/// Storage: `Inference::Jobs` (r:1 w:1)
 	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(666), added: 3141, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::ReceiptCommitments` (r:5 w:1)
+	/// Proof: `Inference::ReceiptCommitments` (`max_values`: None, `max_size`: Some(100), added: 2575, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::RevealPhases` (r:1 w:1)
+	/// Proof: `Inference::RevealPhases` (`max_values`: None, `max_size`: Some(20), added: 2495, mode: `MaxEncodedLen`)
+	/// Storage: `ComputeRegistry::Providers` (r:1 w:1)
+	/// Proof: `ComputeRegistry::Providers` (`max_values`: None, `max_size`: Some(547), added: 3022, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::SealedInputs` (r:1 w:0)
+	/// Proof: `Inference::SealedInputs` (`max_values`: None, `max_size`: Some(116), added: 2591, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Deadlines` (r:2 w:2)
+	/// Proof: `Inference::Deadlines` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
+	/// The range of component `k` is `[2, 5]`.
+	fn commit_receipt(k: u32, ) -> Weight {
+		// Proof size: measured `571`, estimated `6478` bytes.
+		// Minimum execution time: 44_076_000 picoseconds.
+		Weight::from_parts(39_443_737, 6478)
+			.saturating_add(Weight::from_parts(4_475_413, 0).saturating_mul(k.into()))
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(k.into())))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
+			.saturating_add(Weight::from_parts(0, 2575).saturating_mul(k.into()))
+	}
+	/// Storage: `Inference::Jobs` (r:1 w:1)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(666), added: 3141, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::RevealPhases` (r:1 w:1)
+	/// Proof: `Inference::RevealPhases` (`max_values`: None, `max_size`: Some(20), added: 2495, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::ReceiptCommitments` (r:1 w:0)
+	/// Proof: `Inference::ReceiptCommitments` (`max_values`: None, `max_size`: Some(100), added: 2575, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Deadlines` (r:2 w:2)
+	/// Proof: `Inference::Deadlines` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
+	/// The range of component `k` is `[2, 5]`.
+	fn open_reveal_window(k: u32, ) -> Weight {
+		// Proof size: measured `443`, estimated `6478` bytes.
+		// Minimum execution time: 23_095_000 picoseconds.
+		Weight::from_parts(25_695_085, 6478)
+			.saturating_add(Weight::from_parts(234_994, 0).saturating_mul(k.into()))
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
+	}
+	/// Storage: `Inference::Jobs` (r:1 w:1)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(666), added: 3141, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::ReceiptCommitments` (r:5 w:5)
+	/// Proof: `Inference::ReceiptCommitments` (`max_values`: None, `max_size`: Some(100), added: 2575, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::RevealPhases` (r:1 w:1)
+	/// Proof: `Inference::RevealPhases` (`max_values`: None, `max_size`: Some(20), added: 2495, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::SealedInputs` (r:1 w:0)
 	/// Proof: `Inference::SealedInputs` (`max_values`: None, `max_size`: Some(116), added: 2591, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::NextReceiptId` (r:1 w:1)
@@ -966,15 +991,70 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::ReceiptsByProvider` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `k` is `[2, 5]`.
 	fn submit_sealed_receipt(k: u32, ) -> Weight {
-		// Proof size: measured `2492`, estimated `19229` bytes.
-		// Minimum execution time: 374_221_000 picoseconds.
-		Weight::from_parts(275_020_589, 19229)
-			.saturating_add(Weight::from_parts(57_754_024, 0).saturating_mul(k.into()))
-			.saturating_add(T::DbWeight::get().reads(12_u64))
-			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(k.into())))
-			.saturating_add(T::DbWeight::get().writes(16_u64))
-			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(k.into())))
+		// Proof size: measured `2610`, estimated `19229` bytes.
+		// Minimum execution time: 406_581_000 picoseconds.
+		Weight::from_parts(326_562_097, 19229)
+			.saturating_add(Weight::from_parts(73_256_619, 0).saturating_mul(k.into()))
+			.saturating_add(T::DbWeight::get().reads(13_u64))
+			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(k.into())))
+			.saturating_add(T::DbWeight::get().writes(17_u64))
+			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(k.into())))
 			.saturating_add(Weight::from_parts(0, 18879).saturating_mul(k.into()))
+	}
+	/// Storage: `Inference::Jobs` (r:1 w:1)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(666), added: 3141, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::SealedInputs` (r:1 w:0)
+	/// Proof: `Inference::SealedInputs` (`max_values`: None, `max_size`: Some(116), added: 2591, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::NextReceiptId` (r:1 w:1)
+	/// Proof: `Inference::NextReceiptId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `ComputeRegistry::Providers` (r:1 w:1)
+	/// Proof: `ComputeRegistry::Providers` (`max_values`: None, `max_size`: Some(547), added: 3022, mode: `MaxEncodedLen`)
+	/// Storage: `ModelProvenance::Upstreams` (r:1 w:0)
+	/// Proof: `ModelProvenance::Upstreams` (`max_values`: None, `max_size`: Some(15764), added: 18239, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::ReceiptOutputs` (r:1 w:0)
+	/// Proof: `Inference::ReceiptOutputs` (`max_values`: None, `max_size`: Some(16404), added: 18879, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::AgreementAttestations` (r:1 w:0)
+	/// Proof: `Inference::AgreementAttestations` (`max_values`: None, `max_size`: Some(321), added: 2796, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Deadlines` (r:1 w:1)
+	/// Proof: `Inference::Deadlines` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(265), added: 2740, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:7 w:7)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `ModelProvenance::Models` (r:1 w:0)
+	/// Proof: `ModelProvenance::Models` (`max_values`: None, `max_size`: Some(7385), added: 9860, mode: `MaxEncodedLen`)
+	/// Storage: UNKNOWN KEY `0x3f3b1db5533609a63ddaa4c2f701a559` (r:1 w:0)
+	/// Proof: UNKNOWN KEY `0x3f3b1db5533609a63ddaa4c2f701a559` (r:1 w:0)
+	/// Storage: `Inference::AuditDeadlines` (r:1 w:1)
+	/// Proof: `Inference::AuditDeadlines` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
+	/// Storage: `Agents::AgentJobs` (r:1 w:0)
+	/// Proof: `Agents::AgentJobs` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::RevealPhases` (r:0 w:1)
+	/// Proof: `Inference::RevealPhases` (`max_values`: None, `max_size`: Some(20), added: 2495, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::PendingDraws` (r:0 w:1)
+	/// Proof: `Inference::PendingDraws` (`max_values`: None, `max_size`: Some(33), added: 2508, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::ReceiptsByModel` (r:0 w:1)
+	/// Proof: `Inference::ReceiptsByModel` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::ReceiptCheckpoints` (r:0 w:1)
+	/// Proof: `Inference::ReceiptCheckpoints` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::AssignedJobs` (r:0 w:1)
+	/// Proof: `Inference::AssignedJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Receipts` (r:0 w:1)
+	/// Proof: `Inference::Receipts` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::BlobUses` (r:0 w:1)
+	/// Proof: `Inference::BlobUses` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Audits` (r:0 w:1)
+	/// Proof: `Inference::Audits` (`max_values`: None, `max_size`: Some(213), added: 2688, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::SealedOutputs` (r:0 w:1)
+	/// Proof: `Inference::SealedOutputs` (`max_values`: None, `max_size`: Some(144), added: 2619, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::ReceiptsByProvider` (r:0 w:1)
+	/// Proof: `Inference::ReceiptsByProvider` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	fn submit_single_sealed_receipt() -> Weight {
+		// Proof size: measured `3027`, estimated `19869` bytes.
+		// Minimum execution time: 376_314_000 picoseconds.
+		Weight::from_parts(429_454_000, 19869)
+			.saturating_add(T::DbWeight::get().reads(20_u64))
+			.saturating_add(T::DbWeight::get().writes(23_u64))
 	}
 	/// Storage: `Inference::Jobs` (r:1 w:1)
 	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(666), added: 3141, mode: `MaxEncodedLen`)
@@ -992,8 +1072,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::AssignedJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn report_unusable() -> Weight {
 		// Proof size: measured `1727`, estimated `13690` bytes.
-		// Minimum execution time: 63_536_000 picoseconds.
-		Weight::from_parts(102_464_000, 13690)
+		// Minimum execution time: 63_986_000 picoseconds.
+		Weight::from_parts(72_599_000, 13690)
 			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -1002,54 +1082,54 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same weights with RocksDB-like database weights, for tests and other runtimes' defaults.
 impl WeightInfo for () {
 	fn request_job(i: u32, k: u32, ) -> Weight {
-		Weight::from_parts(233_565_450, 40430)
-			.saturating_add(Weight::from_parts(14_507, 0).saturating_mul(i.into()))
-			.saturating_add(Weight::from_parts(7_941_305, 0).saturating_mul(k.into()))
+		Weight::from_parts(227_931_477, 40430)
+			.saturating_add(Weight::from_parts(17_572, 0).saturating_mul(i.into()))
+			.saturating_add(Weight::from_parts(4_980_375, 0).saturating_mul(k.into()))
 			.saturating_add(RocksDbWeight::get().reads(18_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(k.into())))
 	}
 	fn scan_providers(p: u32, ) -> Weight {
-		Weight::from_parts(49_764_000, 19860)
-			.saturating_add(Weight::from_parts(9_962_984, 0).saturating_mul(p.into()))
+		Weight::from_parts(12_716_149, 19860)
+			.saturating_add(Weight::from_parts(8_243_978, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 3019).saturating_mul(p.into()))
 	}
 	fn scan_keyed_providers(p: u32, ) -> Weight {
-		Weight::from_parts(98_833_207, 19860)
-			.saturating_add(Weight::from_parts(13_612_026, 0).saturating_mul(p.into()))
+		Weight::from_parts(74_031_000, 19860)
+			.saturating_add(Weight::from_parts(12_221_290, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 3019).saturating_mul(p.into()))
 	}
 	fn check_ancestors(a: u32, ) -> Weight {
-		Weight::from_parts(29_625_000, 19229)
-			.saturating_add(Weight::from_parts(6_520_179, 0).saturating_mul(a.into()))
+		Weight::from_parts(17_640_932, 19229)
+			.saturating_add(Weight::from_parts(5_458_821, 0).saturating_mul(a.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(Weight::from_parts(0, 9860).saturating_mul(a.into()))
 	}
 	fn check_licenses(l: u32, ) -> Weight {
-		Weight::from_parts(53_218_314, 40430)
-			.saturating_add(Weight::from_parts(14_643_113, 0).saturating_mul(l.into()))
+		Weight::from_parts(35_179_406, 40430)
+			.saturating_add(Weight::from_parts(15_025_813, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(l.into())))
 			.saturating_add(Weight::from_parts(0, 3667).saturating_mul(l.into()))
 	}
 	fn submit_receipt(o: u32, k: u32, ) -> Weight {
-		Weight::from_parts(181_190_111, 19229)
-			.saturating_add(Weight::from_parts(20_798, 0).saturating_mul(o.into()))
-			.saturating_add(Weight::from_parts(77_902_883, 0).saturating_mul(k.into()))
-			.saturating_add(RocksDbWeight::get().reads(14_u64))
-			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(k.into())))
-			.saturating_add(RocksDbWeight::get().writes(17_u64))
-			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(k.into())))
-			.saturating_add(Weight::from_parts(0, 16435).saturating_mul(k.into()))
+		Weight::from_parts(42_944_780, 19229)
+			.saturating_add(Weight::from_parts(35_884, 0).saturating_mul(o.into()))
+			.saturating_add(Weight::from_parts(126_798_825, 0).saturating_mul(k.into()))
+			.saturating_add(RocksDbWeight::get().reads(13_u64))
+			.saturating_add(RocksDbWeight::get().reads((5_u64).saturating_mul(k.into())))
+			.saturating_add(RocksDbWeight::get().writes(18_u64))
+			.saturating_add(RocksDbWeight::get().writes((4_u64).saturating_mul(k.into())))
+			.saturating_add(Weight::from_parts(0, 16525).saturating_mul(k.into()))
 	}
 	fn pay_ancestor_royalties(a: u32, ) -> Weight {
-		Weight::from_parts(40_500_520, 19229)
-			.saturating_add(Weight::from_parts(38_833_894, 0).saturating_mul(a.into()))
+		Weight::from_parts(90_695_559, 19229)
+			.saturating_add(Weight::from_parts(44_205_005, 0).saturating_mul(a.into()))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
@@ -1057,8 +1137,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(a.into()))
 	}
 	fn pay_licensor_royalties(l: u32, ) -> Weight {
-		Weight::from_parts(187_382_809, 19229)
-			.saturating_add(Weight::from_parts(48_160_128, 0).saturating_mul(l.into()))
+		Weight::from_parts(197_584_713, 19229)
+			.saturating_add(Weight::from_parts(48_966_837, 0).saturating_mul(l.into()))
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(l.into())))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
@@ -1066,166 +1146,180 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 3667).saturating_mul(l.into()))
 	}
 	fn heartbeat() -> Weight {
-		Weight::from_parts(12_279_000, 4012)
+		Weight::from_parts(12_438_000, 4012)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn publish_encryption_key() -> Weight {
-		Weight::from_parts(17_236_000, 4012)
+		Weight::from_parts(18_518_000, 4012)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn set_blob_quota() -> Weight {
-		Weight::from_parts(53_260_000, 3730)
+		Weight::from_parts(57_627_000, 3730)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn set_blob_source() -> Weight {
-		Weight::from_parts(55_093_000, 4177)
+		Weight::from_parts(57_106_000, 4177)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
-	fn submit_single_sealed_receipt() -> Weight {
-		Weight::from_parts(377_206_000, 19869)
-			.saturating_add(RocksDbWeight::get().reads(20_u64))
-			.saturating_add(RocksDbWeight::get().writes(21_u64))
-	}
 	fn on_initialize(n: u32, ) -> Weight {
-		Weight::from_parts(863_643_716, 520000)
-			.saturating_add(Weight::from_parts(7_527_506_529, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(225_u64))
-			.saturating_add(RocksDbWeight::get().reads((21_u64).saturating_mul(n.into())))
-			.saturating_add(RocksDbWeight::get().writes(137_u64))
-			.saturating_add(RocksDbWeight::get().writes((13_u64).saturating_mul(n.into())))
+		Weight::from_parts(11_437_000, 522585)
+			.saturating_add(Weight::from_parts(8_475_682_531, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(226_u64))
+			.saturating_add(RocksDbWeight::get().reads((26_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes(139_u64))
+			.saturating_add(RocksDbWeight::get().writes((18_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 75516).saturating_mul(n.into()))
 	}
 	fn open_dispute(p: u32, ) -> Weight {
-		Weight::from_parts(1_321_269_644, 235678)
-			.saturating_add(Weight::from_parts(7_496_027, 0).saturating_mul(p.into()))
-			.saturating_add(RocksDbWeight::get().reads(146_u64))
+		Weight::from_parts(1_257_709_551, 235678)
+			.saturating_add(Weight::from_parts(8_746_405, 0).saturating_mul(p.into()))
+			.saturating_add(RocksDbWeight::get().reads(152_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(p.into())))
-			.saturating_add(RocksDbWeight::get().writes(18_u64))
+			.saturating_add(RocksDbWeight::get().writes(24_u64))
 			.saturating_add(Weight::from_parts(0, 3019).saturating_mul(p.into()))
 	}
 	fn resolve_dispute() -> Weight {
-		Weight::from_parts(9_043_081_000, 526796)
-			.saturating_add(RocksDbWeight::get().reads(363_u64))
-			.saturating_add(RocksDbWeight::get().writes(224_u64))
+		Weight::from_parts(9_561_059_000, 529399)
+			.saturating_add(RocksDbWeight::get().reads(368_u64))
+			.saturating_add(RocksDbWeight::get().writes(229_u64))
 	}
 	fn prune_job() -> Weight {
-		Weight::from_parts(159_920_000, 21942)
+		Weight::from_parts(183_595_000, 21942)
 			.saturating_add(RocksDbWeight::get().reads(13_u64))
 			.saturating_add(RocksDbWeight::get().writes(12_u64))
 	}
 	fn prune_sealed_job() -> Weight {
-		Weight::from_parts(177_757_000, 23358)
+		Weight::from_parts(185_248_000, 23358)
 			.saturating_add(RocksDbWeight::get().reads(29_u64))
 			.saturating_add(RocksDbWeight::get().writes(47_u64))
 	}
 	fn draw_audit() -> Weight {
-		Weight::from_parts(9_464_000, 3465)
+		Weight::from_parts(10_165_000, 3465)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
-			.saturating_add(RocksDbWeight::get().writes(2_u64))
+			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn open_audit(p: u32, ) -> Weight {
-		Weight::from_parts(85_248_000, 19860)
-			.saturating_add(Weight::from_parts(16_456_638, 0).saturating_mul(p.into()))
+		Weight::from_parts(91_247_000, 19860)
+			.saturating_add(Weight::from_parts(13_610_998, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(p.into())))
-			.saturating_add(RocksDbWeight::get().writes(5_u64))
+			.saturating_add(RocksDbWeight::get().writes(6_u64))
 			.saturating_add(Weight::from_parts(0, 3019).saturating_mul(p.into()))
 	}
 	fn submit_sealed_audit() -> Weight {
-		Weight::from_parts(158_097_000, 2100685)
+		Weight::from_parts(126_380_000, 2100685)
 			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().writes(10_u64))
 	}
 	fn deliver_audit_key() -> Weight {
-		Weight::from_parts(30_736_000, 4131)
+		Weight::from_parts(35_523_000, 4131)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn submit_audit(o: u32, ) -> Weight {
-		Weight::from_parts(154_563_262, 2100685)
-			.saturating_add(Weight::from_parts(16_368, 0).saturating_mul(o.into()))
+		Weight::from_parts(127_094_454, 2100685)
+			.saturating_add(Weight::from_parts(20_859, 0).saturating_mul(o.into()))
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().writes(10_u64))
 	}
 	fn reveal_checkpoints(p: u32, ) -> Weight {
-		Weight::from_parts(26_384_215, 19860)
-			.saturating_add(Weight::from_parts(10_764_604, 0).saturating_mul(p.into()))
+		Weight::from_parts(72_567_001, 19860)
+			.saturating_add(Weight::from_parts(7_940_068, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(RocksDbWeight::get().writes(8_u64))
 			.saturating_add(Weight::from_parts(0, 2995).saturating_mul(p.into()))
 	}
 	fn post_segment_input(b: u32, ) -> Weight {
-		Weight::from_parts(10_646_308, 2100685)
-			.saturating_add(Weight::from_parts(14_292, 0).saturating_mul(b.into()))
+		Weight::from_parts(80_160_000, 2100685)
+			.saturating_add(Weight::from_parts(19_682, 0).saturating_mul(b.into()))
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	fn submit_referee_answer() -> Weight {
-		Weight::from_parts(346_881_000, 2100685)
-			.saturating_add(RocksDbWeight::get().reads(16_u64))
-			.saturating_add(RocksDbWeight::get().writes(19_u64))
+		Weight::from_parts(256_404_000, 2100685)
+			.saturating_add(RocksDbWeight::get().reads(15_u64))
+			.saturating_add(RocksDbWeight::get().writes(18_u64))
 	}
 	fn close_audit_at_deadline() -> Weight {
-		Weight::from_parts(150_246_000, 2100685)
-			.saturating_add(RocksDbWeight::get().reads(12_u64))
-			.saturating_add(RocksDbWeight::get().writes(13_u64))
+		Weight::from_parts(142_053_000, 2100685)
+			.saturating_add(RocksDbWeight::get().reads(11_u64))
+			.saturating_add(RocksDbWeight::get().writes(12_u64))
 	}
 	fn request_sealed_job(k: u32, ) -> Weight {
-		Weight::from_parts(276_126_212, 40430)
-			.saturating_add(Weight::from_parts(9_780_657, 0).saturating_mul(k.into()))
+		Weight::from_parts(230_992_398, 40430)
+			.saturating_add(Weight::from_parts(9_018_702, 0).saturating_mul(k.into()))
 			.saturating_add(RocksDbWeight::get().reads(24_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(k.into())))
 	}
 	fn skip_full_deadlines(d: u32, ) -> Weight {
-		Weight::from_parts(6_326_323, 3734)
-			.saturating_add(Weight::from_parts(3_781_879, 0).saturating_mul(d.into()))
+		Weight::from_parts(4_407_745, 3734)
+			.saturating_add(Weight::from_parts(2_877_422, 0).saturating_mul(d.into()))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(d.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 			.saturating_add(Weight::from_parts(0, 2744).saturating_mul(d.into()))
 	}
 	fn deliver_keys(n: u32, ) -> Weight {
-		Weight::from_parts(31_467_438, 4131)
-			.saturating_add(Weight::from_parts(6_491_700, 0).saturating_mul(n.into()))
+		Weight::from_parts(17_503_852, 4131)
+			.saturating_add(Weight::from_parts(4_809_773, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2673).saturating_mul(n.into()))
 	}
 	fn attest_agreement(k: u32, ) -> Weight {
-		Weight::from_parts(317_888_215, 19229)
-			.saturating_add(Weight::from_parts(73_751_777, 0).saturating_mul(k.into()))
+		Weight::from_parts(264_933_643, 19229)
+			.saturating_add(Weight::from_parts(63_420_988, 0).saturating_mul(k.into()))
 			.saturating_add(RocksDbWeight::get().reads(11_u64))
-			.saturating_add(RocksDbWeight::get().reads((5_u64).saturating_mul(k.into())))
-			.saturating_add(RocksDbWeight::get().writes(10_u64))
-			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(k.into())))
+			.saturating_add(RocksDbWeight::get().reads((6_u64).saturating_mul(k.into())))
+			.saturating_add(RocksDbWeight::get().writes(11_u64))
+			.saturating_add(RocksDbWeight::get().writes((4_u64).saturating_mul(k.into())))
 			.saturating_add(Weight::from_parts(0, 18879).saturating_mul(k.into()))
 	}
 	fn open_agreement_window(k: u32, ) -> Weight {
-		Weight::from_parts(26_898_354, 4131)
-			.saturating_add(Weight::from_parts(13_039_086, 0).saturating_mul(k.into()))
-			.saturating_add(RocksDbWeight::get().reads(4_u64))
+		Weight::from_parts(28_995_061, 4131)
+			.saturating_add(Weight::from_parts(11_254_219, 0).saturating_mul(k.into()))
+			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(k.into())))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 			.saturating_add(Weight::from_parts(0, 18879).saturating_mul(k.into()))
 	}
+	fn commit_receipt(k: u32, ) -> Weight {
+		Weight::from_parts(39_443_737, 6478)
+			.saturating_add(Weight::from_parts(4_475_413, 0).saturating_mul(k.into()))
+			.saturating_add(RocksDbWeight::get().reads(6_u64))
+			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(k.into())))
+			.saturating_add(RocksDbWeight::get().writes(6_u64))
+			.saturating_add(Weight::from_parts(0, 2575).saturating_mul(k.into()))
+	}
+	fn open_reveal_window(k: u32, ) -> Weight {
+		Weight::from_parts(25_695_085, 6478)
+			.saturating_add(Weight::from_parts(234_994, 0).saturating_mul(k.into()))
+			.saturating_add(RocksDbWeight::get().reads(5_u64))
+			.saturating_add(RocksDbWeight::get().writes(4_u64))
+	}
 	fn submit_sealed_receipt(k: u32, ) -> Weight {
-		Weight::from_parts(275_020_589, 19229)
-			.saturating_add(Weight::from_parts(57_754_024, 0).saturating_mul(k.into()))
-			.saturating_add(RocksDbWeight::get().reads(12_u64))
-			.saturating_add(RocksDbWeight::get().reads((5_u64).saturating_mul(k.into())))
-			.saturating_add(RocksDbWeight::get().writes(16_u64))
-			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(k.into())))
+		Weight::from_parts(326_562_097, 19229)
+			.saturating_add(Weight::from_parts(73_256_619, 0).saturating_mul(k.into()))
+			.saturating_add(RocksDbWeight::get().reads(13_u64))
+			.saturating_add(RocksDbWeight::get().reads((6_u64).saturating_mul(k.into())))
+			.saturating_add(RocksDbWeight::get().writes(17_u64))
+			.saturating_add(RocksDbWeight::get().writes((4_u64).saturating_mul(k.into())))
 			.saturating_add(Weight::from_parts(0, 18879).saturating_mul(k.into()))
 	}
+	fn submit_single_sealed_receipt() -> Weight {
+		Weight::from_parts(429_454_000, 19869)
+			.saturating_add(RocksDbWeight::get().reads(20_u64))
+			.saturating_add(RocksDbWeight::get().writes(23_u64))
+	}
 	fn report_unusable() -> Weight {
-		Weight::from_parts(102_464_000, 13690)
+		Weight::from_parts(72_599_000, 13690)
 			.saturating_add(RocksDbWeight::get().reads(11_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}

@@ -176,7 +176,9 @@ pub fn run<T: Config>(now: BlockNumberFor<T>) {
 		}
 		let jobs: Vec<JobId> = AssignedJobs::<T>::iter_key_prefix(&account).collect();
 		for job in jobs {
-			if model_ready::<T>(job, &account)
+			// A committed receipt waits for its reveal (below), not for another run.
+			if !crate::reveal::has_committed::<T>(job, &account)
+				&& model_ready::<T>(job, &account)
 				&& sealed_input_ready::<T>(job, &account, &signer, now)
 				&& take_slot::<T>(&claim_key(job, &account), now)
 			{
@@ -186,6 +188,7 @@ pub fn run<T: Config>(now: BlockNumberFor<T>) {
 		for job in Pallet::<T>::audit_tasks_of(&account) {
 			audit_task::<T>(job, &account, &signer, now);
 		}
+		crate::reveal::reveal_pending::<T>(&account, &signer, now);
 		crate::attest::attest_agreements::<T>(&account, &signer, now);
 		send_heartbeat_if_due::<T>(&account, now, &signer);
 		record_nonces::<T>(&account, nonces);
@@ -347,7 +350,8 @@ fn run_sealed_job<T: Config>(
 		Err(None) => return,
 	};
 	let checkpoints = cairn_inference::Commitment::of(&run.leaves);
-	let result = signer.send_signed_transaction(|_| Call::submit_sealed_receipt {
+	let salt = crate::reveal::fresh_salt();
+	let call = Call::submit_sealed_receipt {
 		job: job_id,
 		output_hash: run.output_hash,
 		output: run.sealed.clone(),
@@ -355,9 +359,11 @@ fn run_sealed_job<T: Config>(
 		execution_provider: run.execution_provider,
 		runtime_version: run.runtime_version.clone(),
 		elapsed_micros: run.elapsed_micros,
-	});
-	match result {
-		Some((_, Ok(()))) => {
+		salt,
+	};
+	let committed = crate::reveal::Committed { output_hash: run.output_hash, checkpoints, salt };
+	match crate::reveal::answer::<T>(job_id, job, account, signer, call, committed) {
+		true => {
 			crate::attest::watch::<T>(job_id, job, account);
 			log::info!(
 				target: LOG_TARGET,
@@ -367,7 +373,9 @@ fn run_sealed_job<T: Config>(
 				sp_io::offchain::timestamp().diff(&started).millis()
 			)
 		},
-		_ => log::warn!(target: LOG_TARGET, "job {job_id}: could not submit the sealed receipt"),
+		false => {
+			log::warn!(target: LOG_TARGET, "job {job_id}: could not submit the sealed receipt")
+		},
 	}
 }
 
@@ -448,24 +456,31 @@ fn run_job<T: Config>(
 		return;
 	};
 	let output = &run.output;
-	let result = signer.send_signed_transaction(|_| Call::submit_receipt {
+	let salt = crate::reveal::fresh_salt();
+	let call = Call::submit_receipt {
 		job: job_id,
 		output_hash: output.output_hash,
-		outputs: outputs.clone(),
+		outputs,
 		checkpoints: run.commitment(),
 		execution_provider: output.execution_provider,
 		runtime_version: output.runtime_version.clone(),
 		elapsed_micros: output.elapsed_micros,
-	});
-	match result {
-		Some((_, Ok(()))) => log::info!(
+		salt,
+	};
+	let committed = crate::reveal::Committed {
+		output_hash: output.output_hash,
+		checkpoints: run.commitment(),
+		salt,
+	};
+	match crate::reveal::answer::<T>(job_id, &job, account, signer, call, committed) {
+		true => log::info!(
 			target: LOG_TARGET,
 			"job {job_id}: receipt submitted ({} µs on {}, {} ms in the worker)",
 			output.elapsed_micros,
 			output.execution_provider.name(),
 			sp_io::offchain::timestamp().diff(&started).millis()
 		),
-		_ => log::warn!(target: LOG_TARGET, "job {job_id}: could not submit the receipt"),
+		false => log::warn!(target: LOG_TARGET, "job {job_id}: could not submit the receipt"),
 	}
 }
 
@@ -540,13 +555,20 @@ fn audit_task<T: Config>(
 	// A sealed job's auditor and referee run it once their content key is delivered and the
 	// input blob is in this node's store.
 	let sealed = SealedInputs::<T>::get(job_id);
-	// With a float tolerance, the auditor also needs the receipt's sealed outputs to compare.
-	let audited = job.assigned.iter().find(|a| a.receipt == Some(audit.receipt));
-	let tolerant = job.spec.tolerance != cairn_inference::Tolerance::EXACT;
 	let ready = || {
 		sealed.is_none()
-			|| (matches!(sealed_input_state::<T>(job_id, account), SealedInputState::Ready)
-				&& (!tolerant || audited.is_some_and(crate::attest::output_blob_stored::<T>)))
+			|| matches!(sealed_input_state::<T>(job_id, account), SealedInputState::Ready)
+	};
+	// The auditor also needs the receipt's sealed outputs, to compare them if they differ,
+	// unless they are held to bit-exact agreement with its own.
+	let audited = job.assigned.iter().find(|a| a.receipt == Some(audit.receipt));
+	let auditor_ready = || {
+		ready()
+			&& (sealed.is_none()
+				|| audited.is_some_and(|audited| {
+					crate::attest::audit_held_exact::<T>(&job, audited, ep)
+						|| crate::attest::output_blob_stored::<T>(audited)
+				}))
 	};
 	let run_sealed = |input| {
 		sealed_run::<T>(job_id, account, &job, input, ep).map_err(|reason| {
@@ -556,7 +578,7 @@ fn audit_task<T: Config>(
 		})
 	};
 	let call = match &audit.stage {
-		AuditStage::Auditing if is_auditor && ready() && claim(b"audit") => {
+		AuditStage::Auditing if is_auditor && auditor_ready() && claim(b"audit") => {
 			if let Some(input) = sealed.clone() {
 				let Ok(run) = run_sealed(input) else { return };
 				log::info!(
@@ -576,6 +598,7 @@ fn audit_task<T: Config>(
 							output_hash: run.output_hash,
 							blob: run.sealed.blob,
 						},
+						(run.execution_provider, run.runtime_version.clone()),
 					),
 					_ => false,
 				};

@@ -256,8 +256,12 @@ impl pallet_model_provenance::traits::BenchmarkHelper<AccountId> for ProvenanceB
 }
 
 parameter_types! {
-	/// What a provider whose receipt disagrees with the majority loses: 10 CAIRN.
+	/// What a provider whose receipt disagrees with the majority loses: 10 CAIRN, to the audit
+	/// pot.
 	pub const WrongResultSlash: Balance = 10 * UNIT;
+	/// What a party silent through a deadline others met loses: 0.1 CAIRN, to the audit pot
+	/// (ten times the dev provider's price, a tenth of a percent of the minimum bond).
+	pub const MissedDeadlineSlash: Balance = UNIT / 10;
 	/// A job's storage deposit besides its input: 0.1 CAIRN, covering the job record and its
 	/// receipts' outputs (at most eight of 16 KiB) for the retention period. Returned at pruning.
 	pub const JobDepositBase: Balance = UNIT / 10;
@@ -296,6 +300,7 @@ impl pallet_inference::Config for Runtime {
 	type MaxCandidates = ConstU32<512>;
 	type MaxDeadline = ConstU32<{ 10 * MINUTES }>;
 	type WrongResultSlash = WrongResultSlash;
+	type MissedDeadlineSlash = MissedDeadlineSlash;
 	type DisputeReferees = ConstU32<3>;
 	type DisputePeriod = ConstU32<{ MINUTES }>;
 	type JobDepositBase = JobDepositBase;
@@ -304,6 +309,8 @@ impl pallet_inference::Config for Runtime {
 	type MaxBlobQuota = ConstU64<{ 1 << 30 }>;
 	// 30 s: a comparison fetches the others' sealed outputs and lands an attestation.
 	type AgreementWindow = ConstU32<5>;
+	// 30 s: a reveal is a stored receipt sent again, after the last commitment or the deadline.
+	type RevealWindow = ConstU32<5>;
 	type RetentionPeriod = ConstU32<{ 7 * DAYS }>;
 	type OnJobSettled = AgentBudgets;
 	type AuditRate = AuditRate;

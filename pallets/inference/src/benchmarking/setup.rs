@@ -5,6 +5,27 @@ use super::*;
 /// Each benchmark provider's price: large enough that every royalty share is paid.
 pub(super) const PRICE: u32 = 1_000_000_000;
 
+/// The salt of every benchmark receipt's commitment.
+pub(super) const SALT: CommitmentSalt = [5; 32];
+
+/// Commits `party` to a receipt of `job` with `output_hash` and `checkpoints` (salted with
+/// [`SALT`]) and opens the job's reveal phase, as every party having committed does: what a
+/// redundant job's receipt needs before it is revealed. Nothing for a one-provider job.
+pub(super) fn committed<T: Config>(
+	job: JobId,
+	party: &T::AccountId,
+	output_hash: &TensorSetHash,
+	checkpoints: &Commitment,
+) {
+	if !Jobs::<T>::get(job).is_some_and(|record| Pallet::<T>::commits(&record)) {
+		return;
+	}
+	let now = frame_system::Pallet::<T>::block_number();
+	let digest = receipt_commitment(job, party, output_hash, checkpoints, &SALT);
+	ReceiptCommitments::<T>::insert(job, party, ReceiptCommitment { digest, committed_at: now });
+	RevealPhases::<T>::insert(job, now);
+}
+
 /// Elements of the largest f32 input that fits [`MAX_INLINE_INPUT_BYTES`] encoded.
 pub(super) const INPUT_LEN: u32 = (MAX_INLINE_INPUT_BYTES - 512) / 4;
 /// Elements of the largest f32 output that fits [`MAX_OUTPUT_BYTES`] encoded.
@@ -108,6 +129,7 @@ pub(super) fn answer_with<T: Config>(
 ) -> Result<(), BenchmarkError> {
 	for (i, provider) in providers.iter().take(count).enumerate() {
 		let outputs = tensors("y", output_len, 1.0 + group(i) + i as f32 * 1e-7, 0.25);
+		committed::<T>(job, provider, &outputs.hash(), &Commitment::of(&[outputs.hash()]));
 		Pallet::<T>::do_submit_receipt(
 			provider.clone(),
 			job,
@@ -117,6 +139,7 @@ pub(super) fn answer_with<T: Config>(
 			ExecutionProvider::Cpu,
 			Default::default(),
 			1,
+			SALT,
 		)
 		.map_err(|_| BenchmarkError::Stop("setup receipt refused"))?;
 	}
@@ -234,6 +257,7 @@ pub(super) fn answer_sealed<T: Config>(
 ) -> Result<(), BenchmarkError> {
 	for (i, party) in parties.iter().enumerate() {
 		let output_hash = hash(i);
+		committed::<T>(job, party, &output_hash, &Commitment::of(&[output_hash]));
 		Pallet::<T>::do_submit_receipt(
 			party.clone(),
 			job,
@@ -243,6 +267,7 @@ pub(super) fn answer_sealed<T: Config>(
 			ExecutionProvider::Cpu,
 			Default::default(),
 			1,
+			SALT,
 		)
 		.map_err(|_| BenchmarkError::Stop("setup sealed receipt refused"))?;
 	}
@@ -398,6 +423,7 @@ pub(super) fn audited_job<T: Config>(
 		ExecutionProvider::Cpu,
 		Default::default(),
 		1,
+		SALT,
 	)
 	.map_err(|_| BenchmarkError::Stop("setup receipt refused"))?;
 	let receipt = Jobs::<T>::get(job)
@@ -474,6 +500,7 @@ pub(super) fn answer_audit<T: Config>(setup: &AuditSetup<T>) -> Result<(), Bench
 		),
 		Commitment::of(&setup.auditor_leaves),
 		ExecutionProvider::Cpu,
+		Default::default(),
 		1,
 	)
 	.map_err(|_| BenchmarkError::Stop("setup audit refused"))
@@ -537,6 +564,7 @@ pub(super) fn sealed_job_but_one_receipt<T: Config>(
 	let (job, providers) = delivered_sealed_job::<T>(k)?;
 	let output_hash = [7; 32];
 	for provider in providers.iter().take(k as usize - 1) {
+		committed::<T>(job, provider, &output_hash, &Commitment::of(&[output_hash]));
 		Pallet::<T>::do_submit_receipt(
 			provider.clone(),
 			job,
@@ -546,6 +574,7 @@ pub(super) fn sealed_job_but_one_receipt<T: Config>(
 			ExecutionProvider::Cpu,
 			Default::default(),
 			1,
+			SALT,
 		)
 		.map_err(|_| BenchmarkError::Stop("setup receipt refused"))?;
 	}
