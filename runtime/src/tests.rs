@@ -285,9 +285,47 @@ fn audit_defaults_make_cheating_a_losing_bet() {
 		let cap = pallet_inference::Pallet::<Runtime>::audited_price_cap().expect("audits on");
 		assert_eq!(cap, rate * slash);
 		assert!(dev_cpu_provider_profile().price_per_job * 100 <= cap);
-		// The pot takes in more per audit than an auditor is paid, and its first fee opens it.
-		assert!(AuditFee::get() * rate.saturating_reciprocal_mul(1) > AuditReward::get());
+		// The pot takes in, per audit drawn, what the auditor and a referee are paid, at any
+		// price; and its first fee opens it.
+		type Inference = pallet_inference::Pallet<Runtime>;
+		for price in [dev_cpu_provider_profile().price_per_job, cap / 2, cap] {
+			let rewards = Inference::auditor_reward(price) + Inference::referee_reward(price);
+			assert!(rate.saturating_reciprocal_mul(Inference::audit_fee(price)) >= rewards);
+			assert!(Inference::auditor_reward(price) >= price.max(AuditReward::get()));
+		}
 		assert!(AuditFee::get() >= EXISTENTIAL_DEPOSIT);
+	});
+}
+
+#[test]
+fn fees_price_length_and_rise_with_congestion() {
+	use crate::{configs::SlowAdjustingFeeUpdate, MICRO_UNIT};
+	use frame_support::{dispatch::DispatchClass, weights::Weight};
+	use pallet_transaction_payment::Multiplier;
+	use sp_runtime::traits::{Convert, One};
+	sp_io::TestExternalities::new_empty().execute_with(|| {
+		// A mebibyte of extrinsic pays about a CAIRN by its length alone.
+		let mib = 1u32 << 20;
+		assert_eq!(
+			pallet_transaction_payment::Pallet::<Runtime>::length_to_fee(mib),
+			u128::from(mib) * MICRO_UNIT
+		);
+		let weights = <Runtime as frame_system::Config>::BlockWeights::get();
+		let normal = weights.get(DispatchClass::Normal).max_total.unwrap_or(weights.max_block);
+		let after = |used: Weight, multiplier: Multiplier| {
+			System::set_block_consumed_resources(used, 0);
+			SlowAdjustingFeeUpdate::<Runtime>::convert(multiplier)
+		};
+		// Full blocks raise fees, block after block.
+		let once = after(normal, Multiplier::one());
+		assert!(once > Multiplier::one());
+		assert!(after(normal, once) > once);
+		// Empty blocks lower them again, never below the unadjusted fee.
+		assert!(after(Weight::zero(), once) < once);
+		assert_eq!(after(Weight::zero(), Multiplier::one()), Multiplier::one());
+		// Blocks at the target leave them as they are.
+		let target = Weight::from_parts(normal.ref_time() / 4, 0);
+		assert_eq!(after(target, once), once);
 	});
 }
 

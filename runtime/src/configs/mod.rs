@@ -7,23 +7,26 @@ use frame_support::{
 	traits::{ConstBool, ConstU128, ConstU32, ConstU64, ConstU8, VariantCountOf},
 	weights::{
 		constants::{RocksDbWeight, WEIGHT_REF_TIME_PER_SECOND},
-		IdentityFee, Weight,
+		ConstantMultiplier, IdentityFee, Weight,
 	},
 };
 use frame_system::{
 	limits::{BlockLength, BlockWeights},
 	EnsureRoot,
 };
-use pallet_transaction_payment::{ConstFeeMultiplier, FungibleAdapter, Multiplier};
+use pallet_transaction_payment::{FungibleAdapter, Multiplier, TargetedFeeAdjustment};
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
-use sp_runtime::{traits::One, Perbill};
+use sp_runtime::{
+	traits::{Bounded, One},
+	FixedPointNumber, Perbill, Perquintill,
+};
 use sp_version::RuntimeVersion;
 
 use super::{
 	AccountId, Agents, Aura, Balance, Balances, Block, BlockNumber, ComputeRegistry, DataLicensing,
 	Hash, Inference, ModelProvenance, Nonce, PalletInfo, Runtime, RuntimeCall, RuntimeEvent,
 	RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask, System, DAYS,
-	EXISTENTIAL_DEPOSIT, MILLI_UNIT, MINUTES, SLOT_DURATION, UNIT, VERSION,
+	EXISTENTIAL_DEPOSIT, MICRO_UNIT, MILLI_UNIT, MINUTES, SLOT_DURATION, UNIT, VERSION,
 };
 
 /// Share of a block's weight and length available to normal (non-operational) extrinsics.
@@ -112,18 +115,40 @@ impl pallet_balances::Config for Runtime {
 }
 
 parameter_types! {
-	/// Fee multiplier: constant, no congestion-based adjustment yet.
-	pub FeeMultiplier: Multiplier = Multiplier::one();
+	/// The length fee: 1 µCAIRN per byte of an extrinsic (a 1 MiB extrinsic pays 1.05 CAIRN on
+	/// top of its weight), so block space and the history every node keeps are not free.
+	pub const TransactionByteFee: Balance = MICRO_UNIT;
+	/// The block fullness (of the normal class) the fee multiplier steers to: a quarter.
+	pub const TargetBlockFullness: Perquintill = Perquintill::from_percent(25);
+	/// How fast the multiplier moves: blocks full to their normal limit raise it by about 0.075 %
+	/// each, doubling fees in about 925 blocks (an hour and a half); emptier blocks than the
+	/// target lower it back.
+	pub AdjustmentVariable: Multiplier = Multiplier::saturating_from_rational(1, 1_000);
+	/// Fees never fall below the unadjusted ones.
+	pub MinimumMultiplier: Multiplier = Multiplier::one();
+	/// No ceiling: sustained congestion keeps raising the price of block space.
+	pub MaximumMultiplier: Multiplier = Bounded::max_value();
 }
 
-/// `pallet_transaction_payment`: fees by weight and length, paid in `CAIRN` to no one (burned).
+/// The congestion fee multiplier (as Polkadot's): it rises while blocks are fuller than
+/// [`TargetBlockFullness`] and falls back, never below one.
+pub type SlowAdjustingFeeUpdate<R> = TargetedFeeAdjustment<
+	R,
+	TargetBlockFullness,
+	AdjustmentVariable,
+	MinimumMultiplier,
+	MaximumMultiplier,
+>;
+
+/// `pallet_transaction_payment`: fees by weight and length, times the congestion multiplier,
+/// paid in `CAIRN` to no one (burned).
 impl pallet_transaction_payment::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type OnChargeTransaction = FungibleAdapter<Balances, ()>;
 	type OperationalFeeMultiplier = ConstU8<5>;
 	type WeightToFee = IdentityFee<Balance>;
-	type LengthToFee = IdentityFee<Balance>;
-	type FeeMultiplierUpdate = ConstFeeMultiplier<FeeMultiplier>;
+	type LengthToFee = ConstantMultiplier<Balance, TransactionByteFee>;
+	type FeeMultiplierUpdate = SlowAdjustingFeeUpdate<Self>;
 	type WeightInfo = pallet_transaction_payment::weights::SubstrateWeight<Runtime>;
 }
 
