@@ -108,25 +108,8 @@ fn sealed_outputs_differing_by_hash_agree_when_each_provider_attests_the_other()
 /// A sealed receipt of `provider` for `job` with `output_hash`, computed on the CPU provider with
 /// ONNX Runtime build `runtime`.
 fn submit_sealed_built(provider: AccountId, job: JobId, output_hash: [u8; 32], runtime: &[u8]) {
-	let checkpoints = cairn_inference::Commitment::of(&[output_hash]);
-	assert_ok!(reveal(job, provider, &output_hash, &checkpoints, |salt| {
-		Inference::submit_sealed_receipt(
-			RuntimeOrigin::signed(provider),
-			job,
-			output_hash,
-			SealedOutput {
-				blob: BlobRef { sha256: [provider.0[0]; 32], size_bytes: 120 },
-				envelope: KeyEnvelope { ephemeral: [9; 32], nonce: [0; 12], sealed_key: [0; 48] },
-			},
-			checkpoints,
-			ExecutionProvider::Cpu,
-			runtime.to_vec().try_into().unwrap(),
-			42,
-			salt,
-		)
-		.map(|_| ())
-		.map_err(|e| e.error)
-	}));
+	let leaves = vec![output_hash].try_into().unwrap();
+	assert_ok!(crate::sealed_tests::submit_sealed_committed_built(provider, job, &leaves, runtime));
 }
 
 /// Finding 9 (exact tolerance as a weapon): an exact job holds answers to bit-exact agreement

@@ -63,18 +63,11 @@ fn reveal_receipt(
 	.map_err(|e| e.error)
 }
 
-/// The fee ceiling of a `k`-provider job with its referees reserved.
-fn fee(k: u32) -> Balance {
-	let reserved = Balance::from(k + DISPUTE_REFEREES) * PRICE;
-	let (tune, base, data) = royalties(reserved);
-	reserved + tune + base + data
-}
-
 #[test]
 fn receipts_of_a_redundant_job_are_revealed_only_after_every_commitment() {
 	new_test_ext().execute_with(|| {
 		let (model, _) = lineage();
-		let job = request(model, fee(3), 3);
+		let job = request(model, reserving_fee(3), 3);
 		let [a, b, c] = assigned(job)[..] else { panic!("three providers") };
 		// Nothing is revealed before a commitment, nor before the others committed.
 		assert_noop!(reveal_receipt(a, job, &tiny_output(), [1; 32]), err(Error::NotCommitted));
@@ -131,7 +124,7 @@ fn copying_another_providers_receipt_is_useless() {
 		// Five providers: three assigned, two left to referee.
 		DisputeReferees::set(&2);
 		let (model, _) = lineage();
-		let job = request(model, fee(3), 3);
+		let job = request(model, reserving_fee(3), 3);
 		let [honest, cheater, copier] = assigned(job)[..] else { panic!("three providers") };
 		let honest_salt = [1; 32];
 		assert_ok!(commit(honest, job, &tiny_output(), honest_salt));
@@ -149,13 +142,7 @@ fn copying_another_providers_receipt_is_useless() {
 		);
 		let copier_bond = bond(&copier);
 		// At the deadline: no majority of three (one each), a dispute; the copier is silent.
-		run_to_block(12);
-		assert_eq!(Jobs::<Test>::get(job).unwrap().status, JobStatus::Disputed);
-		for referee in referees(job) {
-			assert_ok!(submit(referee, job, &tiny_output()));
-		}
-		run_to_block(13);
-		assert_eq!(Jobs::<Test>::get(job).unwrap().status, JobStatus::Completed);
+		resolve_dispute_at(job, 12, &tiny_output());
 		assert_eq!(bond(&copier), copier_bond - MISSED_DEADLINE_SLASH);
 		assert_eq!(bond(&cheater), BOND - WRONG_RESULT_SLASH);
 		assert_eq!(bond(&honest), BOND);
@@ -167,7 +154,7 @@ fn a_deadline_with_commitments_unrevealed_opens_the_reveal_window() {
 	new_test_ext().execute_with(|| {
 		DisputeReferees::set(&2);
 		let (model, _) = lineage();
-		let job = request(model, fee(3), 3);
+		let job = request(model, reserving_fee(3), 3);
 		let [a, b, silent] = assigned(job)[..] else { panic!("three providers") };
 		assert_ok!(commit(a, job, &tiny_output(), [1; 32]));
 		assert_ok!(commit(b, job, &tiny_output(), [2; 32]));
@@ -205,7 +192,7 @@ fn a_deadline_with_commitments_unrevealed_opens_the_reveal_window() {
 fn referees_commit_then_reveal_too() {
 	new_test_ext().execute_with(|| {
 		let (model, _) = lineage();
-		let job = request(model, fee(2), 2);
+		let job = request(model, reserving_fee(2), 2);
 		let [right, wrong] = assigned(job)[..] else { panic!("two providers") };
 		assert_ok!(commit(right, job, &tiny_output(), [1; 32]));
 		assert_ok!(commit(wrong, job, &garbage(), [2; 32]));
@@ -241,7 +228,7 @@ fn the_offchain_worker_commits_then_reveals_what_it_committed_to() {
 		let other = acc(10);
 		assert_ok!(ComputeRegistry::register(RuntimeOrigin::signed(other), profile(), BOND));
 		let (model, _) = lineage();
-		let job = request(model, fee(2), 2);
+		let job = request(model, reserving_fee(2), 2);
 		assert!(assigned(job).contains(&local));
 		// The first run commits; nothing of the receipt is in the call.
 		let calls = run_worker(1, &pool);

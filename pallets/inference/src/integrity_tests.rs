@@ -2,6 +2,7 @@
 //! and shows that it loses money or gains nothing.
 
 use crate::{mock::*, *};
+use cairn_inference::ExecutionProvider::Cpu;
 use frame_support::{assert_ok, traits::fungible::InspectHold};
 
 /// A wrong answer for the tiny model's test input.
@@ -17,14 +18,6 @@ fn wealth(who: &AccountId) -> Balance {
 /// The attacker's wealth: the requester's and its Sybil providers'.
 fn attacker_wealth(sybils: &[AccountId]) -> Balance {
 	wealth(&requester()) + sybils.iter().map(wealth).sum::<Balance>()
-}
-
-/// The fee ceiling of a `k`-provider job that reserves its referees: every party at the
-/// providers' price, with the royalties on all of them.
-fn reserving_fee(k: u32) -> Balance {
-	let reserved = Balance::from(k + DISPUTE_REFEREES) * PRICE;
-	let (tune, base, data) = royalties(reserved);
-	reserved + tune + base + data
 }
 
 /// Finding 2: the requester's Sybils outvote an honest provider. The slash goes to the audit
@@ -71,13 +64,7 @@ fn withholding_a_majority_does_not_make_results_free() {
 		let sybil_before = wealth(&sybil);
 		let honest_before = free(&honest);
 		assert_ok!(submit(honest, job, &tiny_output()));
-		run_to_block(12);
-		assert_eq!(Jobs::<Test>::get(job).unwrap().status, JobStatus::Disputed);
-		for referee in referees(job) {
-			assert_ok!(submit(referee, job, &tiny_output()));
-		}
-		run_to_block(13);
-		assert_eq!(Jobs::<Test>::get(job).unwrap().status, JobStatus::Completed);
+		resolve_dispute_at(job, 12, &tiny_output());
 		assert_eq!(free(&honest), honest_before + PRICE);
 		assert_eq!(wealth(&sybil), sybil_before - MISSED_DEADLINE_SLASH);
 		// The requester paid the honest provider and the referees, with royalties: the result
@@ -122,31 +109,6 @@ fn a_job_nobody_could_run_slashes_nobody() {
 	});
 }
 
-/// A receipt of `provider` for `job` with `outputs`, on CPU with ONNX Runtime build `runtime`.
-fn submit_built(
-	provider: AccountId,
-	job: JobId,
-	outputs: &cairn_inference::TensorSet,
-	runtime: &[u8],
-) -> sp_runtime::DispatchResult {
-	let checkpoints = cairn_inference::Commitment::of(&[outputs.hash()]);
-	reveal(job, provider, &outputs.hash(), &checkpoints, |salt| {
-		Inference::submit_receipt(
-			RuntimeOrigin::signed(provider),
-			job,
-			outputs.hash(),
-			codec::Encode::encode(outputs).try_into().unwrap(),
-			checkpoints,
-			cairn_inference::ExecutionProvider::Cpu,
-			runtime.to_vec().try_into().unwrap(),
-			42,
-			salt,
-		)
-		.map(|_| ())
-		.map_err(|e| e.error)
-	})
-}
-
 /// Finding 9: a requester demands bit-exact agreement from providers on different builds, whose
 /// last bits differ. Across builds the floor holds and both are paid; only on one build is the
 /// job exact, where an honest engine reproduces every bit.
@@ -160,16 +122,16 @@ fn exact_tolerance_is_no_weapon_across_platforms() {
 		let across = request(model, reserving_fee(2), 2);
 		let [a, b] = assigned(across)[..] else { panic!("two providers") };
 		let bonds = [bond(&a), bond(&b)];
-		assert_ok!(submit_built(a, across, &tiny_output(), b"1.31.1"));
-		assert_ok!(submit_built(b, across, &rounded, b"1.32.0"));
+		assert_ok!(submit_built(a, across, &tiny_output(), Cpu, b"1.31.1"));
+		assert_ok!(submit_built(b, across, &rounded, Cpu, b"1.32.0"));
 		assert_eq!(Jobs::<Test>::get(across).unwrap().status, JobStatus::Completed);
 		assert_eq!([bond(&a), bond(&b)], bonds);
 
 		// The same difference on one build is a real disagreement: a dispute opens.
 		let same = request(model, reserving_fee(2), 2);
 		let [a, b] = assigned(same)[..] else { panic!("two providers") };
-		assert_ok!(submit_built(a, same, &tiny_output(), b"1.31.1"));
-		assert_ok!(submit_built(b, same, &rounded, b"1.31.1"));
+		assert_ok!(submit_built(a, same, &tiny_output(), Cpu, b"1.31.1"));
+		assert_ok!(submit_built(b, same, &rounded, Cpu, b"1.31.1"));
 		run_to_block(System::block_number() + 1);
 		assert_eq!(Jobs::<Test>::get(same).unwrap().status, JobStatus::Disputed);
 
@@ -177,8 +139,8 @@ fn exact_tolerance_is_no_weapon_across_platforms() {
 		let wrong = output([27.027, -7.5, 11.5]);
 		let far = request(model, reserving_fee(2), 2);
 		let [a, b] = assigned(far)[..] else { panic!("two providers") };
-		assert_ok!(submit_built(a, far, &tiny_output(), b"1.31.1"));
-		assert_ok!(submit_built(b, far, &wrong, b"1.32.0"));
+		assert_ok!(submit_built(a, far, &tiny_output(), Cpu, b"1.31.1"));
+		assert_ok!(submit_built(b, far, &wrong, Cpu, b"1.32.0"));
 		run_to_block(System::block_number() + 1);
 		assert_eq!(Jobs::<Test>::get(far).unwrap().status, JobStatus::Disputed);
 	});

@@ -683,6 +683,17 @@ pub fn submit_on(
 	outputs: &TensorSet,
 	ep: ExecutionProvider,
 ) -> sp_runtime::DispatchResult {
+	submit_built(provider, job, outputs, ep, b"1.31.1")
+}
+
+/// Submits `outputs` for `job` as `provider`, on `ep` with ONNX Runtime build `runtime`.
+pub fn submit_built(
+	provider: AccountId,
+	job: JobId,
+	outputs: &TensorSet,
+	ep: ExecutionProvider,
+	runtime: &[u8],
+) -> sp_runtime::DispatchResult {
 	let checkpoints = cairn_inference::Commitment::of(&[outputs.hash()]);
 	reveal(job, provider, &outputs.hash(), &checkpoints, |salt| {
 		Inference::submit_receipt(
@@ -692,11 +703,31 @@ pub fn submit_on(
 			codec::Encode::encode(outputs).try_into().unwrap(),
 			checkpoints,
 			ep,
-			b"1.31.1".to_vec().try_into().unwrap(),
+			runtime.to_vec().try_into().unwrap(),
 			42,
 			salt,
 		)
 		.map(|_| ())
 		.map_err(|e| e.error)
 	})
+}
+
+/// Runs to block `at`, whose start puts job `job` in dispute, has its referees answer
+/// `outputs`, and runs to the next block, which completes it.
+pub fn resolve_dispute_at(job: JobId, at: u64, outputs: &TensorSet) {
+	run_to_block(at);
+	assert_eq!(Jobs::<Test>::get(job).unwrap().status, JobStatus::Disputed);
+	for referee in referees(job) {
+		assert_ok!(submit(referee, job, outputs));
+	}
+	run_to_block(at + 1);
+	assert_eq!(Jobs::<Test>::get(job).unwrap().status, JobStatus::Completed);
+}
+
+/// The fee ceiling of a `k`-provider job that reserves its referees: every party at the
+/// providers' price, with the royalties on all of them.
+pub fn reserving_fee(k: u32) -> Balance {
+	let reserved = Balance::from(k + DISPUTE_REFEREES) * PRICE;
+	let (tune, base, data) = royalties(reserved);
+	reserved + tune + base + data
 }

@@ -92,25 +92,7 @@ pub(crate) fn submit_sealed(
 	job: JobId,
 	output_hash: [u8; 32],
 ) -> DispatchResult {
-	let checkpoints = cairn_inference::Commitment::of(&[output_hash]);
-	reveal(job, provider, &output_hash, &checkpoints, |salt| {
-		Inference::submit_sealed_receipt(
-			RuntimeOrigin::signed(provider),
-			job,
-			output_hash,
-			SealedOutput {
-				blob: BlobRef { sha256: [provider.0[0]; 32], size_bytes: 120 },
-				envelope: KeyEnvelope { ephemeral: [9; 32], nonce: [0; 12], sealed_key: [0; 48] },
-			},
-			checkpoints,
-			ExecutionProvider::Cpu,
-			b"1.31.1".to_vec().try_into().unwrap(),
-			42,
-			salt,
-		)
-		.map(|_| ())
-		.map_err(|e| e.error)
-	})
+	submit_sealed_committed(provider, job, &vec![output_hash].try_into().unwrap())
 }
 
 use sp_runtime::DispatchResult;

@@ -211,7 +211,8 @@ impl<T: Config> Pallet<T> {
 			return SettleStep::Settled { attestations_read };
 		}
 		if job.assigned.iter().all(|a| a.receipt.is_none()) {
-			let verdicts = Self::undecided(job_id, &job.assigned, true);
+			let verdicts =
+				Self::without_decision(job_id, &job.assigned, ProviderResult::Undecided, true);
 			let has = |result| verdicts.iter().any(|v| v.result == result);
 			let status = if has(ProviderResult::Withheld) {
 				JobStatus::Withheld
@@ -228,18 +229,23 @@ impl<T: Config> Pallet<T> {
 			return SettleStep::AgreementWindowOpened { compared };
 		}
 		let scanned = Self::open_dispute(job_id, &mut job).unwrap_or_else(|scanned| {
-			let verdicts = Self::unjudged(job_id, &job.assigned, true);
+			let verdicts =
+				Self::without_decision(job_id, &job.assigned, ProviderResult::Paid, true);
 			Self::finalize(job_id, job, &verdicts, &[], None, JobStatus::Unresolved);
 			scanned
 		});
 		SettleStep::RefereesSought { scanned }
 	}
 
-	/// The verdicts without a decision: [`Self::silent`] for those without a receipt,
-	/// `Undecided` for the answered; `release_slot` for those whose slot is still reserved.
-	fn undecided(
+	/// The verdicts where nothing decided between the answers: [`Self::silent`] for those
+	/// without a receipt, `answered` for the others (`Paid` for providers nobody could judge,
+	/// since the work was done and withholding a judgement must not let the requester off;
+	/// `Undecided` for referees without a majority); `release_slot` for those whose slot is
+	/// still reserved.
+	fn without_decision(
 		job_id: JobId,
 		assignments: &[AssignmentOf<T>],
+		answered: ProviderResult,
 		release_slot: bool,
 	) -> Vec<Verdict> {
 		assignments
@@ -247,27 +253,7 @@ impl<T: Config> Pallet<T> {
 			.map(|a| Verdict {
 				result: match a.receipt {
 					None => Self::silent(job_id, &a.provider),
-					Some(_) => ProviderResult::Undecided,
-				},
-				release_slot,
-			})
-			.collect()
-	}
-
-	/// The verdicts of providers nobody could judge (no majority, no dispute decided): those
-	/// that answered are paid, since the work was done and the requester cannot be let off by
-	/// withholding a judgement; [`Self::silent`] for the others.
-	fn unjudged(
-		job_id: JobId,
-		assignments: &[AssignmentOf<T>],
-		release_slot: bool,
-	) -> Vec<Verdict> {
-		assignments
-			.iter()
-			.map(|a| Verdict {
-				result: match a.receipt {
-					None => Self::silent(job_id, &a.provider),
-					Some(_) => ProviderResult::Paid,
+					Some(_) => answered,
 				},
 				release_slot,
 			})
@@ -386,8 +372,10 @@ impl<T: Config> Pallet<T> {
 			Self::agreeing_majority(&referee_answers, job.referees.len() as u32, &job.spec);
 		let Some((referee_winners, position)) = reference else {
 			// The providers' slots were freed when the dispute opened; the referees' are held.
-			let providers = Self::unjudged(job_id, &job.assigned, false);
-			let referees = Self::undecided(job_id, &job.referees, true);
+			let providers =
+				Self::without_decision(job_id, &job.assigned, ProviderResult::Paid, false);
+			let referees =
+				Self::without_decision(job_id, &job.referees, ProviderResult::Undecided, true);
 			Self::finalize(job_id, job, &providers, &referees, None, JobStatus::Unresolved);
 			return;
 		};
