@@ -51,7 +51,7 @@ fn set_watched<AccountId: Encode>(account: &AccountId, jobs: &[JobId]) {
 }
 
 /// Watches sealed job `job` for `account`, which just answered it.
-pub(crate) fn watch<T: Config>(job_id: JobId, _job: &JobOf<T>, account: &T::AccountId) {
+pub(crate) fn watch<T: Config>(job_id: JobId, account: &T::AccountId) {
 	let mut jobs = watched(account);
 	if !jobs.contains(&job_id) {
 		jobs.push(job_id);

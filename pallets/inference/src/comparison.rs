@@ -33,7 +33,7 @@ impl<T: Config> Pallet<T> {
 	/// Whether `job` compares outputs that differ by hash by attestations: it has a sealed
 	/// input. (An exact job does too: its answers from different platforms are held to the
 	/// floor.)
-	fn compares_by_attestation(job_id: JobId, _job: &JobOf<T>) -> bool {
+	fn compares_by_attestation(job_id: JobId) -> bool {
 		SealedInputs::<T>::contains_key(job_id)
 	}
 
@@ -42,7 +42,7 @@ impl<T: Config> Pallet<T> {
 	/// tolerance is not exact or the answers name more than one platform (execution provider
 	/// and runtime build). Otherwise their hashes decide at once.
 	pub(crate) fn attestable(job_id: JobId, job: &JobOf<T>) -> bool {
-		if !Self::compares_by_attestation(job_id, job) {
+		if !Self::compares_by_attestation(job_id) {
 			return false;
 		}
 		if job.spec.tolerance != cairn_inference::Tolerance::EXACT {
@@ -63,7 +63,7 @@ impl<T: Config> Pallet<T> {
 	/// How many attestations settling `job` reads: one per provider of a sealed job, none
 	/// otherwise.
 	pub(crate) fn attestations_read(job_id: JobId, job: &JobOf<T>) -> u32 {
-		match Self::compares_by_attestation(job_id, job) {
+		match Self::compares_by_attestation(job_id) {
 			true => job.assigned.len() as u32,
 			false => 0,
 		}

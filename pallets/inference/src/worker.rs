@@ -364,7 +364,7 @@ fn run_sealed_job<T: Config>(
 	let committed = crate::reveal::Committed { output_hash: run.output_hash, checkpoints, salt };
 	match crate::reveal::answer::<T>(job_id, job, account, signer, call, committed) {
 		true => {
-			crate::attest::watch::<T>(job_id, job, account);
+			crate::attest::watch::<T>(job_id, account);
 			log::info!(
 				target: LOG_TARGET,
 				"job {job_id}: sealed receipt submitted ({} µs on {}, {} ms in the worker)",
