@@ -39,6 +39,7 @@ import { deliverKeys, modelHash, sealInput } from '../../client/jobs.mjs';
 import { keepAlivePoster, log, sendAndWait, summary } from '../lib/bench.mjs';
 import { collectInferenceEvents, demoLineage, eventOf, f32Tensors, jobSpec, sha256Hex, UNIT } from '../lib/jobs.mjs';
 import { CairnNode, peerIdOf, waitFor } from '../lib/node.mjs';
+import { registrationDigest } from '../lib/tx.mjs';
 
 const { values: flags } = parseArgs({
   options: {
@@ -317,7 +318,10 @@ async function registerLight(light) {
   };
   const terms = { priceFloor: 0, royaltyBps: 0, derivatives: 'Open', requiredLicense: null };
   const file = { sha256, cid: null, sizeBytes: bytes.length };
-  const { events } = await sendAndWait(api, api.tx.modelProvenance.registerModel(file, light.name, iface, terms, [], []), keyring.addFromUri('//Charlie'));
+  const charlie = keyring.addFromUri('//Charlie');
+  // A registration uses a commitment from an earlier block: commit, then register once it is in.
+  await sendAndWait(api, api.tx.dataLicensing.commitRegistration(registrationDigest('Model', charlie.address, sha256)), charlie);
+  const { events } = await sendAndWait(api, api.tx.modelProvenance.registerModel(file, light.name, iface, terms, [], []), charlie);
   return eventOf(events, api.events.modelProvenance.ModelRegistered).data.model.toNumber();
 }
 

@@ -23,7 +23,7 @@ import { xxhashAsHex } from '@polkadot/util-crypto';
 import { runSealedJob } from '../../client/jobs.mjs';
 import { CairnNode, peerIdOf, runToExit, tempDir, waitFor } from '../lib/node.mjs';
 import { eventOf, f32Tensors, jobSpec, tinyInterface, tinyMlpHash, tinyMlpPath, UNIT } from '../lib/jobs.mjs';
-import { eventsOfBlocks, sendAndFinalize } from '../lib/tx.mjs';
+import { commitRegistration, eventsOfBlocks, sendAndFinalize } from '../lib/tx.mjs';
 
 const cache = process.env.CAIRN_CACHE ?? path.join(os.homedir(), '.cache/cairn');
 const library = process.env.ORT_DYLIB_PATH ?? path.join(cache, 'onnxruntime/1.31.1-cpu/libonnxruntime.so.1.31.1');
@@ -85,6 +85,7 @@ before(async () => {
   const everything = u8aToHex(api.createType('Perbill', 1_000_000_000).toU8a());
   await sendAndFinalize(api, api.tx.sudo.sudo(api.tx.system.setStorage([[rateKey, everything]])), alice);
 
+  await commitRegistration(api, dave, 'Model', tinyMlpHash);
   const registered = await sendAndFinalize(
     api,
     api.tx.modelProvenance.registerModel(

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { Keyring } from '@polkadot/api';
 import { CairnNode, waitFor } from '../lib/node.mjs';
-import { sendAndFinalize } from '../lib/tx.mjs';
+import { commitRegistration, sendAndFinalize } from '../lib/tx.mjs';
 
 const nodes = [];
 after(async () => Promise.all(nodes.map((n) => n.stop())));
@@ -48,6 +48,8 @@ test('register, purchase, expire and revoke licenses on a running node', { timeo
   const contentHash = `0x${'5a'.repeat(32)}`;
   const cid = `0x01551220${'5a'.repeat(32)}`;
   const ownerStart = await account(owner);
+  // The registration uses a commitment made a block earlier (its deposit comes back).
+  const committed = await commitRegistration(api, owner, 'Dataset', contentHash);
   let r = await sendAndFinalize(
     api,
     api.tx.dataLicensing.registerDataset(contentHash, cid, 'cairn demo corpus', 1_048_576, null, [
@@ -56,7 +58,7 @@ test('register, purchase, expire and revoke licenses on a running node', { timeo
     ]),
     owner,
   );
-  const ownerFees = feeOf(api, r.events);
+  const ownerFees = feeOf(api, committed.events) + feeOf(api, r.events);
   const registered = eventOf(api, r.events, api.events.dataLicensing.DatasetRegistered);
   const dataset = registered.data.dataset.toNumber();
   assert.equal(registered.data.contentHash.toHex(), contentHash);
@@ -123,6 +125,7 @@ test('a license expires exactly at its expiry block on a running chain', { timeo
   const keyring = new Keyring({ type: 'sr25519' });
   const owner = keyring.addFromUri('//Ferdie');
   const buyer = keyring.addFromUri('//Charlie');
+  await commitRegistration(api, owner, 'Dataset', `0x${'6b'.repeat(32)}`);
   let r = await sendAndFinalize(
     api,
     api.tx.dataLicensing.registerDataset(`0x${'6b'.repeat(32)}`, null, 'short-lived', 1, null, [terms({ duration: 10, price: UNIT })]),

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { Keyring } from '@polkadot/api';
 import { CairnNode } from '../lib/node.mjs';
-import { sendAndFinalize } from '../lib/tx.mjs';
+import { commitRegistration, sendAndFinalize } from '../lib/tx.mjs';
 
 const nodes = [];
 after(async () => Promise.all(nodes.map((n) => n.stop())));
@@ -61,7 +61,9 @@ test('a fine-tune lineage with licensed training data, read back with polkadot.j
   const keyring = new Keyring({ type: 'sr25519' });
   const [dataOwner, baseOwner, tuner, evaluator] = ['//Dave', '//Charlie', '//Eve', '//Ferdie'].map((u) => keyring.addFromUri(u));
 
-  // Dave's dataset: a training and fine-tuning offer (index 0) and an evaluation offer (index 1).
+  // Dave's dataset: a training and fine-tuning offer (index 0) and an evaluation offer (index 1),
+  // registered under a commitment made a block earlier.
+  await commitRegistration(api, dataOwner, 'Dataset', `0x${'d1'.repeat(32)}`);
   let r = await sendAndFinalize(
     api,
     api.tx.dataLicensing.registerDataset(`0x${'d1'.repeat(32)}`, null, 'provenance corpus', 1 << 20, null, [
@@ -81,6 +83,13 @@ test('a fine-tune lineage with licensed training data, read back with polkadot.j
 
   // Charlie's base model, trained on the dataset; the deposit is held exactly.
   const reservedBefore = (await api.query.system.account(baseOwner.address)).data.reserved.toBigInt();
+  // Without a commitment the file cannot be registered: one made a block earlier is needed.
+  const baseFile = file('b1');
+  assert.equal(
+    await failureOf(api, api.tx.modelProvenance.registerModel(baseFile, 'cairn-base', iface, modelTerms(500), [], []), baseOwner),
+    'modelProvenance.NotCommitted',
+  );
+  await commitRegistration(api, baseOwner, 'Model', baseFile.sha256);
   r = await sendAndFinalize(
     api,
     api.tx.modelProvenance.registerModel(file('b1'), 'cairn-base', iface, modelTerms(500), [], [
@@ -96,6 +105,7 @@ test('a fine-tune lineage with licensed training data, read back with polkadot.j
   assert.equal(reservedAfter - reservedBefore, deposit);
 
   // Eve's fine-tune of it, on her own fine-tuning license.
+  await commitRegistration(api, tuner, 'Model', file('f1').sha256);
   r = await sendAndFinalize(
     api,
     api.tx.modelProvenance.registerModel(file('f1'), 'cairn-base-ft', iface, modelTerms(100), [{ parent: base, kind: 'FineTunedFrom' }], [

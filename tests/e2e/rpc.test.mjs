@@ -13,7 +13,7 @@ import { after, test } from 'node:test';
 import { Keyring } from '@polkadot/api';
 import { CairnNode, repoRoot, rpc, tempDir, waitFor } from '../lib/node.mjs';
 import { eventOf } from '../lib/jobs.mjs';
-import { sendAndFinalize } from '../lib/tx.mjs';
+import { commitRegistration, sendAndFinalize } from '../lib/tx.mjs';
 
 const nodes = [];
 after(async () => Promise.all(nodes.map((n) => n.stop())));
@@ -60,6 +60,7 @@ test('provenance RPC over HTTP agrees with api.call, as of any block', { timeout
   // Ferdie quantizes the genesis fine-tune (model 1), two steps from model 0 (after the genesis
   // distillation of the fine-tune, model 2).
   const tuned = (await api.call.provenanceApi.model(1)).unwrap();
+  await commitRegistration(api, ferdie, 'Model', `0x${'42'.repeat(32)}`);
   const registered = await sendAndFinalize(
     api,
     api.tx.modelProvenance.registerModel(

@@ -1,5 +1,7 @@
 // Transaction helpers for the end-to-end tests.
 
+import { compactToU8a, hexToU8a, stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
+import { blake2AsU8a, decodeAddress } from '@polkadot/util-crypto';
 import { dispatchErrorName } from '../../examples/agent/codec.mjs';
 
 export { dispatchErrorName };
@@ -34,4 +36,32 @@ export function sendAndFinalize(api, tx, signer) {
       }
     }).catch(reject);
   });
+}
+
+/** The kinds of registration commitment (`RegistrationKind`), by their SCALE index. */
+const REGISTRATION_KINDS = { Dataset: 0, Model: 1 };
+
+/**
+ * The digest `address` commits to before registering content `hash` (hex) as `kind` ('Dataset'
+ * or 'Model'): BLAKE2-256 of SCALE `("cairn/register/v1", kind, account, hash)`.
+ */
+export function registrationDigest(kind, address, hash) {
+  const domain = stringToU8a('cairn/register/v1');
+  return u8aToHex(
+    blake2AsU8a(
+      u8aConcat(compactToU8a(domain.length), domain, [REGISTRATION_KINDS[kind]], decodeAddress(address), hexToU8a(hash)),
+      256,
+    ),
+  );
+}
+
+/**
+ * Commits `signer` to registering content `hash` as `kind` and waits until the commitment is
+ * finalized, so that a registration sent next lands in a later block, as the chain requires.
+ * Resolves with the commitment's block events and its digest.
+ */
+export async function commitRegistration(api, signer, kind, hash) {
+  const digest = registrationDigest(kind, signer.address, hash);
+  const result = await sendAndFinalize(api, api.tx.dataLicensing.commitRegistration(digest), signer);
+  return { ...result, digest };
 }

@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import { Keyring } from '@polkadot/api';
 import { waitFor } from '../lib/node.mjs';
 import { Testnet } from '../lib/testnet.mjs';
-import { dispatchErrorName, eventsOfBlocks, feesPaid, sendAndFinalize } from '../lib/tx.mjs';
+import { commitRegistration, dispatchErrorName, eventsOfBlocks, feesPaid, sendAndFinalize } from '../lib/tx.mjs';
 import { eventOf, f32Tensors, jobSpec, tinyInterface, tinyModelHash, tinyModelPath, UNIT } from '../lib/jobs.mjs';
 
 const validators = ['alice', 'bob', 'charlie', 'dave'];
@@ -41,6 +41,7 @@ before(async () => {
   await sendAndFinalize(api, api.tx.computeRegistry.register(profile, 1_000n * UNIT), eve);
   const file = { sha256: tinyModelHash, cid: null, sizeBytes: statSync(tinyModelPath).size };
   const terms = { priceFloor: 0, royaltyBps: 500, derivatives: 'Open', requiredLicense: null };
+  await commitRegistration(api, charlie, 'Model', tinyModelHash);
   const registered = await sendAndFinalize(
     api,
     api.tx.modelProvenance.registerModel(file, 'cairn tiny affine', tinyInterface, terms, [], []),

@@ -5,7 +5,7 @@ use super::*;
 use frame_benchmarking::v2::*;
 use frame_support::{
 	pallet_prelude::BoundedVec,
-	traits::{fungible::Mutate, Get},
+	traits::{fungible::Mutate, EnsureOrigin, Get},
 };
 use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
 use sp_runtime::traits::{Bounded, Saturating};
@@ -54,6 +54,7 @@ fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
 	let who: T::AccountId = account(name, index, 0);
 	let amount = T::DatasetDeposit::get()
 		.saturating_add(T::LicenseDeposit::get())
+		.saturating_add(T::RegistrationCommitmentDeposit::get())
 		.saturating_mul(1_000u32.into());
 	let _ = T::Currency::set_balance(&who, amount);
 	who
@@ -73,6 +74,16 @@ fn dataset_of<T: Config>(owner: &T::AccountId) -> DatasetId {
 	.unwrap_or_default()
 }
 
+/// Commits `owner` to registering dataset `content_hash`, then moves to the next block, where
+/// the commitment may be used.
+fn committed<T: Config>(owner: &T::AccountId, content_hash: ContentHash) -> CommitmentDigest {
+	let digest = registration_commitment(RegistrationKind::Dataset, owner, &content_hash);
+	let _ = Pallet::<T>::do_commit_registration(owner, digest);
+	let now = frame_system::Pallet::<T>::block_number();
+	frame_system::Pallet::<T>::set_block_number(now.saturating_add(1u32.into()));
+	digest
+}
+
 #[benchmarks]
 mod benchmarks {
 	use super::*;
@@ -81,6 +92,7 @@ mod benchmarks {
 	fn register_dataset() {
 		let owner = funded::<T>("owner", 0);
 		let earlier = dataset_of::<T>(&owner);
+		let digest = committed::<T>(&owner, [8; 32]);
 
 		#[extrinsic_call]
 		_(
@@ -94,6 +106,44 @@ mod benchmarks {
 		);
 
 		assert_eq!(DatasetByHash::<T>::get([8; 32]), Some(earlier + 1));
+		assert!(RegistrationCommitments::<T>::get(&owner, digest).is_none());
+	}
+
+	#[benchmark]
+	fn commit_registration() {
+		let owner = funded::<T>("owner", 0);
+		let digest = registration_commitment(RegistrationKind::Model, &owner, &[9; 32]);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner.clone()), digest);
+
+		assert!(RegistrationCommitments::<T>::contains_key(&owner, digest));
+	}
+
+	#[benchmark]
+	fn cancel_registration_commitment() {
+		let owner = funded::<T>("owner", 0);
+		let digest = committed::<T>(&owner, [9; 32]);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner.clone()), digest);
+
+		assert!(!RegistrationCommitments::<T>::contains_key(&owner, digest));
+	}
+
+	#[benchmark]
+	fn reassign_dataset() -> Result<(), BenchmarkError> {
+		let squatter = funded::<T>("squatter", 0);
+		let rightful = funded::<T>("rightful", 0);
+		let dataset = dataset_of::<T>(&squatter);
+		let origin =
+			T::ReassignOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, dataset, rightful.clone());
+
+		assert_eq!(Datasets::<T>::get(dataset).map(|d| d.owner), Some(rightful));
+		Ok(())
 	}
 
 	#[benchmark]
@@ -112,11 +162,12 @@ mod benchmarks {
 		let owner = funded::<T>("owner", 0);
 		let buyer = funded::<T>("buyer", 0);
 		let dataset = dataset_of::<T>(&owner);
+		let license = NextLicenseId::<T>::get();
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(buyer.clone()), dataset, 0, BalanceOf::<T>::max_value());
 
-		assert!(Licenses::<T>::get(0).is_some_and(|l| l.holder == buyer));
+		assert!(Licenses::<T>::get(license).is_some_and(|l| l.holder == buyer));
 	}
 
 	#[benchmark]
@@ -124,11 +175,12 @@ mod benchmarks {
 		let owner = funded::<T>("owner", 0);
 		let holder: T::AccountId = account("holder", 0, 0);
 		let dataset = dataset_of::<T>(&owner);
+		let license = NextLicenseId::<T>::get();
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(owner), dataset, 0, holder.clone());
 
-		assert!(Licenses::<T>::get(0).is_some_and(|l| l.holder == holder));
+		assert!(Licenses::<T>::get(license).is_some_and(|l| l.holder == holder));
 	}
 
 	#[benchmark]

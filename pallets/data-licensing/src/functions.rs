@@ -6,7 +6,7 @@ use frame_support::{
 	pallet_prelude::*,
 	traits::{
 		fungible::{Mutate, MutateHold},
-		tokens::{Precision, Preservation},
+		tokens::{Fortitude, Precision, Preservation},
 	},
 };
 use frame_system::pallet_prelude::BlockNumberFor;
@@ -19,13 +19,15 @@ use sp_runtime::{
 pub const MAX_ROYALTY_BPS: u16 = 10_000;
 
 impl<T: Config> Pallet<T> {
-	/// Validates and registers a dataset owned by `owner`; returns its id.
+	/// Validates and registers a dataset owned by `owner`; returns its id. No registration
+	/// commitment is used: this is for genesis and other pallets' test and benchmark setups;
+	/// signed registrations go through [`Pallet::register_dataset`].
 	///
 	/// # Errors
 	/// [`Error::DuplicateContentHash`], [`Error::InvalidCid`], [`Error::InvalidName`],
 	/// [`Error::InvalidSupersedes`], [`Error::CannotHoldDeposit`], [`Error::IdsExhausted`] and
 	/// the offer errors of [`Self::validate_offers`].
-	pub(crate) fn do_register_dataset(
+	pub fn do_register_dataset(
 		owner: T::AccountId,
 		content_hash: ContentHash,
 		cid: Option<Cid>,
@@ -276,6 +278,107 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	/// Holds `RegistrationCommitmentDeposit` from `who` for its commitment `digest`.
+	///
+	/// # Errors
+	/// [`Error::AlreadyCommitted`], [`Error::CannotHoldDeposit`].
+	pub(crate) fn do_commit_registration(
+		who: &T::AccountId,
+		digest: CommitmentDigest,
+	) -> DispatchResult {
+		ensure!(
+			!RegistrationCommitments::<T>::contains_key(who, digest),
+			Error::<T>::AlreadyCommitted
+		);
+		let deposit = T::RegistrationCommitmentDeposit::get();
+		T::Currency::hold(&HoldReason::RegistrationCommitment.into(), who, deposit)
+			.map_err(|_| Error::<T>::CannotHoldDeposit)?;
+		let committed_at = frame_system::Pallet::<T>::block_number();
+		RegistrationCommitments::<T>::insert(
+			who,
+			digest,
+			RegistrationCommitment { committed_at, deposit },
+		);
+		Self::deposit_event(Event::RegistrationCommitted { who: who.clone(), digest });
+		Ok(())
+	}
+
+	/// Removes `who`'s commitment `digest` and releases its deposit.
+	///
+	/// # Errors
+	/// [`Error::UnknownCommitment`].
+	pub(crate) fn do_cancel_registration_commitment(
+		who: &T::AccountId,
+		digest: CommitmentDigest,
+	) -> DispatchResult {
+		let commitment =
+			RegistrationCommitments::<T>::take(who, digest).ok_or(Error::<T>::UnknownCommitment)?;
+		Self::release_commitment_deposit(who, commitment.deposit);
+		Self::deposit_event(Event::RegistrationCommitmentCancelled { who: who.clone(), digest });
+		Ok(())
+	}
+
+	/// Uses `registrant`'s commitment to register `content_hash` as `kind`, made before this
+	/// block: removes it and releases its deposit.
+	///
+	/// # Errors
+	/// [`CommitmentProblem::Missing`], [`CommitmentProblem::TooRecent`].
+	pub(crate) fn take_commitment(
+		kind: RegistrationKind,
+		registrant: &T::AccountId,
+		content_hash: &[u8; 32],
+	) -> Result<(), CommitmentProblem> {
+		let digest = registration_commitment(kind, registrant, content_hash);
+		let commitment = RegistrationCommitments::<T>::get(registrant, digest)
+			.ok_or(CommitmentProblem::Missing)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		if commitment.committed_at >= now {
+			return Err(CommitmentProblem::TooRecent);
+		}
+		RegistrationCommitments::<T>::remove(registrant, digest);
+		Self::release_commitment_deposit(registrant, commitment.deposit);
+		Ok(())
+	}
+
+	/// Releases a commitment's `deposit` to `who`; what is held for commitments is never less
+	/// than the deposits recorded, so nothing is left behind.
+	fn release_commitment_deposit(who: &T::AccountId, deposit: BalanceOf<T>) {
+		let _ = T::Currency::release(
+			&HoldReason::RegistrationCommitment.into(),
+			who,
+			deposit,
+			Precision::BestEffort,
+		);
+	}
+
+	/// Gives `dataset` to `new_owner`, burning its owner's deposit and holding a fresh one
+	/// from `new_owner`.
+	///
+	/// # Errors
+	/// [`Error::UnknownDataset`], [`Error::AlreadyOwner`], [`Error::CannotHoldDeposit`].
+	pub(crate) fn do_reassign_dataset(
+		dataset: DatasetId,
+		new_owner: T::AccountId,
+	) -> DispatchResult {
+		let mut record = Datasets::<T>::get(dataset).ok_or(Error::<T>::UnknownDataset)?;
+		ensure!(record.owner != new_owner, Error::<T>::AlreadyOwner);
+		let deposit = T::DatasetDeposit::get();
+		T::Currency::hold(&HoldReason::DatasetDeposit.into(), &new_owner, deposit)
+			.map_err(|_| Error::<T>::CannotHoldDeposit)?;
+		let forfeited = T::Currency::burn_held(
+			&HoldReason::DatasetDeposit.into(),
+			&record.owner,
+			record.deposit,
+			Precision::BestEffort,
+			Fortitude::Force,
+		)?;
+		let from = core::mem::replace(&mut record.owner, new_owner.clone());
+		record.deposit = deposit;
+		Datasets::<T>::insert(dataset, record);
+		Self::deposit_event(Event::DatasetReassigned { dataset, from, to: new_owner, forfeited });
+		Ok(())
+	}
+
 	/// Removes an expired or revoked `license` and releases its deposit to its depositor.
 	///
 	/// # Errors
@@ -426,6 +529,18 @@ impl<T: Config> Pallet<T> {
 			DatasetByHash::<T>::iter().count() == Datasets::<T>::iter().count(),
 			"content-hash index holds removed datasets"
 		);
+		let mut commitment_deposits: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+		for (who, _, commitment) in RegistrationCommitments::<T>::iter() {
+			let entry = commitment_deposits.entry(who).or_default();
+			*entry = entry.saturating_add(commitment.deposit);
+		}
+		for (who, total) in &commitment_deposits {
+			ensure!(
+				T::Currency::balance_on_hold(&HoldReason::RegistrationCommitment.into(), who)
+					== *total,
+				"registration commitment deposits differ from the held balance"
+			);
+		}
 		Ok(())
 	}
 }

@@ -10,13 +10,18 @@
 //! Storage is paid for: a dataset holds [`Config::DatasetDeposit`] from its owner until it is
 //! removed, a license holds [`Config::LicenseDeposit`] from whoever created it until it is cleared
 //! after expiry or revocation.
+//!
+//! Content cannot be front-run: a dataset (or, through [`ContentCommitments`], a model) is
+//! registered only with its registrant's commitment ([`registration_commitment`]) made in an
+//! earlier block, so a registration seen in the transaction pool comes too late to copy.
+//! Governance ([`Config::ReassignOrigin`]) gives a squatted dataset to its rightful owner.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
 
 pub use pallet::*;
-pub use traits::{DatasetInspect, LicenseInspect};
+pub use traits::{ContentCommitments, DatasetInspect, LicenseInspect};
 pub use types::*;
 pub use weights::WeightInfo;
 
@@ -61,6 +66,10 @@ pub type DatasetOffersOf<T> = frame_support::BoundedVec<
 	Offer<BalanceOf<T>, frame_system::pallet_prelude::BlockNumberFor<T>>,
 	MaxOffers,
 >;
+
+/// A registration commitment of a runtime.
+pub type RegistrationCommitmentOf<T> =
+	RegistrationCommitment<BalanceOf<T>, frame_system::pallet_prelude::BlockNumberFor<T>>;
 
 /// A dataset registered at genesis: owner, content hash, name, size in bytes, offers.
 pub type GenesisDatasetOf<T> = (
@@ -112,6 +121,13 @@ pub mod pallet {
 		#[pallet::constant]
 		type LicenseDeposit: Get<BalanceOf<Self>>;
 
+		/// Deposit held for a registration commitment until it is used or cancelled.
+		#[pallet::constant]
+		type RegistrationCommitmentDeposit: Get<BalanceOf<Self>>;
+
+		/// The origin that reassigns a dataset shown to be squatted (governance).
+		type ReassignOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
 	}
@@ -125,6 +141,9 @@ pub mod pallet {
 		/// Storage deposit of a license.
 		#[codec(index = 1)]
 		LicenseDeposit,
+		/// Storage deposit of a registration commitment.
+		#[codec(index = 2)]
+		RegistrationCommitment,
 	}
 
 	/// The next dataset id.
@@ -159,6 +178,19 @@ pub mod pallet {
 		Twox64Concat,
 		LicenseId,
 		(),
+		OptionQuery,
+	>;
+
+	/// Registration commitments of datasets and models, by registrant and digest
+	/// ([`registration_commitment`]).
+	#[pallet::storage]
+	pub type RegistrationCommitments<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		Identity,
+		CommitmentDigest,
+		RegistrationCommitmentOf<T>,
 		OptionQuery,
 	>;
 
@@ -235,6 +267,32 @@ pub mod pallet {
 			/// The dataset.
 			dataset: DatasetId,
 		},
+		/// A registrant committed to registering content it names later.
+		RegistrationCommitted {
+			/// The registrant.
+			who: T::AccountId,
+			/// The digest ([`registration_commitment`]).
+			digest: CommitmentDigest,
+		},
+		/// A registration commitment was cancelled and its deposit returned.
+		RegistrationCommitmentCancelled {
+			/// The registrant.
+			who: T::AccountId,
+			/// The digest.
+			digest: CommitmentDigest,
+		},
+		/// Governance gave a squatted dataset to its rightful owner; the squatter's deposit was
+		/// burned.
+		DatasetReassigned {
+			/// The dataset.
+			dataset: DatasetId,
+			/// The owner before.
+			from: T::AccountId,
+			/// The owner now, who holds the deposit.
+			to: T::AccountId,
+			/// The deposit burned from `from`.
+			forfeited: BalanceOf<T>,
+		},
 	}
 
 	/// Errors of data licensing.
@@ -298,6 +356,18 @@ pub mod pallet {
 		SelfTransfer,
 		/// The id counter is exhausted.
 		IdsExhausted,
+		/// The caller made no commitment to registering this content
+		/// (`commit_registration` first).
+		NotCommitted,
+		/// The caller's commitment to this content was made in this block: register in a later
+		/// one.
+		CommitmentTooRecent,
+		/// The caller has made this commitment already.
+		AlreadyCommitted,
+		/// The caller has no such commitment.
+		UnknownCommitment,
+		/// The dataset is owned by that account already.
+		AlreadyOwner,
 	}
 
 	/// Datasets and licenses registered at genesis (a development chain's demo data).
@@ -353,7 +423,9 @@ pub mod pallet {
 	impl<T: Config> Pallet<T> {
 		/// Register a dataset with its license offers, holding `DatasetDeposit`.
 		///
-		/// Origin must be signed; the caller becomes the owner.
+		/// Origin must be signed; the caller becomes the owner. The caller must have committed
+		/// to registering the content (`commit_registration`) in an earlier block; the
+		/// commitment is used and its deposit returned.
 		///
 		/// - `content_hash`: SHA-256 of the content; not registered before.
 		/// - `cid`: optional binary IPFS CIDv1 of the content.
@@ -377,8 +449,22 @@ pub mod pallet {
 			offers: OffersOf<T>,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			Self::do_register_dataset(who, content_hash, cid, name, size_bytes, supersedes, offers)
-				.map(|_| ())
+			Self::do_register_dataset(
+				who.clone(),
+				content_hash,
+				cid,
+				name,
+				size_bytes,
+				supersedes,
+				offers,
+			)?;
+			Self::take_commitment(RegistrationKind::Dataset, &who, &content_hash).map_err(
+				|problem| match problem {
+					CommitmentProblem::Missing => Error::<T>::NotCommitted,
+					CommitmentProblem::TooRecent => Error::<T>::CommitmentTooRecent,
+				},
+			)?;
+			Ok(())
 		}
 
 		/// Replace a dataset's offers. Licenses already created keep their terms; the licensee
@@ -520,6 +606,66 @@ pub mod pallet {
 		pub fn clear_license(origin: OriginFor<T>, license: LicenseId) -> DispatchResult {
 			ensure_signed(origin)?;
 			Self::do_clear_license(license)
+		}
+
+		/// Commit to registering a dataset or a model, naming it only by `digest`
+		/// ([`registration_commitment`] of the kind, the caller and the content hash), holding
+		/// `RegistrationCommitmentDeposit` until the registration uses it or it is cancelled.
+		/// A registration must use a commitment of its registrant made in an earlier block, so
+		/// whoever sees a registration in the transaction pool is too late to commit to it:
+		/// content cannot be front-run.
+		///
+		/// Origin must be signed.
+		///
+		/// Emits `RegistrationCommitted`.
+		///
+		/// Weight: O(1).
+		#[pallet::call_index(9)]
+		#[pallet::weight(T::WeightInfo::commit_registration())]
+		pub fn commit_registration(
+			origin: OriginFor<T>,
+			digest: CommitmentDigest,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_commit_registration(&who, digest)
+		}
+
+		/// Cancel a registration commitment, releasing its deposit.
+		///
+		/// Origin must be signed by the registrant.
+		///
+		/// Emits `RegistrationCommitmentCancelled`.
+		///
+		/// Weight: O(1).
+		#[pallet::call_index(10)]
+		#[pallet::weight(T::WeightInfo::cancel_registration_commitment())]
+		pub fn cancel_registration_commitment(
+			origin: OriginFor<T>,
+			digest: CommitmentDigest,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_cancel_registration_commitment(&who, digest)
+		}
+
+		/// Give a dataset shown to be squatted (registered by someone who does not own the
+		/// content) to `new_owner`: the squatter's deposit is burned, `new_owner`'s held, and
+		/// license payments and royalties go to `new_owner` from now on. Licenses keep their
+		/// terms and holders.
+		///
+		/// Origin must be `ReassignOrigin` (governance).
+		///
+		/// Emits `DatasetReassigned`.
+		///
+		/// Weight: O(1).
+		#[pallet::call_index(11)]
+		#[pallet::weight(T::WeightInfo::reassign_dataset())]
+		pub fn reassign_dataset(
+			origin: OriginFor<T>,
+			dataset: DatasetId,
+			new_owner: T::AccountId,
+		) -> DispatchResult {
+			T::ReassignOrigin::ensure_origin(origin)?;
+			Self::do_reassign_dataset(dataset, new_owner)
 		}
 	}
 }

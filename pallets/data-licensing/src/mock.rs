@@ -36,6 +36,8 @@ impl pallet_balances::Config for Test {
 pub const DATASET_DEPOSIT: Balance = 100;
 /// Deposit of a license.
 pub const LICENSE_DEPOSIT: Balance = 10;
+/// Deposit of a registration commitment.
+pub const COMMITMENT_DEPOSIT: Balance = 3;
 /// Existential deposit.
 pub const ED: Balance = 5;
 /// Free balance of each funded account at genesis.
@@ -45,6 +47,7 @@ parameter_types! {
 	pub const ExistentialDeposit: Balance = ED;
 	pub const DatasetDeposit: Balance = DATASET_DEPOSIT;
 	pub const LicenseDeposit: Balance = LICENSE_DEPOSIT;
+	pub const RegistrationCommitmentDeposit: Balance = COMMITMENT_DEPOSIT;
 }
 
 impl pallet_data_licensing::Config for Test {
@@ -52,6 +55,8 @@ impl pallet_data_licensing::Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type DatasetDeposit = DatasetDeposit;
 	type LicenseDeposit = LicenseDeposit;
+	type RegistrationCommitmentDeposit = RegistrationCommitmentDeposit;
+	type ReassignOrigin = frame_system::EnsureRoot<u64>;
 	type WeightInfo = ();
 }
 
@@ -126,10 +131,26 @@ pub fn cid(byte: u8) -> Cid {
 	bytes.try_into().unwrap()
 }
 
+/// Commits `owner` to registering dataset `content_hash`, dated a block earlier so that it can
+/// register now (the protocol's timing itself is tested with real blocks).
+pub fn commit_earlier(owner: u64, content_hash: [u8; 32]) {
+	let digest = registration_commitment(RegistrationKind::Dataset, &owner, &content_hash);
+	frame_support::assert_ok!(DataLicensing::commit_registration(
+		RuntimeOrigin::signed(owner),
+		digest
+	));
+	RegistrationCommitments::<Test>::mutate(owner, digest, |commitment| {
+		if let Some(commitment) = commitment {
+			commitment.committed_at -= 1;
+		}
+	});
+}
+
 /// Registers dataset `hash_byte` (content hash `[hash_byte; 32]`) owned by `owner` with the
-/// given offers; returns its id.
+/// given offers, committed a block earlier; returns its id.
 pub fn register(owner: u64, hash_byte: u8, list: Vec<LicenseTerms<Balance, u64>>) -> DatasetId {
 	let id = NextDatasetId::<Test>::get();
+	commit_earlier(owner, [hash_byte; 32]);
 	frame_support::assert_ok!(DataLicensing::register_dataset(
 		RuntimeOrigin::signed(owner),
 		[hash_byte; 32],

@@ -25,7 +25,7 @@ fn register_dataset_holds_the_deposit_and_indexes_the_hash() {
 	new_test_ext().execute_with(|| {
 		let id = register(1, 7, vec![terms()]);
 		assert_eq!(id, 0);
-		System::assert_last_event(
+		System::assert_has_event(
 			Event::DatasetRegistered { dataset: 0, owner: 1, content_hash: [7; 32] }.into(),
 		);
 		assert_eq!(held(HoldReason::DatasetDeposit, 1), DATASET_DEPOSIT);
@@ -36,6 +36,7 @@ fn register_dataset_holds_the_deposit_and_indexes_the_hash() {
 		assert_eq!(dataset.cid, Some(cid(7)));
 		assert_eq!((dataset.retired, dataset.live_licenses, dataset.registered_at), (false, 0, 1));
 		// A new version of the same owner.
+		commit_earlier(1, [8; 32]);
 		assert_ok!(DataLicensing::register_dataset(
 			RuntimeOrigin::signed(1),
 			[8; 32],
@@ -465,4 +466,173 @@ fn exhausted_ids_are_refused_without_taking_deposits() {
 		assert_eq!(held(HoldReason::LicenseDeposit, 2), 0);
 		assert_eq!(free(2), FUNDS);
 	});
+}
+
+/// The digest account `who` commits to for dataset `[byte; 32]`.
+fn dataset_digest(who: u64, byte: u8) -> CommitmentDigest {
+	registration_commitment(RegistrationKind::Dataset, &who, &[byte; 32])
+}
+
+/// Registers dataset `[byte; 32]` as `who` through the call, without a commitment helper.
+fn register_call(who: u64, byte: u8) -> sp_runtime::DispatchResult {
+	DataLicensing::register_dataset(
+		RuntimeOrigin::signed(who),
+		[byte; 32],
+		None,
+		name("corpus"),
+		1,
+		None,
+		offers(vec![terms()]),
+	)
+}
+
+#[test]
+fn a_registration_seen_in_the_pool_cannot_be_front_run() {
+	new_test_ext().execute_with(|| {
+		let (owner, squatter) = (1, 2);
+		// Block 1: the owner commits, naming nothing.
+		assert_ok!(DataLicensing::commit_registration(
+			RuntimeOrigin::signed(owner),
+			dataset_digest(owner, 7)
+		));
+		System::assert_last_event(
+			Event::RegistrationCommitted { who: owner, digest: dataset_digest(owner, 7) }.into(),
+		);
+		assert_eq!(held(HoldReason::RegistrationCommitment, owner), COMMITMENT_DEPOSIT);
+		// Registering in the block of the commitment is too early.
+		assert_noop!(register_call(owner, 7), Error::<Test>::CommitmentTooRecent);
+		// Block 2: the registration is in the pool; the squatter sees the hash and races it.
+		run_to_block(2);
+		assert_noop!(register_call(squatter, 7), Error::<Test>::NotCommitted);
+		assert_ok!(DataLicensing::commit_registration(
+			RuntimeOrigin::signed(squatter),
+			dataset_digest(squatter, 7)
+		));
+		assert_noop!(register_call(squatter, 7), Error::<Test>::CommitmentTooRecent);
+		assert_ok!(register_call(owner, 7));
+		assert_eq!(Datasets::<Test>::get(0).unwrap().owner, owner);
+		// The owner's commitment is used and its deposit back; the squatter is a block late for
+		// good and gets only its own deposit back by cancelling.
+		assert_eq!(held(HoldReason::RegistrationCommitment, owner), 0);
+		assert_eq!(free(owner), FUNDS - DATASET_DEPOSIT);
+		run_to_block(3);
+		assert_noop!(register_call(squatter, 7), Error::<Test>::DuplicateContentHash);
+		assert_ok!(DataLicensing::cancel_registration_commitment(
+			RuntimeOrigin::signed(squatter),
+			dataset_digest(squatter, 7)
+		));
+		assert_eq!(free(squatter), FUNDS);
+	});
+}
+
+#[test]
+fn a_copied_commitment_commits_the_copier_to_nothing() {
+	new_test_ext().execute_with(|| {
+		let (owner, copier) = (1, 2);
+		let digest = dataset_digest(owner, 7);
+		// The copier front-runs the owner's commitment with the same digest.
+		assert_ok!(DataLicensing::commit_registration(RuntimeOrigin::signed(copier), digest));
+		assert_ok!(DataLicensing::commit_registration(RuntimeOrigin::signed(owner), digest));
+		run_to_block(2);
+		// The digest names the owner: the copier cannot register the content with it.
+		assert_noop!(register_call(copier, 7), Error::<Test>::NotCommitted);
+		assert_ok!(register_call(owner, 7));
+		assert_eq!(Datasets::<Test>::get(0).unwrap().owner, owner);
+		assert_eq!(held(HoldReason::RegistrationCommitment, copier), COMMITMENT_DEPOSIT);
+	});
+}
+
+#[test]
+fn commitment_errors() {
+	new_test_ext().execute_with(|| {
+		let digest = dataset_digest(1, 7);
+		assert_ok!(DataLicensing::commit_registration(RuntimeOrigin::signed(1), digest));
+		assert_noop!(
+			DataLicensing::commit_registration(RuntimeOrigin::signed(1), digest),
+			Error::<Test>::AlreadyCommitted
+		);
+		assert_noop!(
+			DataLicensing::cancel_registration_commitment(RuntimeOrigin::signed(2), digest),
+			Error::<Test>::UnknownCommitment
+		);
+		// A model commitment does not admit a dataset registration of the same content.
+		let model = registration_commitment(RegistrationKind::Model, &3u64, &[7; 32]);
+		assert_ok!(DataLicensing::commit_registration(RuntimeOrigin::signed(3), model));
+		run_to_block(2);
+		assert_noop!(register_call(3, 7), Error::<Test>::NotCommitted);
+		// An account that cannot hold the deposit cannot commit.
+		<Balances as frame_support::traits::fungible::Mutate<u64>>::set_balance(&10, ED);
+		assert_noop!(
+			DataLicensing::commit_registration(RuntimeOrigin::signed(10), digest),
+			Error::<Test>::CannotHoldDeposit
+		);
+		assert_noop!(
+			DataLicensing::commit_registration(RuntimeOrigin::none(), digest),
+			DispatchError::BadOrigin
+		);
+	});
+}
+
+#[test]
+fn governance_reassigns_a_squatted_dataset_and_burns_the_squatters_deposit() {
+	new_test_ext().execute_with(|| {
+		let (squatter, rightful, buyer) = (2, 3, 4);
+		let dataset = register(squatter, 7, vec![terms()]);
+		let license = purchase(buyer, dataset, 0);
+		let issuance = Balances::total_issuance();
+		assert_noop!(
+			DataLicensing::reassign_dataset(RuntimeOrigin::signed(rightful), dataset, rightful),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(
+			DataLicensing::reassign_dataset(RuntimeOrigin::root(), 9, rightful),
+			Error::<Test>::UnknownDataset
+		);
+		assert_noop!(
+			DataLicensing::reassign_dataset(RuntimeOrigin::root(), dataset, squatter),
+			Error::<Test>::AlreadyOwner
+		);
+		assert_noop!(
+			DataLicensing::reassign_dataset(RuntimeOrigin::root(), dataset, 10),
+			Error::<Test>::CannotHoldDeposit
+		);
+		let squatter_free = free(squatter);
+		assert_ok!(DataLicensing::reassign_dataset(RuntimeOrigin::root(), dataset, rightful));
+		System::assert_last_event(
+			Event::DatasetReassigned {
+				dataset,
+				from: squatter,
+				to: rightful,
+				forfeited: DATASET_DEPOSIT,
+			}
+			.into(),
+		);
+		// The squatter's deposit is burned, not paid to anyone; the rightful owner holds one.
+		assert_eq!(Balances::total_issuance(), issuance - DATASET_DEPOSIT);
+		assert_eq!(
+			(held(HoldReason::DatasetDeposit, squatter), free(squatter)),
+			(0, squatter_free)
+		);
+		assert_eq!(held(HoldReason::DatasetDeposit, rightful), DATASET_DEPOSIT);
+		// Sales and royalties go to the rightful owner from now on; licenses keep their holders.
+		let before = free(rightful);
+		purchase(5, dataset, 0);
+		assert_eq!(free(rightful), before + terms().price);
+		assert_eq!(free(squatter), squatter_free);
+		assert_eq!(DataLicensing::royalty(license), Some((rightful, terms().royalty_bps)));
+		assert_eq!(Licenses::<Test>::get(license).unwrap().holder, buyer);
+	});
+}
+
+#[test]
+fn the_registration_commitment_digest_matches_its_documented_vector() {
+	// `docs/data-licensing.md` and `tests/lib/tx.mjs` compute the same bytes.
+	let account = sp_runtime::AccountId32::new([1; 32]);
+	let model = registration_commitment(RegistrationKind::Model, &account, &[0x42; 32]);
+	let dataset = registration_commitment(RegistrationKind::Dataset, &account, &[0x42; 32]);
+	let hex = |digest: CommitmentDigest| {
+		digest.iter().map(|byte| format!("{byte:02x}")).collect::<String>()
+	};
+	assert_eq!(hex(model), "d2996dc67173f5d45222b08037556375d74584669ece762beed54cab6a891c79");
+	assert_eq!(hex(dataset), "a932340f2ce93cae61eea30b607e692c989ef7fb0765fff13dc02fce2979b14c");
 }

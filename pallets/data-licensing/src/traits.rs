@@ -80,3 +80,47 @@ impl<T: Config> DatasetInspect<T::AccountId> for Pallet<T> {
 		Some((owner, record.terms.royalty_bps))
 	}
 }
+
+/// Registration commitments, for pallets that register content by hash (models): a
+/// registration must use its registrant's commitment to the content, made in an earlier block.
+pub trait ContentCommitments<AccountId> {
+	/// Uses `registrant`'s commitment to register `content_hash` as `kind`: removes it and
+	/// releases its deposit.
+	///
+	/// # Errors
+	/// [`CommitmentProblem::Missing`] and [`CommitmentProblem::TooRecent`].
+	fn take(
+		kind: RegistrationKind,
+		registrant: &AccountId,
+		content_hash: &[u8; 32],
+	) -> Result<(), CommitmentProblem>;
+
+	/// Commits `registrant` to registering `content_hash` as `kind`, as the signed call does
+	/// (for other pallets' benchmarks, which then move to a later block).
+	#[cfg(feature = "runtime-benchmarks")]
+	fn commit(
+		kind: RegistrationKind,
+		registrant: &AccountId,
+		content_hash: &[u8; 32],
+	) -> frame_support::dispatch::DispatchResult;
+}
+
+impl<T: Config> ContentCommitments<T::AccountId> for Pallet<T> {
+	fn take(
+		kind: RegistrationKind,
+		registrant: &T::AccountId,
+		content_hash: &[u8; 32],
+	) -> Result<(), CommitmentProblem> {
+		Self::take_commitment(kind, registrant, content_hash)
+	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn commit(
+		kind: RegistrationKind,
+		registrant: &T::AccountId,
+		content_hash: &[u8; 32],
+	) -> frame_support::dispatch::DispatchResult {
+		let digest = registration_commitment(kind, registrant, content_hash);
+		Self::do_commit_registration(registrant, digest)
+	}
+}

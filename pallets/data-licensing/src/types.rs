@@ -214,3 +214,65 @@ pub enum LicenseStatus {
 	/// No such license.
 	Unknown,
 }
+
+/// The BLAKE2-256 digest a registrant commits to before registering content.
+pub type CommitmentDigest = [u8; 32];
+
+/// What a registration commitment registers.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum RegistrationKind {
+	/// A dataset, by its content hash.
+	#[codec(index = 0)]
+	Dataset,
+	/// A model, by the SHA-256 of its file.
+	#[codec(index = 1)]
+	Model,
+}
+
+/// The domain of registration commitments.
+pub const REGISTRATION_COMMITMENT_DOMAIN: &[u8] = b"cairn/register/v1";
+
+/// The digest `registrant` commits to before registering `content_hash` as `kind`: BLAKE2-256 of
+/// the SCALE encoding of `("cairn/register/v1", kind, registrant, content_hash)`. It names the
+/// registrant, so a copied commitment commits its copier to nothing it can register, and it
+/// hides the hash from those who do not know it already.
+pub fn registration_commitment<AccountId: Encode>(
+	kind: RegistrationKind,
+	registrant: &AccountId,
+	content_hash: &[u8; 32],
+) -> CommitmentDigest {
+	use sp_runtime::traits::{BlakeTwo256, Hash};
+	BlakeTwo256::hash(&(REGISTRATION_COMMITMENT_DOMAIN, kind, registrant, content_hash).encode()).0
+}
+
+/// A registration commitment: when it was made and the deposit held for it until it is used or
+/// cancelled.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
+pub struct RegistrationCommitment<Balance, BlockNumber> {
+	/// The block it was made in.
+	pub committed_at: BlockNumber,
+	/// The deposit held from the registrant.
+	pub deposit: Balance,
+}
+
+/// Why a registration is not admitted by its registrant's commitment.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum CommitmentProblem {
+	/// The registrant made no commitment to this content.
+	Missing,
+	/// The commitment was made in this block: it must be at least a block older than the
+	/// registration, so that a registration seen in the pool cannot be committed to and
+	/// registered ahead of it.
+	TooRecent,
+}

@@ -163,8 +163,8 @@ fn revoked_lineages_and_missing_usage_licenses_are_refused() {
 			max_licensees: None,
 			spdx: b"CC-BY-NC-4.0".to_vec().try_into().unwrap(),
 		};
-		assert_ok!(DataLicensing::register_dataset(
-			RuntimeOrigin::signed(data_owner()),
+		assert_ok!(DataLicensing::do_register_dataset(
+			data_owner(),
 			[0xdb; 32],
 			None,
 			b"research only".to_vec().try_into().unwrap(),
@@ -192,8 +192,8 @@ fn revoked_lineages_and_missing_usage_licenses_are_refused() {
 			allowed_uses: AllowedUses { inference: true, ..Default::default() },
 			..terms
 		};
-		assert_ok!(DataLicensing::register_dataset(
-			RuntimeOrigin::signed(model_owner()),
+		assert_ok!(DataLicensing::do_register_dataset(
+			model_owner(),
 			[0xdc; 32],
 			None,
 			b"usage".to_vec().try_into().unwrap(),
@@ -202,8 +202,8 @@ fn revoked_lineages_and_missing_usage_licenses_are_refused() {
 			vec![usage_terms].try_into().unwrap(),
 		));
 		let gated = pallet_model_provenance::NextModelId::<Test>::get();
-		assert_ok!(ModelProvenance::register_model(
-			RuntimeOrigin::signed(model_owner()),
+		assert_ok!(ModelProvenance::do_register_model(
+			model_owner(),
 			pallet_model_provenance::ModelFile { sha256: [0x66; 32], cid: None, size_bytes: 1 },
 			b"gated".to_vec().try_into().unwrap(),
 			interface(),

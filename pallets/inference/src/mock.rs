@@ -141,6 +141,8 @@ impl pallet_data_licensing::Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type DatasetDeposit = DatasetDeposit;
 	type LicenseDeposit = LicenseDeposit;
+	type RegistrationCommitmentDeposit = ConstU64<1>;
+	type ReassignOrigin = EnsureRoot<AccountId>;
 	type WeightInfo = ();
 }
 
@@ -150,6 +152,8 @@ impl pallet_model_provenance::Config for Test {
 	type Licenses = DataLicensing;
 	type Datasets = DataLicensing;
 	type Receipts = Inference;
+	type Commitments = DataLicensing;
+	type ReassignOrigin = EnsureRoot<AccountId>;
 	type MaxLineageDepth = ConstU32<64>;
 	type ModelDepositBase = ModelDepositBase;
 	type DepositPerByte = DepositPerByte;
@@ -175,8 +179,8 @@ impl pallet_model_provenance::traits::BenchmarkHelper<AccountId> for NoProvenanc
 		content_hash[..4].copy_from_slice(&seed.to_le_bytes());
 		let dataset = pallet_data_licensing::NextDatasetId::<Test>::get();
 		let license = pallet_data_licensing::NextLicenseId::<Test>::get();
-		assert_ok!(DataLicensing::register_dataset(
-			RuntimeOrigin::signed(owner),
+		assert_ok!(DataLicensing::do_register_dataset(
+			owner,
 			content_hash,
 			None,
 			b"corpus".to_vec().try_into().unwrap(),
@@ -499,8 +503,8 @@ pub fn data_terms() -> LicenseTerms<Balance, u64> {
 pub fn lineage() -> (ModelId, u64) {
 	let dataset = pallet_data_licensing::NextDatasetId::<Test>::get();
 	let terms = data_terms();
-	assert_ok!(DataLicensing::register_dataset(
-		RuntimeOrigin::signed(data_owner()),
+	assert_ok!(DataLicensing::do_register_dataset(
+		data_owner(),
 		[0xda; 32],
 		None,
 		b"corpus".to_vec().try_into().unwrap(),
@@ -536,8 +540,8 @@ pub fn register_model(
 	data: Vec<DataUse>,
 ) -> ModelId {
 	let id = pallet_model_provenance::NextModelId::<Test>::get();
-	assert_ok!(ModelProvenance::register_model(
-		RuntimeOrigin::signed(owner),
+	assert_ok!(ModelProvenance::do_register_model(
+		owner,
 		ModelFile { sha256, cid: None, size_bytes: 4096 },
 		b"model".to_vec().try_into().unwrap(),
 		interface(),

@@ -8,9 +8,10 @@ use cairn_inference::{Dim, ElementType, ModelIo, TensorSpec, MAX_RANK, MAX_TENSO
 use frame_benchmarking::v2::*;
 use frame_support::{
 	pallet_prelude::BoundedVec,
-	traits::{fungible::Mutate, Get},
+	traits::{fungible::Mutate, EnsureOrigin, Get},
 };
 use frame_system::RawOrigin;
+use pallet_data_licensing::{ContentCommitments, RegistrationKind};
 use sp_runtime::traits::{Bounded, Saturating};
 
 /// Ancestors of the model every benchmark parent descends from: with the parent itself and
@@ -153,11 +154,16 @@ mod benchmarks {
 				|u| u.dataset,
 			));
 		let id = NextModelId::<T>::get();
+		let file = worst_file(u32::MAX);
+		T::Commitments::commit(RegistrationKind::Model, &owner, &file.sha256)
+			.map_err(|_| BenchmarkError::Stop("commitment refused"))?;
+		let now = frame_system::Pallet::<T>::block_number();
+		frame_system::Pallet::<T>::set_block_number(now.saturating_add(1u32.into()));
 
 		#[extrinsic_call]
 		_(
 			RawOrigin::Signed(owner),
-			worst_file(u32::MAX),
+			file,
 			filled::<MaxNameLength>(b'n'),
 			worst_interface(),
 			worst_terms::<T>(required),
@@ -277,6 +283,50 @@ mod benchmarks {
 		_(RawOrigin::Signed(owner), model, uris.clone());
 
 		assert_eq!(Sources::<T>::get(model).map(|sources| sources.uris), Some(uris));
+		Ok(())
+	}
+
+	/// A model with URIs, whose deposit is returned.
+	#[benchmark]
+	fn reassign_model() -> Result<(), BenchmarkError> {
+		let squatter = funded::<T>("squatter", 0);
+		let rightful = funded::<T>("rightful", 0);
+		let model = register::<T>(&squatter, 0, Default::default(), Default::default())?;
+		let uri = cairn_inference::ModelUri::try_from(b"https://example.org/m.onnx".to_vec())
+			.map_err(|_| BenchmarkError::Weightless)?;
+		let uris: ModelUris =
+			alloc::vec![uri].try_into().map_err(|_| BenchmarkError::Weightless)?;
+		Pallet::<T>::set_model_sources(RawOrigin::Signed(squatter).into(), model, uris)?;
+		let origin =
+			T::ReassignOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, model, rightful.clone());
+
+		assert_eq!(Models::<T>::get(model).map(|m| m.owner), Some(rightful));
+		assert!(!Sources::<T>::contains_key(model));
+		Ok(())
+	}
+
+	/// A descendant with nearly `MaxAncestors` ancestors, refreshing the last of them.
+	#[benchmark]
+	fn refresh_ancestor_owner() -> Result<(), BenchmarkError> {
+		let owner = funded::<T>("owner", 0);
+		let rightful = funded::<T>("rightful", 0);
+		let parents = deep_parents::<T>(&owner, 1)?;
+		let child = register::<T>(&owner, 7, parents, Default::default())?;
+		let farthest = Upstreams::<T>::get(child)
+			.and_then(|upstream| upstream.ancestors.last().map(|entry| entry.model))
+			.ok_or(BenchmarkError::Stop("no ancestors"))?;
+		Pallet::<T>::do_reassign_model(farthest, rightful.clone())
+			.map_err(|_| BenchmarkError::Stop("reassignment refused"))?;
+		let caller = funded::<T>("caller", 0);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), child, farthest);
+
+		let upstream = Upstreams::<T>::get(child).ok_or(BenchmarkError::Weightless)?;
+		assert!(upstream.ancestors.iter().any(|a| a.model == farthest && a.owner == rightful));
 		Ok(())
 	}
 

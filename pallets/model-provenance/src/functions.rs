@@ -7,7 +7,10 @@ use codec::{Encode, MaxEncodedLen};
 use frame_support::{
 	ensure,
 	pallet_prelude::*,
-	traits::{fungible::MutateHold, tokens::Precision},
+	traits::{
+		fungible::MutateHold,
+		tokens::{Fortitude, Precision},
+	},
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 use pallet_data_licensing::{
@@ -32,7 +35,9 @@ fn is_text(bytes: &[u8]) -> bool {
 }
 
 impl<T: Config> Pallet<T> {
-	/// Validates and registers a model owned by `owner`; returns its id.
+	/// Validates and registers a model owned by `owner`; returns its id. No registration
+	/// commitment is used: this is for genesis and other pallets' test and benchmark setups;
+	/// signed registrations go through [`Pallet::register_model`].
 	///
 	/// # Errors
 	/// [`Error::DuplicateModelHash`], the file, name, interface and terms errors of
@@ -40,7 +45,7 @@ impl<T: Config> Pallet<T> {
 	/// errors of [`Self::check_license`], [`Error::DuplicateLicense`],
 	/// [`Error::TooManyAncestors`], [`Error::TooManyUpstreamLicenses`],
 	/// [`Error::CannotHoldDeposit`] and [`Error::IdsExhausted`].
-	pub(crate) fn do_register_model(
+	pub fn do_register_model(
 		owner: T::AccountId,
 		file: ModelFile,
 		name: ModelName,
@@ -369,6 +374,59 @@ impl<T: Config> Pallet<T> {
 	/// The deposit of a model's URIs: `DepositPerByte` for each byte of their encoding.
 	pub fn sources_deposit(uris: &ModelUris) -> BalanceOf<T> {
 		T::DepositPerByte::get().saturating_mul((uris.encoded_size() as u32).into())
+	}
+
+	/// Gives `model` to `new_owner`: burns its owner's deposit, holds as much from `new_owner`,
+	/// and removes its URIs, returning their deposit.
+	///
+	/// # Errors
+	/// [`Error::UnknownModel`], [`Error::AlreadyOwner`], [`Error::CannotHoldDeposit`].
+	pub(crate) fn do_reassign_model(model: ModelId, new_owner: T::AccountId) -> DispatchResult {
+		let mut record = Models::<T>::get(model).ok_or(Error::<T>::UnknownModel)?;
+		ensure!(record.owner != new_owner, Error::<T>::AlreadyOwner);
+		let reason = HoldReason::ModelDeposit.into();
+		T::Currency::hold(&reason, &new_owner, record.deposit)
+			.map_err(|_| Error::<T>::CannotHoldDeposit)?;
+		let forfeited = T::Currency::burn_held(
+			&reason,
+			&record.owner,
+			record.deposit,
+			Precision::BestEffort,
+			Fortitude::Force,
+		)?;
+		if let Some(sources) = Sources::<T>::take(model) {
+			T::Currency::release(
+				&HoldReason::SourcesDeposit.into(),
+				&record.owner,
+				sources.deposit,
+				Precision::BestEffort,
+			)?;
+		}
+		let from = core::mem::replace(&mut record.owner, new_owner.clone());
+		Models::<T>::insert(model, record);
+		Self::deposit_event(Event::ModelReassigned { model, from, to: new_owner, forfeited });
+		Ok(())
+	}
+
+	/// Sets `model`'s record of `ancestor`'s owner to its owner now.
+	///
+	/// # Errors
+	/// [`Error::UnknownModel`], [`Error::NotAnAncestor`], [`Error::OwnerUpToDate`].
+	pub(crate) fn do_refresh_ancestor_owner(model: ModelId, ancestor: ModelId) -> DispatchResult {
+		let owner = Models::<T>::get(ancestor).ok_or(Error::<T>::UnknownModel)?.owner;
+		Upstreams::<T>::try_mutate(model, |upstream| {
+			let upstream = upstream.as_mut().ok_or(Error::<T>::UnknownModel)?;
+			let entry = upstream
+				.ancestors
+				.iter_mut()
+				.find(|entry| entry.model == ancestor)
+				.ok_or(Error::<T>::NotAnAncestor)?;
+			ensure!(entry.owner != owner, Error::<T>::OwnerUpToDate);
+			entry.owner = owner.clone();
+			Ok::<_, DispatchError>(())
+		})?;
+		Self::deposit_event(Event::AncestorOwnerRefreshed { model, ancestor, owner });
+		Ok(())
 	}
 
 	/// Removes an evaluation of `who`'s and releases its deposit.

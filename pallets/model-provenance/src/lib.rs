@@ -89,7 +89,10 @@ pub mod pallet {
 		traits::fungible::{Inspect, InspectHold, Mutate, MutateHold},
 	};
 	use frame_system::pallet_prelude::*;
-	use pallet_data_licensing::{DatasetId, DatasetInspect, LicenseId, LicenseInspect};
+	use pallet_data_licensing::{
+		CommitmentProblem, ContentCommitments, DatasetId, DatasetInspect, LicenseId,
+		LicenseInspect, RegistrationKind,
+	};
 
 	/// The in-code storage version.
 	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
@@ -118,6 +121,13 @@ pub mod pallet {
 
 		/// Inference receipts evaluations may cite.
 		type Receipts: ReceiptInspect;
+
+		/// Registration commitments: a model is registered only with its registrant's
+		/// commitment to the file, made in an earlier block.
+		type Commitments: ContentCommitments<Self::AccountId>;
+
+		/// The origin that reassigns a model shown to be squatted (governance).
+		type ReassignOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 
 		/// The longest parent chain above a model.
 		#[pallet::constant]
@@ -273,6 +283,28 @@ pub mod pallet {
 			/// The deposit now held for them.
 			deposit: BalanceOf<T>,
 		},
+		/// Governance gave a squatted model to its rightful owner: the squatter's deposit was
+		/// burned and its URIs removed (their deposit returned).
+		ModelReassigned {
+			/// The model.
+			model: ModelId,
+			/// The owner before.
+			from: T::AccountId,
+			/// The owner now, who holds the deposit.
+			to: T::AccountId,
+			/// The deposit burned from `from`.
+			forfeited: BalanceOf<T>,
+		},
+		/// A descendant's record of an ancestor's owner was brought up to date: royalties on the
+		/// descendant's jobs go to the ancestor's owner now.
+		AncestorOwnerRefreshed {
+			/// The descendant.
+			model: ModelId,
+			/// The ancestor.
+			ancestor: ModelId,
+			/// The ancestor's owner now.
+			owner: T::AccountId,
+		},
 	}
 
 	/// Errors of model provenance.
@@ -365,6 +397,18 @@ pub mod pallet {
 		CannotHoldDeposit,
 		/// An id counter is exhausted.
 		IdsExhausted,
+		/// The caller made no commitment to registering this file
+		/// (`DataLicensing::commit_registration` with the `Model` kind first).
+		NotCommitted,
+		/// The caller's commitment to this file was made in this block: register in a later
+		/// one.
+		CommitmentTooRecent,
+		/// The model is owned by that account already.
+		AlreadyOwner,
+		/// The model is not an ancestor of the descendant named.
+		NotAnAncestor,
+		/// The descendant's record of the ancestor's owner is up to date.
+		OwnerUpToDate,
 	}
 
 	/// Models registered at genesis (a development chain's demo lineage).
@@ -444,7 +488,10 @@ pub mod pallet {
 	impl<T: Config> Pallet<T> {
 		/// Register a model, holding its deposit from the caller, who becomes its owner.
 		///
-		/// Origin must be signed.
+		/// Origin must be signed, by an account that committed to registering the file
+		/// (`DataLicensing::commit_registration` with the `Model` kind) in an earlier block; the
+		/// commitment is used and its deposit returned. Whoever sees the registration in the
+		/// transaction pool is too late to commit to the file and register it first.
 		///
 		/// - `file`: SHA-256 (not registered before), optional CIDv1, size in bytes (> 0).
 		/// - `name`: UTF-8, not empty.
@@ -470,7 +517,15 @@ pub mod pallet {
 			data: DataUses,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			Self::do_register_model(who, file, name, interface, terms, parents, data).map(|_| ())
+			let sha256 = file.sha256;
+			Self::do_register_model(who.clone(), file, name, interface, terms, parents, data)?;
+			T::Commitments::take(RegistrationKind::Model, &who, &sha256).map_err(|problem| {
+				match problem {
+					CommitmentProblem::Missing => Error::<T>::NotCommitted,
+					CommitmentProblem::TooRecent => Error::<T>::CommitmentTooRecent,
+				}
+			})?;
+			Ok(())
 		}
 
 		/// Attest an evaluation result of a model, holding `EvaluationDeposit`.
@@ -585,6 +640,47 @@ pub mod pallet {
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_set_model_sources(&who, model, uris)
+		}
+
+		/// Give a model shown to be squatted (registered by someone who does not own the file)
+		/// to `new_owner`: the squatter's deposit is burned, as much is held from `new_owner`,
+		/// the squatter's URIs are removed (their deposit returned), and the model's terms and
+		/// royalties belong to `new_owner` from now on. Descendants registered before pay their
+		/// royalties to `new_owner` once `refresh_ancestor_owner` has updated them.
+		///
+		/// Origin must be `ReassignOrigin` (governance).
+		///
+		/// Emits `ModelReassigned`.
+		///
+		/// Weight: O(1).
+		#[pallet::call_index(6)]
+		#[pallet::weight(T::WeightInfo::reassign_model())]
+		pub fn reassign_model(
+			origin: OriginFor<T>,
+			model: ModelId,
+			new_owner: T::AccountId,
+		) -> DispatchResult {
+			T::ReassignOrigin::ensure_origin(origin)?;
+			Self::do_reassign_model(model, new_owner)
+		}
+
+		/// Bring `model`'s record of its ancestor `ancestor`'s owner up to date (after a
+		/// reassignment), so that royalties on `model`'s jobs go to the owner now.
+		///
+		/// Origin must be signed (by anyone; the new owner has the reason to).
+		///
+		/// Emits `AncestorOwnerRefreshed`.
+		///
+		/// Weight: O(1) (the upstream set is bounded by `MaxAncestors`).
+		#[pallet::call_index(7)]
+		#[pallet::weight(T::WeightInfo::refresh_ancestor_owner())]
+		pub fn refresh_ancestor_owner(
+			origin: OriginFor<T>,
+			model: ModelId,
+			ancestor: ModelId,
+		) -> DispatchResult {
+			ensure_signed(origin)?;
+			Self::do_refresh_ancestor_owner(model, ancestor)
 		}
 	}
 }

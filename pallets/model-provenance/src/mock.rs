@@ -6,7 +6,9 @@ use crate::*;
 use cairn_inference::{Dim, ElementType, ModelIo, TensorSpec};
 use core::cell::RefCell;
 use frame_support::{assert_ok, derive_impl, parameter_types, BoundedVec};
-use pallet_data_licensing::{AllowedUses, DatasetId, LicenseId, LicenseTerms};
+use pallet_data_licensing::{
+	registration_commitment, AllowedUses, DatasetId, LicenseId, LicenseTerms, RegistrationKind,
+};
 use sp_runtime::BuildStorage;
 use std::collections::BTreeMap;
 
@@ -61,6 +63,7 @@ parameter_types! {
 	pub const ModelDepositBase: Balance = MODEL_DEPOSIT_BASE;
 	pub const DepositPerByte: Balance = DEPOSIT_PER_BYTE;
 	pub const EvaluationDeposit: Balance = EVALUATION_DEPOSIT;
+	pub const RegistrationCommitmentDeposit: Balance = 2;
 }
 
 impl pallet_data_licensing::Config for Test {
@@ -68,6 +71,8 @@ impl pallet_data_licensing::Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type DatasetDeposit = DatasetDeposit;
 	type LicenseDeposit = LicenseDeposit;
+	type RegistrationCommitmentDeposit = RegistrationCommitmentDeposit;
+	type ReassignOrigin = frame_system::EnsureRoot<u64>;
 	type WeightInfo = ();
 }
 
@@ -96,6 +101,8 @@ impl pallet_model_provenance::Config for Test {
 	type Licenses = DataLicensing;
 	type Datasets = DataLicensing;
 	type Receipts = TestReceipts;
+	type Commitments = DataLicensing;
+	type ReassignOrigin = frame_system::EnsureRoot<u64>;
 	type MaxLineageDepth = MaxLineageDepth;
 	type ModelDepositBase = ModelDepositBase;
 	type DepositPerByte = DepositPerByte;
@@ -194,8 +201,8 @@ pub fn register_dataset_with_hash(owner: u64, hash: [u8; 32], uses: AllowedUses)
 		max_licensees: None,
 		spdx: b"CC-BY-4.0".to_vec().try_into().unwrap(),
 	};
-	assert_ok!(DataLicensing::register_dataset(
-		RuntimeOrigin::signed(owner),
+	assert_ok!(DataLicensing::do_register_dataset(
+		owner,
 		hash,
 		None,
 		b"corpus".to_vec().try_into().unwrap(),
@@ -290,6 +297,19 @@ pub fn data(list: Vec<DataUse>) -> DataUses {
 	BoundedVec::try_from(list).unwrap()
 }
 
+/// Commits `owner` to registering `content_hash` as `kind`, dated a block earlier so that it
+/// can register now (the protocol's timing is tested in data licensing); a commitment the
+/// account cannot pay for is left out, for the registration to refuse.
+pub fn commit_earlier(owner: u64, kind: RegistrationKind, content_hash: [u8; 32]) {
+	let digest = registration_commitment(kind, &owner, &content_hash);
+	let _ = DataLicensing::commit_registration(RuntimeOrigin::signed(owner), digest);
+	pallet_data_licensing::RegistrationCommitments::<Test>::mutate(owner, digest, |commitment| {
+		if let Some(commitment) = commitment {
+			commitment.committed_at -= 1;
+		}
+	});
+}
+
 /// Registers test model `seed` of `owner` with royalty `royalty_bps` and the given parents and
 /// data; returns its id.
 pub fn register(
@@ -300,6 +320,7 @@ pub fn register(
 	uses: Vec<DataUse>,
 ) -> ModelId {
 	let id = NextModelId::<Test>::get();
+	commit_earlier(owner, RegistrationKind::Model, hash(seed));
 	assert_ok!(ModelProvenance::register_model(
 		RuntimeOrigin::signed(owner),
 		file(seed),

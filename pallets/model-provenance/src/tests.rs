@@ -12,8 +12,23 @@ fn training_only() -> AllowedUses {
 	AllowedUses { training: true, ..Default::default() }
 }
 
-/// Calls `register_model` for `owner` with test model `seed`'s file and the given parts.
+/// Calls `register_model` for `owner` with test model `seed`'s file and the given parts,
+/// committed a block earlier; a refused registration leaves no commitment behind.
 fn try_register(
+	owner: u64,
+	seed: u32,
+	list: &[(ModelId, EdgeKind)],
+	uses: Vec<DataUse>,
+) -> sp_runtime::DispatchResult {
+	frame_support::storage::with_storage_layer(|| {
+		commit_earlier(owner, pallet_data_licensing::RegistrationKind::Model, hash(seed));
+		try_register_uncommitted(owner, seed, list, uses)
+	})
+}
+
+/// Calls `register_model` for `owner` with test model `seed`'s file and the given parts, with
+/// whatever commitment `owner` made.
+fn try_register_uncommitted(
 	owner: u64,
 	seed: u32,
 	list: &[(ModelId, EdgeKind)],
@@ -76,7 +91,7 @@ fn register_model_stores_record_indexes_and_holds_the_deposit() {
 		assert_eq!(record.deposit, deposit);
 		assert_eq!(held(HoldReason::ModelDeposit, 2), deposit);
 		assert_eq!(free(2), before - deposit);
-		System::assert_last_event(
+		System::assert_has_event(
 			Event::ModelRegistered {
 				model,
 				owner: 2,
@@ -140,6 +155,11 @@ fn register_model_checks_the_description() {
 		);
 		let set = dataset(7, 1, every_use());
 		let required = InferenceTerms { required_license: Some(set), ..terms(10_000) };
+		assert_noop!(
+			call(good_cid.clone(), name("m"), interface(), required.clone()),
+			Error::<Test>::NotCommitted
+		);
+		commit_earlier(1, pallet_data_licensing::RegistrationKind::Model, good_cid.sha256);
 		assert_ok!(call(good_cid, name("m"), interface(), required));
 	});
 }
@@ -213,6 +233,7 @@ fn derivative_policies_bind_other_owners_only() {
 	new_test_ext().execute_with(|| {
 		let with_policy = |seed, derivatives| {
 			let id = NextModelId::<Test>::get();
+			commit_earlier(1, pallet_data_licensing::RegistrationKind::Model, hash(seed));
 			assert_ok!(ModelProvenance::register_model(
 				RuntimeOrigin::signed(1),
 				file(seed),
@@ -1103,5 +1124,120 @@ fn model_uris_are_checked() {
 			b"withdrawn".to_vec().try_into().unwrap()
 		));
 		assert_noop!(set(1, model, &["https://a.example/m"]), Error::<Test>::ModelRevoked);
+	});
+}
+
+#[test]
+fn a_model_registration_seen_in_the_pool_cannot_be_front_run() {
+	new_test_ext().execute_with(|| {
+		use pallet_data_licensing::{registration_commitment, RegistrationKind::Model};
+		let (owner, squatter) = (1, 2);
+		let register_as = |who: u64| try_register_uncommitted(who, 5, &[], vec![]);
+		// Block 1: the owner commits to the file without naming it.
+		let digest = registration_commitment(Model, &owner, &hash(5));
+		assert_ok!(DataLicensing::commit_registration(RuntimeOrigin::signed(owner), digest));
+		assert_noop!(register_as(owner), Error::<Test>::CommitmentTooRecent);
+		// Block 2: the registration is in the pool, and the squatter races it.
+		run_to_block(2);
+		assert_noop!(register_as(squatter), Error::<Test>::NotCommitted);
+		let late = registration_commitment(Model, &squatter, &hash(5));
+		assert_ok!(DataLicensing::commit_registration(RuntimeOrigin::signed(squatter), late));
+		assert_noop!(register_as(squatter), Error::<Test>::CommitmentTooRecent);
+		// A copy of the owner's digest commits the squatter to nothing.
+		assert_ok!(DataLicensing::commit_registration(RuntimeOrigin::signed(squatter), digest));
+		run_to_block(3);
+		assert_ok!(register_as(owner));
+		assert_eq!(Models::<Test>::get(0).unwrap().owner, owner);
+		assert_noop!(register_as(squatter), Error::<Test>::DuplicateModelHash);
+		// A dataset commitment does not admit a model of the same hash.
+		let dataset_kind = registration_commitment(
+			pallet_data_licensing::RegistrationKind::Dataset,
+			&3u64,
+			&hash(6),
+		);
+		assert_ok!(DataLicensing::commit_registration(RuntimeOrigin::signed(3), dataset_kind));
+		run_to_block(4);
+		assert_noop!(try_register_uncommitted(3, 6, &[], vec![]), Error::<Test>::NotCommitted);
+	});
+}
+
+#[test]
+fn governance_reassigns_a_squatted_model_and_its_descendants_pay_the_rightful_owner() {
+	new_test_ext().execute_with(|| {
+		let (squatter, rightful, tuner) = (2, 3, 4);
+		let squatted = register(squatter, 1, 500, &[], vec![]);
+		let two = uris(&["https://squatter.example/m.onnx"]);
+		assert_ok!(ModelProvenance::set_model_sources(
+			RuntimeOrigin::signed(squatter),
+			squatted,
+			two
+		));
+		let child = register(tuner, 2, 100, &[(squatted, FineTunedFrom)], vec![]);
+		let deposit = Models::<Test>::get(squatted).unwrap().deposit;
+		let squatter_free = free(squatter);
+		let sources_deposit = held(HoldReason::SourcesDeposit, squatter);
+		let issuance = Balances::total_issuance();
+
+		assert_noop!(
+			ModelProvenance::reassign_model(RuntimeOrigin::signed(rightful), squatted, rightful),
+			sp_runtime::DispatchError::BadOrigin
+		);
+		assert_noop!(
+			ModelProvenance::reassign_model(RuntimeOrigin::root(), 99, rightful),
+			Error::<Test>::UnknownModel
+		);
+		assert_noop!(
+			ModelProvenance::reassign_model(RuntimeOrigin::root(), squatted, squatter),
+			Error::<Test>::AlreadyOwner
+		);
+		assert_noop!(
+			ModelProvenance::reassign_model(RuntimeOrigin::root(), squatted, 10),
+			Error::<Test>::CannotHoldDeposit
+		);
+		assert_ok!(ModelProvenance::reassign_model(RuntimeOrigin::root(), squatted, rightful));
+		System::assert_last_event(
+			Event::ModelReassigned {
+				model: squatted,
+				from: squatter,
+				to: rightful,
+				forfeited: deposit,
+			}
+			.into(),
+		);
+		// The squatter's deposit is burned (no one is paid it); its URIs go, their deposit back.
+		assert_eq!(Balances::total_issuance(), issuance - deposit);
+		assert_eq!(held(HoldReason::ModelDeposit, squatter), 0);
+		assert_eq!(free(squatter), squatter_free + sources_deposit);
+		assert_eq!(held(HoldReason::ModelDeposit, rightful), deposit);
+		assert!(!Sources::<Test>::contains_key(squatted));
+		// Royalties of the model itself go to the rightful owner at once.
+		let recipients = ModelProvenance::royalties(squatted);
+		assert_eq!(recipients.iter().map(|r| r.account).collect::<Vec<_>>(), vec![rightful]);
+		// A descendant's cached owner is refreshed by anyone, once.
+		assert!(ModelProvenance::royalties(child).iter().any(|r| r.account == squatter));
+		assert_noop!(
+			ModelProvenance::refresh_ancestor_owner(RuntimeOrigin::signed(9), child, child),
+			Error::<Test>::NotAnAncestor
+		);
+		assert_noop!(
+			ModelProvenance::refresh_ancestor_owner(RuntimeOrigin::signed(9), 99, squatted),
+			Error::<Test>::UnknownModel
+		);
+		assert_ok!(ModelProvenance::refresh_ancestor_owner(
+			RuntimeOrigin::signed(9),
+			child,
+			squatted
+		));
+		System::assert_last_event(
+			Event::AncestorOwnerRefreshed { model: child, ancestor: squatted, owner: rightful }
+				.into(),
+		);
+		let accounts: Vec<_> =
+			ModelProvenance::royalties(child).iter().map(|r| r.account).collect();
+		assert_eq!(accounts, vec![tuner, rightful]);
+		assert_noop!(
+			ModelProvenance::refresh_ancestor_owner(RuntimeOrigin::signed(9), child, squatted),
+			Error::<Test>::OwnerUpToDate
+		);
 	});
 }

@@ -187,6 +187,9 @@ parameter_types! {
 	pub const DatasetDeposit: Balance = 10 * UNIT;
 	/// Deposit for a license record: 0.1 CAIRN, returned when it is cleared.
 	pub const LicenseDeposit: Balance = UNIT / 10;
+	/// Deposit for a registration commitment: 0.01 CAIRN, returned when the registration uses
+	/// it or it is cancelled.
+	pub const RegistrationCommitmentDeposit: Balance = UNIT / 100;
 }
 
 /// `pallet_data_licensing`: datasets, license offers and licenses.
@@ -195,6 +198,8 @@ impl pallet_data_licensing::Config for Runtime {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type DatasetDeposit = DatasetDeposit;
 	type LicenseDeposit = LicenseDeposit;
+	type RegistrationCommitmentDeposit = RegistrationCommitmentDeposit;
+	type ReassignOrigin = EnsureRoot<AccountId>;
 	type WeightInfo = pallet_data_licensing::weights::SubstrateWeight<Runtime>;
 }
 
@@ -214,6 +219,8 @@ impl pallet_model_provenance::Config for Runtime {
 	type Licenses = DataLicensing;
 	type Datasets = DataLicensing;
 	type Receipts = Inference;
+	type Commitments = DataLicensing;
+	type ReassignOrigin = EnsureRoot<AccountId>;
 	type MaxLineageDepth = ConstU32<64>;
 	type ModelDepositBase = ModelDepositBase;
 	type DepositPerByte = ModelDepositPerByte;
@@ -258,8 +265,8 @@ impl pallet_model_provenance::traits::BenchmarkHelper<AccountId> for ProvenanceB
 		let dataset = pallet_data_licensing::NextDatasetId::<Runtime>::get();
 		let license = pallet_data_licensing::NextLicenseId::<Runtime>::get();
 		let origin = RuntimeOrigin::signed(owner.clone());
-		let registered = DataLicensing::register_dataset(
-			origin.clone(),
+		let registered = DataLicensing::do_register_dataset(
+			owner.clone(),
 			content_hash,
 			None,
 			b"benchmark corpus".to_vec().try_into().unwrap_or_default(),

@@ -293,8 +293,9 @@ fn scenario(pruned_genesis: bool) -> Scenario {
 		let tuned = pallet_model_provenance::Models::<Runtime>::get(1).expect("genesis model 1");
 		let mut file = tuned.file.clone();
 		file.sha256 = [0x42; 32];
-		ModelProvenance::register_model(
-			ferdie.clone(),
+		// Registered as genesis registers (the commitment protocol is tested in the pallets).
+		ModelProvenance::do_register_model(
+			Sr25519Keyring::Ferdie.to_account_id(),
 			file,
 			b"tiny affine, int8".to_vec().try_into().unwrap(),
 			tuned.interface.clone(),
