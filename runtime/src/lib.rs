@@ -87,11 +87,11 @@ macro_rules! runtime_version {
 }
 
 #[cfg(not(feature = "upgrade-test"))]
-runtime_version!(112);
+runtime_version!(113);
 // The same runtime one `spec_version` later: what the runtime-upgrade test applies with
 // `system.setCode` (see `build.rs`). Never deployed.
 #[cfg(feature = "upgrade-test")]
-runtime_version!(113);
+runtime_version!(114);
 
 /// Time and block numbers.
 mod block_times {

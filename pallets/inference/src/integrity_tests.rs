@@ -252,3 +252,43 @@ fn an_audit_nobody_can_serve_is_deferred_then_refunded() {
 		assert!(PendingDraws::<Test>::get(job).is_none());
 	});
 }
+
+/// Finding 4a: a provider self-deals single-provider jobs settling in the block of its own
+/// receipt, more than the four blocks of 64 audit steps it once had to fill, so that its
+/// receipt's draw finds no room. Draws have their own queue, which holds more than a block can
+/// settle: the receipt is drawn all the same, and the attacker paid every self-dealt job's
+/// audit fee.
+#[test]
+fn filling_the_audit_queue_does_not_keep_a_receipt_undrawn() {
+	new_test_ext().execute_with(|| {
+		crate::mock::AuditRate::set(sp_runtime::Perbill::from_percent(5));
+		let (model, _) = lineage();
+		let pot_before = pot();
+		let fillers = 4 * MAX_AUDIT_STEPS_PER_BLOCK + 1;
+		for _ in 0..fillers {
+			let job = request(model, 10_000, 1);
+			let provider = assigned(job)[0];
+			assert_ok!(submit(provider, job, &tiny_output()));
+		}
+		let protected = request(model, 10_000, 1);
+		let provider = assigned(protected)[0];
+		assert_ok!(submit(provider, protected, &tiny_output()));
+		let draws = AuditDraws::<Test>::get(1);
+		assert_eq!(draws.len() as u32, fillers + 1);
+		assert!(draws.contains(&protected));
+		// The filling cost the attacker an audit fee a job, into the pot.
+		assert_eq!(pot(), pot_before + u64::from(fillers + 1) * Inference::audit_fee(PRICE));
+		run_to_block(2);
+		let drawn = System::events().into_iter().any(|record| {
+			matches!(
+				record.event,
+				RuntimeEvent::Inference(Event::AuditDrawn { job, .. }) if job == protected
+			)
+		});
+		assert!(drawn, "the protected receipt's draw was made");
+		assert!(!System::events().into_iter().any(|record| matches!(
+			record.event,
+			RuntimeEvent::Inference(Event::AuditSkipped { job, .. }) if job == protected
+		)));
+	});
+}

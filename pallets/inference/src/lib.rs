@@ -458,8 +458,19 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Audits<T: Config> = StorageMap<_, Twox64Concat, JobId, AuditOf<T>, OptionQuery>;
 
-	/// Audit steps by block: the draw of a job completed in that block, or the deadline of an
-	/// audit's stage; taken in the block after.
+	/// Audit draws by block: each single-provider job completed in that block, drawn in the
+	/// block after (from that block's hash, unknown when its receipt was signed).
+	#[pallet::storage]
+	pub type AuditDraws<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		BlockNumberFor<T>,
+		BoundedVec<JobId, ConstU32<MAX_AUDIT_DRAWS_PER_BLOCK>>,
+		ValueQuery,
+	>;
+
+	/// Audit steps by block: the deadline of an audit's stage or a deferred search for an
+	/// auditor (and, before spec 113, the draws); taken in the block after.
 	#[pallet::storage]
 	pub type AuditDeadlines<T: Config> = StorageMap<
 		_,
@@ -601,6 +612,22 @@ pub mod pallet {
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn integrity_test() {
+			// A block's audit draws come from the single-provider jobs it settles, each by a
+			// receipt of at least the lightest settling receipt's weight: fewer than the draw
+			// queue of a block holds, so no one can fill it to keep a receipt undrawn.
+			let normal = <T as frame_system::Config>::BlockWeights::get();
+			let normal = normal.get(frame_support::dispatch::DispatchClass::Normal);
+			let room = normal.max_total.unwrap_or(normal.max_extrinsic.unwrap_or_default());
+			let lightest = Self::receipt_weight(0, 1, Some((0, 0)))
+				.min(Self::sealed_receipt_weight(1, Some((0, 0))));
+			let settled = room.ref_time() / lightest.ref_time().max(1);
+			assert!(
+				settled < u64::from(MAX_AUDIT_DRAWS_PER_BLOCK),
+				"a block can settle {settled} single-provider jobs, more than its draw queue holds"
+			);
+		}
+
 		/// Settles the jobs whose deadline was the previous block: pays a majority, opens a
 		/// dispute where none formed, or resolves a dispute by its referees' answers.
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
@@ -610,7 +637,8 @@ pub mod pallet {
 			let mut weight = Weight::zero();
 			// Every step but `Nothing` may end a job and tell `OnJobSettled`.
 			let hook = T::OnJobSettled::weight();
-			for job in AuditDeadlines::<T>::take(due) {
+			let draws = AuditDraws::<T>::take(due);
+			for job in draws.into_iter().chain(AuditDeadlines::<T>::take(due)) {
 				weight.saturating_accrue(match Self::step_audit(job) {
 					AuditStep::NotDrawn => T::WeightInfo::draw_audit(),
 					AuditStep::AuditorSought { scanned } => T::WeightInfo::open_audit(scanned),

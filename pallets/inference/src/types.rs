@@ -358,8 +358,13 @@ pub struct PendingDraw<Balance> {
 /// up and its fee refunded.
 pub const MAX_AUDIT_DEFERRALS: u8 = 8;
 
-/// The most audit steps (draws and deadlines) that fall in one block.
+/// The most audit stage deadlines (and deferred auditor searches) that fall in one block.
 pub const MAX_AUDIT_STEPS_PER_BLOCK: u32 = 64;
+
+/// The most audit draws queued in one block: more than the single-provider jobs a block can
+/// settle (checked by the pallet's integrity test against the block's weight), so that the draw
+/// queue cannot be filled to keep a receipt from being drawn.
+pub const MAX_AUDIT_DRAWS_PER_BLOCK: u32 = 1024;
 
 /// The longest encoded segment input (a checkpoint's tensors) a dispute takes on chain, in
 /// bytes (2 MiB).
