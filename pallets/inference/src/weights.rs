@@ -255,7 +255,6 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().writes(18_u64))
 			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(k.into())))
 			.saturating_add(Weight::from_parts(0, 16306).saturating_mul(k.into()))
-			.saturating_add(Weight::from_parts(0, 15211807202738752817960438464512).saturating_mul(o.into()))
 	}
 	/// Storage: `ModelProvenance::Models` (r:1 w:0)
 	/// Proof: `ModelProvenance::Models` (`max_values`: None, `max_size`: Some(7385), added: 9860, mode: `MaxEncodedLen`)
@@ -1127,7 +1126,6 @@ impl WeightInfo for () {
 			.saturating_add(RocksDbWeight::get().writes(18_u64))
 			.saturating_add(RocksDbWeight::get().writes((4_u64).saturating_mul(k.into())))
 			.saturating_add(Weight::from_parts(0, 16306).saturating_mul(k.into()))
-			.saturating_add(Weight::from_parts(0, 15211807202738752817960438464512).saturating_mul(o.into()))
 	}
 	fn pay_ancestor_royalties(a: u32, ) -> Weight {
 		Weight::from_parts(141_425_000, 19229)
