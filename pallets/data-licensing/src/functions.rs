@@ -480,7 +480,6 @@ impl<T: Config> Pallet<T> {
 	#[cfg(any(test, feature = "try-runtime"))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		use alloc::collections::btree_map::BTreeMap;
-		use frame_support::traits::fungible::InspectHold;
 		let mut held: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 		let mut licenses_per_dataset: BTreeMap<DatasetId, u32> = BTreeMap::new();
 		for (id, license) in Licenses::<T>::iter() {
@@ -499,12 +498,11 @@ impl<T: Config> Pallet<T> {
 				"holder index lists a license the holder does not hold"
 			);
 		}
-		for (who, total) in &held {
-			ensure!(
-				T::Currency::balance_on_hold(&HoldReason::LicenseDeposit.into(), who) == *total,
-				"license deposits differ from the held balance"
-			);
-		}
+		Self::ensure_held(
+			HoldReason::LicenseDeposit,
+			&held,
+			"license deposits differ from the held balance",
+		)?;
 		let mut dataset_deposits: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 		for (id, dataset) in Datasets::<T>::iter() {
 			ensure!(
@@ -519,12 +517,11 @@ impl<T: Config> Pallet<T> {
 			let entry = dataset_deposits.entry(dataset.owner.clone()).or_default();
 			*entry = entry.saturating_add(dataset.deposit);
 		}
-		for (who, total) in &dataset_deposits {
-			ensure!(
-				T::Currency::balance_on_hold(&HoldReason::DatasetDeposit.into(), who) == *total,
-				"dataset deposits differ from the held balance"
-			);
-		}
+		Self::ensure_held(
+			HoldReason::DatasetDeposit,
+			&dataset_deposits,
+			"dataset deposits differ from the held balance",
+		)?;
 		ensure!(
 			DatasetByHash::<T>::iter().count() == Datasets::<T>::iter().count(),
 			"content-hash index holds removed datasets"
@@ -534,12 +531,24 @@ impl<T: Config> Pallet<T> {
 			let entry = commitment_deposits.entry(who).or_default();
 			*entry = entry.saturating_add(commitment.deposit);
 		}
-		for (who, total) in &commitment_deposits {
-			ensure!(
-				T::Currency::balance_on_hold(&HoldReason::RegistrationCommitment.into(), who)
-					== *total,
-				"registration commitment deposits differ from the held balance"
-			);
+		Self::ensure_held(
+			HoldReason::RegistrationCommitment,
+			&commitment_deposits,
+			"registration commitment deposits differ from the held balance",
+		)
+	}
+
+	/// Checks that each account in `recorded` holds exactly its recorded total for `reason`.
+	#[cfg(any(test, feature = "try-runtime"))]
+	fn ensure_held(
+		reason: HoldReason,
+		recorded: &alloc::collections::btree_map::BTreeMap<T::AccountId, BalanceOf<T>>,
+		mismatch: &'static str,
+	) -> Result<(), sp_runtime::TryRuntimeError> {
+		use frame_support::traits::fungible::InspectHold;
+		let reason = reason.into();
+		for (who, total) in recorded {
+			ensure!(T::Currency::balance_on_hold(&reason, who) == *total, mismatch);
 		}
 		Ok(())
 	}

@@ -616,9 +616,10 @@ pub mod pallet {
 			// A block's audit draws come from the single-provider jobs it settles, each by a
 			// receipt of at least the lightest settling receipt's weight: fewer than the draw
 			// queue of a block holds, so no one can fill it to keep a receipt undrawn.
-			let normal = <T as frame_system::Config>::BlockWeights::get();
-			let normal = normal.get(frame_support::dispatch::DispatchClass::Normal);
-			let room = normal.max_total.unwrap_or(normal.max_extrinsic.unwrap_or_default());
+			let weights = <T as frame_system::Config>::BlockWeights::get();
+			let normal = weights.get(frame_support::dispatch::DispatchClass::Normal);
+			// A class without its own limit is bounded by the block's.
+			let room = normal.max_total.unwrap_or(weights.max_block);
 			let lightest = Self::receipt_weight(0, 1, Some((0, 0)))
 				.min(Self::sealed_receipt_weight(1, Some((0, 0))));
 			let settled = room.ref_time() / lightest.ref_time().max(1);
